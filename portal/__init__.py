@@ -1,0 +1,161 @@
+"""The Fonds Retour au Travail portal: the application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal.config import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    config = load_config()
+    config.update(overrides or {})
+    app = Flask(
+        __name__,
+        instance_path=config["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config)
+    if app.config["TRUST_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _session_backend(app: Flask) -> None:
+    if app.config["SESSION_TYPE"] == "redis":
+        import redis
+
+        app.config["SESSION_REDIS"] = redis.from_url(app.config["SESSION_REDIS_URL"])
+    elif "SESSION_CACHELIB" not in app.config:
+        from cachelib.file import FileSystemCache
+
+        app.config["SESSION_CACHELIB"] = FileSystemCache(app.config["SESSION_DIRECTORY"], threshold=100_000)
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import models_registry  # noqa: F401 - every model on the metadata
+    from portal.auth.services import load_session_user, user_for_api_token
+    from portal.clock import utcnow
+    from portal.db import db, render_migration_item
+    from portal.extensions import api, babel, csrf, limiter, login_manager, migrate, server_sessions
+    from portal.i18n import select_locale
+    from portal.mail import transport_for
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                     render_item=render_migration_item)
+    _session_backend(app)
+    server_sessions.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    api.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    app.extensions["portal_mail_transport"] = app.config.get("MAIL_TRANSPORT") or transport_for(app.config)
+
+    @login_manager.user_loader
+    def load_user(login_id: str):  # type: ignore[no-untyped-def]
+        if _bearer_request():
+            return None  # a bearer call is judged by its token alone, never by a cookie beside it
+        return load_session_user(db.session, login_id)
+
+    @login_manager.request_loader
+    def load_user_from_bearer(req):  # type: ignore[no-untyped-def]
+        if not _bearer_request():
+            return None
+        return user_for_api_token(db.session, req.headers["Authorization"][7:].strip(), now=utcnow())
+
+    @login_manager.unauthorized_handler
+    def unauthorized():  # type: ignore[no-untyped-def]
+        from flask import abort, redirect, url_for
+
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def protect_api_cookie_calls() -> None:
+        """Bearer calls need no CSRF token; calls riding on a logged-in browser session do."""
+        if not request.path.startswith("/api/") or request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if _bearer_request():
+            return
+        if "_user_id" in session:
+            csrf.protect()
+
+
+def _bearer_request() -> bool:
+    return request.path.startswith("/api/") and request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.auth.api import blp as auth_api
+    from portal.auth.views import bp as auth_views
+    from portal.extensions import api, csrf
+    from portal.views import bp as main_views
+    from vouchers.api import blp as vouchers_api
+    from vouchers.views import bp as vouchers_views
+
+    app.register_blueprint(main_views)
+    app.register_blueprint(auth_views)
+    app.register_blueprint(vouchers_views)
+    for blueprint in (auth_api, vouchers_api):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import error_page, json_error, register_error_handlers
+
+    register_error_handlers(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return json_error(403, "Missing or invalid CSRF token.", "csrf_failed")
+        return error_page(400, "The form had expired or was sent from elsewhere. Please try again.")
+
+    from portal.security import register_security_headers
+
+    register_security_headers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.i18n import LANGUAGE_NAMES, long_date, money
+    from portal.permissions import Permission, can
+
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals.update(
+        can=lambda permission, obj=None: can(current_user, permission, obj),
+        Permission=Permission,
+        current_locale=lambda: str(get_locale()),
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        UI_LANGUAGES=app.config["UI_LANGUAGES"],
+    )
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,60 @@
+"""The audit log: every state change (who, when, from, to, why), append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.clock import utcnow
+from portal.db import UTCDateTime, db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id", "id"),
+        Index("ix_audit_log_actor", "actor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # For agents (a social secretariat acting for an employer): on whose behalf.
+    on_behalf_of: Mapped[str | None] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(String(50))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Any,
+    object_type: str,
+    object_id: int,
+    action: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    on_behalf_of: str | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=now or utcnow(),
+        actor_id=getattr(actor, "id", None),
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        on_behalf_of=on_behalf_of,
+    )
+    session.add(entry)
+    return entry

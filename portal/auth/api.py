@@ -1,0 +1,63 @@
+"""API accounts: bearer tokens and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from portal.auth import services
+from portal.auth.ratelimits import login_limits
+from portal.auth.schemas import MeSchema, TokenRequestSchema, TokenSchema
+from portal.clock import utcnow
+from portal.db import db
+from portal.errors import json_error
+from portal.mail import commit
+
+blp = Blueprint("auth_api", __name__, description="Accounts and bearer tokens")
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+@blp.alt_response(401, description="Wrong e-mail or password")
+@blp.alt_response(429, description="Too many attempts")
+@login_limits
+def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Exchange an e-mail and password for a bearer token.
+
+    The token expires after API_TOKEN_HOURS (12 h by default) and is revoked by
+    `POST /auth/logout` or a password change.
+    """
+    now = utcnow()
+    user = services.authenticate(db.session, data["email"], data["password"], now=now)
+    if user is None:
+        return json_error(401, "The e-mail address or the password is not right.", "invalid_credentials")
+    token, expires_at = services.issue_api_token(db.session, user, now=now, hours=current_app.config["API_TOKEN_HOURS"])
+    commit()
+    return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.response(204)
+@blp.doc(security=[{"bearerAuth": []}])
+def revoke_token():  # type: ignore[no-untyped-def]
+    """Revoke the bearer token used for this call."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer ") or not current_user.is_authenticated:
+        abort(401)
+    services.revoke_api_token(db.session, header[7:].strip(), now=utcnow())
+    commit()
+    return None
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def me():  # type: ignore[no-untyped-def]
+    """The account the token belongs to."""
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user

@@ -1,0 +1,52 @@
+"""Account forms: input shape only."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=10, max=256, message=_l("Use at least 10 characters."))],
+        description=_l("At least 10 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    pass
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class ResendConfirmationForm(FlaskForm):
+    pass
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices={"fr": "Français", "nl": "Nederlands", "en": "English"})
+    next = StringField()

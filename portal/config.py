@@ -1,0 +1,111 @@
+"""Settings. The only module that reads environment variables.
+
+Defaults give a working single-machine portal: a SQLite file and a generated
+secret key in ``instance/``, server-side sessions on disk, in-memory rate limits
+and e-mail printed to the console. At scale only the environment changes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """Read SECRET_KEY, or generate one into instance/ once so restarts keep sessions."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config() -> dict[str, Any]:
+    instance = Path(os.environ.get("PORTAL_INSTANCE_PATH", DEFAULT_INSTANCE))
+    instance.mkdir(parents=True, exist_ok=True)
+    database_url = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}")
+    )
+    session_redis = os.environ.get("SESSION_REDIS_URL")
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions live on the server so that logging out really revokes them.
+        "SESSION_TYPE": "redis" if session_redis else "cachelib",
+        "SESSION_REDIS_URL": session_redis,
+        "SESSION_PERMANENT": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "8"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "SESSION_KEY_PREFIX": "tnw:session:",
+        "SESSION_DIRECTORY": str(instance / "sessions"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes"),
+        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session, which expires anyway
+        "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
+        "EMAIL_TOKEN_HOURS": int(os.environ.get("EMAIL_TOKEN_HOURS", "48")),
+        "RESET_TOKEN_MINUTES": int(os.environ.get("RESET_TOKEN_MINUTES", "60")),
+        # E-mail: "console" prints, "smtp" sends through MAIL_SERVER.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Fonds Retour au Travail <noreply@tnw.example>"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Stripe: the portal talks to Stripe only through portal.payments.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "portal" / "translations"),
+        # The interface is in these; German is kept for letters to workers.
+        "UI_LANGUAGES": ("fr", "nl", "en"),
+        "ALL_LANGUAGES": ("fr", "nl", "de", "en"),
+        # flask-smorest: the OpenAPI document is served at /api/v1/openapi.json.
+        "API_TITLE": "Fonds Retour au Travail portal API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "PROPAGATE_EXCEPTIONS": False,
+        "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
+    }
+    return config

@@ -1,0 +1,39 @@
+"""The front page, the language switch and the account page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask_login import current_user
+
+from portal.auth.forms import LanguageForm
+from portal.db import db
+from portal.mail import commit
+from portal.web import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():  # type: ignore[no-untyped-def]
+    return render_template("main/home.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():  # type: ignore[no-untyped-def]
+    """The visible switch: the choice is kept for the session and, when logged in, on the account."""
+    form = LanguageForm()
+    lang = form.lang.data if form.validate_on_submit() else None
+    if lang in current_app.config["UI_LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/healthz")
+def health():  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,116 @@
+"""Shared fixtures: one app per test run, its schema built by the migrations,
+and each test inside a transaction that is rolled back.
+
+Set DATABASE_URL to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from tests.support.smtp import SMTPServer
+
+TEST_ROOT = Path(tempfile.mkdtemp(prefix="tnw-tests-"))
+os.environ.setdefault("PORTAL_INSTANCE_PATH", str(TEST_ROOT / "instance"))
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(TEST_ROOT / "hypothesis"))
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{TEST_ROOT / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(smtp_server: SMTPServer) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.config import normalise_database_url
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url()),
+            "SESSION_DIRECTORY": str(TEST_ROOT / "sessions"),
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            "SERVER_NAME": None,
+            "RATELIMIT_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        from portal.db import db
+
+        db.engine.dispose()
+
+
+class _SharedScopedSession(scoped_session):
+    """One session shared by the test and the requests it makes, as one request would have.
+
+    Flask-SQLAlchemy removes the session when each app context ends; the test
+    owns this one, so that is a no-op until the test is over.
+    """
+
+    def remove(self) -> None:
+        pass
+
+    def really_remove(self) -> None:
+        super().remove()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """The app's session bound to one connection whose outer transaction is rolled back.
+
+    Application commits only release SAVEPOINTs, so nothing a test writes survives it.
+    No app context stays pushed during the test: each request gets its own, as in production.
+    """
+    from portal.db import db
+    from portal.extensions import limiter
+
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        limiter.reset()
+    original = db.session
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    shared = _SharedScopedSession(factory, scopefunc=lambda: "test")
+    db.session = shared
+    try:
+        yield shared  # type: ignore[misc]
+    finally:
+        shared.really_remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SMTPServer) -> Iterator[list]:
+    smtp_server.messages.clear()
+    yield smtp_server.messages
