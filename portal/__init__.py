@@ -48,6 +48,7 @@ def _session_backend(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import models_registry  # noqa: F401 - every model on the metadata
+    from portal.permissions import register_owner_rules
     from portal.auth.services import load_session_user, user_for_api_token
     from portal.clock import utcnow
     from portal.db import db, render_migration_item
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n import select_locale
     from portal.mail import transport_for
 
+    register_owner_rules()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
                      render_item=render_migration_item)

@@ -22,12 +22,15 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None):
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, list[str]] | None = None,
+                 extra: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.fields = fields or {}
+        # More detail for API clients, added beside code/message/fields (e.g. eligibility reasons).
+        self.extra = extra or {}
 
 
 class Forbidden(DomainError):
@@ -73,8 +76,11 @@ def error_payload(status: int, message: str, code: str | None = None, fields: di
     return {"error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 
 
-def json_error(status: int, message: str, code: str | None = None, fields: dict[str, Any] | None = None) -> Response:
-    response = jsonify(error_payload(status, message, code, fields))
+def json_error(status: int, message: str, code: str | None = None, fields: dict[str, Any] | None = None,
+               extra: dict[str, Any] | None = None) -> Response:
+    payload = error_payload(status, message, code, fields)
+    payload["error"].update(extra or {})
+    response = jsonify(payload)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -149,7 +155,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_domain_error(exc: DomainError) -> Any:
         app.logger.info("domain error %s: %s", exc.code, exc.message)
         if is_api_request():
-            return json_error(exc.status, exc.message, exc.code, exc.fields)
+            return json_error(exc.status, exc.message, exc.code, exc.fields, exc.extra)
         if exc.status == 404:
             return error_page(404)
         return error_page(exc.status, exc.message)

@@ -1,6 +1,7 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 
 from coaching import models as coaching_models  # noqa: F401
-from portal import audit, mail  # noqa: F401
+from coaching import usage  # noqa: F401
+from portal import audit, fund_settings, mail  # noqa: F401
 from portal.auth import models as auth_models  # noqa: F401
 from vouchers import models as vouchers_models  # noqa: F401

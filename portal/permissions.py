@@ -190,3 +190,21 @@ def get_owned_or_404(user: Any, permission: Permission, obj: Any) -> Any:
     if obj is None or not can(user, permission, obj):
         abort(404)
     return obj
+
+
+def register_owner_rules() -> None:
+    """Who owns what, for every package's models, kept here beside the role table."""
+    from vouchers.models import Voucher, VoucherRequest
+
+    @owner_rule(VoucherRequest)
+    def _request_owner(user: Any, request_: VoucherRequest) -> bool:
+        return user.role == Role.BENEFICIARY and request_.beneficiary.user_id == user.id
+
+    @owner_rule(Voucher)
+    def _voucher_owner(user: Any, voucher: Voucher) -> bool:
+        if user.role == Role.BENEFICIARY:
+            return voucher.beneficiary.user_id == user.id
+        if user.role in (Role.PROVIDER_ADMIN, Role.COACH):
+            return user.provider_id is not None and user.provider_id in (voucher.provider_id,
+                                                                         voucher.pending_provider_id)
+        return False

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
+from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from portal.auth.emails import queue_confirmation
 from portal.auth.schemas import ApiErrorSchema
-from portal.clock import utcnow
+from portal.clock import today_in_brussels, utcnow
 from portal.db import db
+from portal.fund_settings import rules_on
 from portal.mail import commit
-from vouchers import services
-from vouchers.schemas import BeneficiaryRegistrationSchema, EmployerRegistrationSchema, RegisteredAccountSchema
+from portal.permissions import Permission, has_permission
+from vouchers import domain, services
+from vouchers.models import Voucher
+from vouchers.presenters import request_dict, voucher_dict
+from vouchers.schemas import (
+    AdminRequestPageSchema,
+    AdminRequestQuerySchema,
+    BeneficiaryRegistrationSchema,
+    DecisionResultSchema,
+    DecisionSchema,
+    EligibilityQuerySchema,
+    EligibilityVerdictSchema,
+    EmployerRegistrationSchema,
+    RegisteredAccountSchema,
+    VoucherRequestCreatedSchema,
+    VoucherRequestCreateSchema,
+    VoucherRequestSchema,
+    VoucherSchema,
+    WithdrawSchema,
+)
+from vouchers.services import requests as request_services
+from vouchers.services import vouchers as voucher_services
+from vouchers.services.queue import QueueFilters, list_requests_for_fund
+from vouchers.services.requests import RequestData
 
 blp = Blueprint("vouchers_api", __name__, description="Beneficiaries, employers and vouchers")
 
@@ -41,3 +67,118 @@ def register_employer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     queue_confirmation(db.session, user)
     commit()
     return user
+
+
+def _require_user(*permissions: Permission) -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not all(has_permission(current_user, p) for p in permissions):
+        abort(403)
+
+
+def _request_data(data: dict[str, Any]) -> RequestData:
+    return RequestData(**{k: v for k, v in data.items() if k != "address"}, address=dict(data["address"]))
+
+
+@blp.route("/eligibility", methods=["POST"])
+@blp.arguments(EligibilityQuerySchema)
+@blp.response(200, EligibilityVerdictSchema)
+def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Check eligibility as of today (Brussels time). No account needed; nothing is stored.
+
+    `reasons` lists every condition that fails, in plain words; it is empty when eligible.
+    """
+    today = today_in_brussels()
+    rules = rules_on(db.session, today)
+    verdict = domain.check_eligibility(domain.EligibilityFacts(**data), today=today, rules=rules)
+    return verdict.as_json()
+
+
+@blp.route("/voucher-requests", methods=["POST"])
+@blp.arguments(VoucherRequestCreateSchema)
+@blp.response(201, VoucherRequestCreatedSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="An open voucher or another open request exists")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Incomplete, or not eligible: `error.reasons` lists why")
+@blp.doc(security=[{"bearerAuth": []}])
+def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Submit a complete voucher request. Its submission day starts the fund's 45-day clock."""
+    _require_user(Permission.REQUEST_CREATE)
+    request = request_services.submit_voucher_request(db.session, current_user, _request_data(data),
+                                                      today=today_in_brussels(), now=utcnow())
+    commit()
+    return request
+
+
+@blp.route("/voucher-requests/<int:request_id>", methods=["GET"])
+@blp.response(200, VoucherRequestSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def get_request(request_id: int):  # type: ignore[no-untyped-def]
+    """A request: status, timeline of transitions, days left to the decision."""
+    _require_user()
+    request = request_services.get_request(db.session, current_user, request_id)
+    return request_dict(db.session, request, today=today_in_brussels())
+
+
+@blp.route("/voucher-requests/<int:request_id>/withdraw", methods=["POST"])
+@blp.arguments(WithdrawSchema)
+@blp.response(200, VoucherRequestSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The request is no longer open")
+@blp.doc(security=[{"bearerAuth": []}])
+def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
+    """Withdraw an open request (the body and its `reason` are optional)."""
+    _require_user(Permission.REQUEST_WITHDRAW)
+    request = request_services.withdraw_voucher_request(db.session, current_user, request_id, now=utcnow(),
+                                                        reason=data.get("reason"))
+    commit()
+    return request_dict(db.session, request, today=today_in_brussels())
+
+
+@blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
+@blp.response(200, VoucherSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
+    """A voucher with its balance (the beneficiary's own, or one assigned to the caller's provider)."""
+    _require_user()
+    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    return voucher_dict(db.session, voucher)
+
+
+@blp.route("/admin/voucher-requests", methods=["GET"])
+@blp.arguments(AdminRequestQuerySchema, location="query")
+@blp.response(200, AdminRequestPageSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The fund's queue, soonest due first, paged with `next_cursor`."""
+    _require_user(Permission.ADMIN_REQUESTS_VIEW)
+    today = today_in_brussels()
+    filters = QueueFilters(status=query["status"], route=query["route"], overdue=query["overdue"],
+                           due_before=query["due_before"])
+    rows, next_cursor = list_requests_for_fund(db.session, current_user, filters, today=today, limit=query["limit"],
+                                               cursor=query["cursor"])
+    items = []
+    for request in rows:
+        item = request_dict(db.session, request, today=today, with_timeline=False)
+        item["beneficiary_name"] = f"{request.beneficiary.user.first_name} {request.beneficiary.user.last_name}".strip()
+        items.append(item)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/admin/voucher-requests/<int:request_id>/decision", methods=["POST"])
+@blp.arguments(DecisionSchema)
+@blp.response(200, DecisionResultSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or decided by someone else at the same time")
+@blp.alt_response(422, schema=ApiErrorSchema, description="A rejection or information request needs a reason")
+@blp.doc(security=[{"bearerAuth": []}])
+def decide_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
+    """Approve, reject or ask for information. Route B goes to `waitlisted` when the fund balance is short."""
+    _require_user(Permission.ADMIN_REQUESTS_DECIDE)
+    today = today_in_brussels()
+    request = request_services.decide_voucher_request(
+        db.session, current_user, request_id, data["decision"], data.get("reason"), today=today, now=utcnow(),
+        medical_check_ok=data.get("medical_check_ok"),
+    )
+    commit()
+    result = request_dict(db.session, request, today=today)
+    voucher = db.session.scalar(select(Voucher).where(Voucher.request_id == request.id))
+    result["voucher"] = voucher_dict(db.session, voucher) if voucher else None
+    return result

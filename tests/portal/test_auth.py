@@ -71,7 +71,7 @@ def test_password_change_revokes_other_sessions_and_tokens(app, client, db_sessi
 
 
 def test_password_change_needs_the_current_password(client, db_session):
-    user = make_user(db_session)
+    user = make_user(db_session, language="en")
     login(client, user.email)
     response = post_form(client, "/account/password", {
         "current_password": "not it at all", "password": "a brand new passphrase",

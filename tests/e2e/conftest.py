@@ -1,0 +1,198 @@
+"""Browser tests: headless Chromium against the real app served over HTTP.
+
+The app under test is a separate instance on its own fresh database (a new
+SQLite file, or a new PostgreSQL database when DATABASE_URL is set), built by
+the migrations, served by Werkzeug from a background thread. The browser
+cannot share the rolled-back transaction of ``db_session``, so what these tests
+write stays in that throwaway database, which is deleted at the end.
+
+Chromium is Debian's /usr/bin/chromium (``playwright install`` cannot download
+here). Without it these tests are skipped, unless E2E_REQUIRE_BROWSER=1, which
+turns the missing browser into a failure (for CI, where a skip would hide it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.smtp import SMTPServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e carries the ``e2e`` marker (``-m "not e2e"`` leaves them out)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- a fresh database ---------------------------------------------------------------------------
+
+
+class _FreshPostgres:
+    """A new database on the server of DATABASE_URL, dropped at the end."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        base = make_url(url)
+        self.name = f"{base.database or 'postgres'}_e2e_{secrets.token_hex(4)}"
+        # psycopg takes a plain libpq URL; the admin connection goes to the server's `postgres` db.
+        self._admin_url = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        self.url = base.set(drivername="postgresql+psycopg", database=self.name).render_as_string(hide_password=False)
+
+    def _execute(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self._admin_url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def create(self) -> None:
+        self._execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+# --- the live server ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(smtp_server: SMTPServer) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:<port>``) of a separate app on a fresh database."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from portal import create_app
+    from portal.config import normalise_database_url
+    from portal.extensions import limiter
+
+    root = Path(tempfile.mkdtemp(prefix="tnw-e2e-"))
+    postgres: _FreshPostgres | None = None
+    if os.environ.get("DATABASE_URL"):
+        postgres = _FreshPostgres(normalise_database_url(os.environ["DATABASE_URL"]))
+        postgres.create()
+        database_uri = postgres.url
+    else:
+        database_uri = f"sqlite:///{root / 'e2e.sqlite3'}"
+
+    # Flask-Limiter keeps "enabled" on the one shared Limiter object, not per app: building this app
+    # with RATELIMIT_ENABLED False would switch rate limits off for the rest of the test session too.
+    limiter_was_enabled = limiter.enabled
+    server = None
+    thread = None
+    app = None
+    try:
+        overrides: dict[str, Any] = {
+            "TESTING": True,
+            "SECRET_KEY": "e2e-secret-key",
+            "INSTANCE_PATH": str(root / "instance"),
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SESSION_DIRECTORY": str(root / "sessions"),
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+            "SERVER_NAME": None,
+            "RATELIMIT_ENABLED": False,
+        }
+        try:
+            app = create_app(overrides)
+        finally:
+            limiter.enabled = limiter_was_enabled
+        with app.app_context():
+            upgrade()
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        base_url = f"http://127.0.0.1:{server.server_port}"
+        app.config["PUBLIC_BASE_URL"] = base_url  # links in the e-mails point at this server
+        thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
+        thread.start()
+        yield base_url
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+        if app is not None:
+            from portal.db import db
+
+            with app.app_context():
+                db.engine.dispose()
+        if postgres is not None:
+            postgres.drop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests"
+        if os.environ.get("E2E_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"E2E_REQUIRE_BROWSER=1 but {message}.", pytrace=False)
+        pytest.skip(f"{message} (set E2E_REQUIRE_BROWSER=1 to make this a failure).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies), English by default, relative URLs on the live server."""
+    context = browser.new_context(base_url=live_server, locale="en-US")
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def assert_accessible(page: Any) -> None:
+    """Fail, listing every violation, if axe finds any WCAG 2.0/2.1 A or AA problem on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = results.response.get("violations", [])
+    if not violations:
+        return
+    lines = [f"axe found {len(violations)} accessibility violation(s) on {page.url}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation.get('helpUrl', '')}>")
+        for node in violation.get("nodes", []):
+            target = ", ".join(" ".join(t) if isinstance(t, list) else str(t) for t in node.get("target", []))
+            lines.append(f"    at {target}")
+            summary = node.get("failureSummary")
+            if summary:
+                lines.extend(f"      {line}" for line in summary.splitlines())
+    pytest.fail("\n".join(lines), pytrace=False)

@@ -1,0 +1,56 @@
+"""The fund's decision queue: filtered, sorted by due date, paged by keyset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from portal.errors import N_, Forbidden, ValidationFailed
+from portal.pagination import decode_cursor, encode_cursor
+from portal.permissions import Permission, can
+from vouchers.models import VoucherRequest
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None
+    route: str | None = None
+    overdue: bool | None = None
+    due_before: date | None = None
+
+
+def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, *, today: date, limit: int = 50,
+                           cursor: str | None = None) -> tuple[list[VoucherRequest], str | None]:
+    """Requests in the fund's queue, soonest due first. Drafts are the beneficiary's own and never listed."""
+    if not can(actor, Permission.ADMIN_REQUESTS_VIEW):
+        raise Forbidden(N_("Only the fund can see the queue."))
+    query = select(VoucherRequest).where(VoucherRequest.status != "draft")
+    if filters.status:
+        query = query.where(VoucherRequest.status == filters.status)
+    if filters.route:
+        query = query.where(VoucherRequest.route == filters.route)
+    if filters.overdue is True:
+        query = query.where(VoucherRequest.status == "submitted", VoucherRequest.decision_due_on < today)
+    elif filters.overdue is False:
+        query = query.where(or_(VoucherRequest.status != "submitted", VoucherRequest.decision_due_on >= today))
+    if filters.due_before:
+        query = query.where(VoucherRequest.decision_due_on < filters.due_before)
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            due_on, last_id = date.fromisoformat(after[0]), int(after[1])
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]}) from exc
+        query = query.where(or_(VoucherRequest.decision_due_on > due_on,
+                                and_(VoucherRequest.decision_due_on == due_on, VoucherRequest.id > last_id)))
+    rows = list(session.scalars(query.order_by(VoucherRequest.decision_due_on, VoucherRequest.id).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([last.decision_due_on.isoformat() if last.decision_due_on else None, last.id])
+    return rows, next_cursor
