@@ -66,11 +66,20 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
+    """SQLite has no row locks: each transaction takes the write lock up front (BEGIN IMMEDIATE),
+    so read-then-write use cases are serialised instead of failing with a lock upgrade deadlock.
+    PostgreSQL uses SELECT ... FOR UPDATE on the rows instead (see ``lock_row``)."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_row(session: Any, obj: Any) -> None:
+    """Re-read ``obj`` under a row lock, so a check-then-write sees the latest committed state."""
+    session.refresh(obj, with_for_update=True)

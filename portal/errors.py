@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -159,6 +160,15 @@ def register_error_handlers(app: Flask) -> None:
         if exc.status == 404:
             return error_page(404)
         return error_page(exc.status, exc.message)
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(exc: StaleDataError) -> Any:
+        # Someone else changed the same row between our read and our write.
+        from portal.db import db
+
+        db.session.rollback()
+        return handle_domain_error(Conflict("Someone changed this at the same time. Please reload and try again.",
+                                            code="concurrent_change"))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Any:

@@ -91,7 +91,8 @@ def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     rules = rules_on(db.session, today)
     verdict = domain.check_eligibility(domain.EligibilityFacts(**data), today=today, rules=rules)
-    return verdict.as_json()
+    return {"eligible": verdict.eligible, "route": verdict.route, "apply_by_on": verdict.apply_by_on,
+            "reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons]}
 
 
 @blp.route("/voucher-requests", methods=["POST"])

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from coaching.models import Provider
 from portal import audit
+from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
@@ -228,6 +229,7 @@ def withdraw_voucher_request(session: Session, actor: Any, request_id: int, *, n
     request = get_request(session, actor, request_id)
     if not can(actor, Permission.REQUEST_WITHDRAW, request):
         raise NotFound(N_("This request does not exist."))
+    lock_row(session, request)
     _transition(session, request, "withdrawn", actor=actor, now=now, reason=reason or "withdrawn by the beneficiary")
     _flush_or_conflict(session)
     return request
@@ -237,6 +239,7 @@ def complete_voucher_request(session: Session, actor: Any, request_id: int, data
                              now: datetime) -> VoucherRequest:
     """The beneficiary sends the missing piece: the clock restarts where it stood."""
     request = get_request(session, actor, request_id)
+    lock_row(session, request)
     if request.status != "info_requested":
         raise Conflict(N_("This request is not waiting for information."), code="illegal_transition")
     problems = _completeness_problems(session, data)
@@ -273,6 +276,7 @@ def decide_voucher_request(session: Session, admin: Any, request_id: int, decisi
     request = session.get(VoucherRequest, request_id)
     if request is None or request.status == "draft":
         raise NotFound(N_("This request does not exist."))
+    lock_row(session, request)  # a second decision waits here, then finds it decided
     if decision not in DECISIONS:
         raise ValidationFailed(N_("Choose approve, reject or request information."),
                                fields={"decision": [N_("Choose approve, reject or request information.")]})
