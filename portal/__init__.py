@@ -112,11 +112,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.extensions import api, csrf
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
+    from vouchers.admin_views import bp as vouchers_admin_views
     from vouchers.views import bp as vouchers_views
 
     app.register_blueprint(main_views)
     app.register_blueprint(auth_views)
     app.register_blueprint(vouchers_views)
+    app.register_blueprint(vouchers_admin_views)
     for blueprint in (auth_api, vouchers_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
@@ -140,7 +142,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.i18n import LANGUAGE_NAMES, long_date, money
+    from portal.i18n import LANGUAGE_NAMES, long_date, money, role_label, status_label
     from portal.permissions import Permission, can
 
     app.jinja_env.filters["money"] = money
@@ -151,6 +153,8 @@ def register_template_helpers(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         UI_LANGUAGES=app.config["UI_LANGUAGES"],
+        status_label=status_label,
+        role_label=role_label,
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import current_app, request, session
 from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
@@ -46,3 +47,33 @@ def long_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "medium")
     return format_date(value, "long")
+
+
+_STATUS_LABELS = {
+    "draft": _l("Not sent yet"),
+    "submitted": _l("Waiting for the fund's decision"),
+    "info_requested": _l("Information requested"),
+    "approved": _l("Approved"),
+    "waitlisted": _l("On the waiting list"),
+    "rejected": _l("Refused"),
+    "withdrawn": _l("Withdrawn"),
+    "in_progress": _l("Coaching under way"),
+    "completed": _l("Completed"),
+    "expired": _l("Expired"),
+}
+
+_ROLE_LABELS = {
+    "beneficiary": _l("beneficiary"),
+    "employer": _l("employer"),
+    "provider_admin": _l("provider administrator"),
+    "coach": _l("coach"),
+    "fund_admin": _l("fund administrator"),
+}
+
+
+def status_label(status: str | None) -> str:
+    return str(_STATUS_LABELS.get(status or "", status or ""))
+
+
+def role_label(role: str) -> str:
+    return str(_ROLE_LABELS.get(role, role))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal.auth.forms import LanguageForm
@@ -13,8 +13,14 @@ from portal.web import safe_next
 bp = Blueprint("main", __name__)
 
 
+# Where each role starts once logged in.
+ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "vouchers_admin.queue"}
+
+
 @bp.route("/")
 def home():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated and current_user.role in ROLE_HOME:
+        return redirect(url_for(ROLE_HOME[current_user.role]))
     return render_template("main/home.html")
 
 

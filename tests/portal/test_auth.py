@@ -14,7 +14,7 @@ def test_login_and_logout(client, db_session):
     user = make_user(db_session)
     response = login(client, user.email)
     assert response.status_code == 302
-    assert "Test" in client.get("/").get_data(as_text=True)
+    assert "Test" in client.get("/", follow_redirects=True).get_data(as_text=True)
     token = csrf_token(client, "/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert "Log in" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -1,0 +1,22 @@
+"""Use cases of the coaching package (the marketplace side)."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from coaching.models import Provider
+
+
+def listed_providers(session: Session, *, region: str | None = None, language: str | None = None,
+                     q: str | None = None, limit: int = 200) -> list[Provider]:
+    """Providers on the fund's list; delisted ones keep their history but vanish from here."""
+    query = select(Provider).where(Provider.listed_at.is_not(None), Provider.delisted_at.is_(None))
+    if region:
+        query = query.where(or_(Provider.regions == region, Provider.regions.like(f"{region},%"),
+                                Provider.regions.like(f"%,{region}"), Provider.regions.like(f"%,{region},%")))
+    if language:
+        query = query.where(Provider.languages.like(f"%{language}%"))
+    if q:
+        query = query.where(Provider.name.ilike(f"%{q.strip()}%"))
+    return list(session.scalars(query.order_by(Provider.name).limit(limit)))
