@@ -49,6 +49,7 @@ def _session_backend(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from portal import models_registry  # noqa: F401 - every model on the metadata
     from portal.permissions import register_owner_rules
+    from portal.auth.passwords import use_parameters as use_password_parameters
     from portal.auth.services import load_session_user, user_for_api_token
     from portal.clock import utcnow
     from portal.db import db, render_migration_item
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     from portal.mail import transport_for
 
     register_owner_rules()
+    use_password_parameters(**app.config["ARGON2_PARAMETERS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
                      render_item=render_migration_item)

@@ -55,3 +55,22 @@ def set_rule(session: Session, key: str, value: int | date, *, valid_from_on: da
     session.add(row)
     session.flush()
     return row
+
+
+class RulesBook:
+    """All settings rows read once, for pages that need the rules of many dates."""
+
+    def __init__(self, session: Session):
+        self._rows = session.execute(
+            select(FundSetting.key, FundSetting.value, FundSetting.valid_from_on)
+            .order_by(FundSetting.key, FundSetting.valid_from_on)
+        ).all()
+        self._cache: dict[date, FundRules] = {}
+
+    def on(self, day: date) -> FundRules:
+        rules = self._cache.get(day)
+        if rules is None:
+            overrides = {key: _parse(key, value) for key, value, start in self._rows
+                         if start <= day and key in _FIELDS}
+            rules = self._cache[day] = dataclasses.replace(FundRules(), **overrides)
+        return rules

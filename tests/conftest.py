@@ -53,6 +53,8 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
             "RATELIMIT_ENABLED": True,
+            # Cheap hashing keeps the suite fast; production uses the library's defaults.
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         }
     )
     with app.app_context():

@@ -36,10 +36,13 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, blank=_l("Any status")), default="submitted")
-    route = SelectField(_l("Route"), choices=_choices(ROUTE_LABELS, blank=_l("Any route")), default="")
+    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, blank=_l("Any status")), default="submitted",
+                         invalid_choice_message=_l("Choose one of the statuses in the list."))
+    route = SelectField(_l("Route"), choices=_choices(ROUTE_LABELS, blank=_l("Any route")), default="",
+                        invalid_choice_message=_l("Choose route A, route B or any route."))
     overdue = BooleanField(_l("Overdue only"))
     due_before = DateField(_l("Due before"), validators=[Optional()],
+                           invalid_value_message=_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."),
                            description=_l("Requests whose decision is due before this day."))
 
 

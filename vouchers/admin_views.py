@@ -45,12 +45,7 @@ def queue():  # type: ignore[no-untyped-def]
                 limit=current_app.config.get("ADMIN_QUEUE_PAGE_SIZE", DEFAULT_PAGE_SIZE))
         except ValidationFailed:
             form.form_errors.append(_("This page link is not valid any more. Start again from the first page."))
-    return render_template("vouchers/admin/queue.html", form=form, rows=_queue_rows(rows, today),
-                           counts=queue_counts(db.session, current_user, today=today),
-                           rules=rules_on(db.session, today),
-                           next_url=next_cursor and url_for(".queue", **_filter_args(form), cursor=next_cursor),
-                           first_url=request.args.get("cursor") and url_for(".queue", **_filter_args(form)),
-                           status_labels=STATUS_LABELS, route_labels=ROUTE_LABELS)
+    return render_template("vouchers/admin/queue.html", **_queue_context(form, rows, next_cursor, today))
 
 
 @bp.get("/requests/<int:request_id>")
@@ -106,6 +101,16 @@ def _filter_args(form: QueueFilterForm) -> dict[str, str]:
     if form.due_before.data:
         args["due_before"] = form.due_before.data.isoformat()
     return args
+
+
+def _queue_context(form: QueueFilterForm, rows: list[VoucherRequest], next_cursor: str | None,
+                   today: date) -> dict[str, Any]:
+    return {
+        "form": form, "rows": _queue_rows(rows, today), "counts": queue_counts(db.session, current_user, today=today),
+        "rules": rules_on(db.session, today), "status_labels": STATUS_LABELS, "route_labels": ROUTE_LABELS,
+        "next_url": next_cursor and url_for(".queue", **_filter_args(form), cursor=next_cursor),
+        "first_url": request.args.get("cursor") and url_for(".queue", **_filter_args(form)),
+    }
 
 
 def _queue_rows(rows: list[VoucherRequest], today: date) -> list[dict[str, Any]]:

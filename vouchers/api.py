@@ -18,7 +18,7 @@ from portal.mail import commit
 from portal.permissions import Permission, has_permission
 from vouchers import domain, services
 from vouchers.models import Voucher
-from vouchers.presenters import request_dict, voucher_dict
+from vouchers.presenters import request_dict, request_dicts, voucher_dict
 from vouchers.schemas import (
     AdminRequestPageSchema,
     AdminRequestQuerySchema,
@@ -156,11 +156,9 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
                            due_before=query["due_before"])
     rows, next_cursor = list_requests_for_fund(db.session, current_user, filters, today=today, limit=query["limit"],
                                                cursor=query["cursor"])
-    items = []
-    for request in rows:
-        item = request_dict(db.session, request, today=today, with_timeline=False)
+    items = request_dicts(db.session, rows, today=today)
+    for item, request in zip(items, rows, strict=True):
         item["beneficiary_name"] = f"{request.beneficiary.user.first_name} {request.beneficiary.user.last_name}".strip()
-        items.append(item)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -132,3 +132,8 @@ class WithdrawForm(FlaskForm):
 class CloseAccountForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
+
+
+class ChangeProviderForm(FlaskForm):
+    provider_id = SelectField(_l("New coaching provider"), coerce=int,
+                              validators=[InputRequired(_l("Choose one of the listed coaching providers."))])

@@ -22,6 +22,7 @@ from portal.web import attach_errors
 from vouchers import domain, privacy, services
 from vouchers.forms import (
     BeneficiaryRegistrationForm,
+    ChangeProviderForm,
     CloseAccountForm,
     CoachingForm,
     ConfirmForm,
@@ -287,11 +288,45 @@ def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.VOUCHER_VIEW_OWN)
 def voucher_detail(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    return _voucher_page(voucher, _change_provider_form(voucher))
+
+
+def _change_provider_form(voucher) -> ChangeProviderForm:  # type: ignore[no-untyped-def]
+    form = ChangeProviderForm()
+    form.provider_id.choices = choices({p.id: p.name for p in listed_providers(db.session)
+                                        if p.id != voucher.provider_id})
+    return form
+
+
+def _voucher_page(voucher, form: ChangeProviderForm, status: int = 200):  # type: ignore[no-untyped-def]
     request = db.session.get(VoucherRequest, voucher.request_id)
     assert request is not None
-    return render_template("vouchers/voucher.html", voucher=voucher_dict(db.session, voucher),
+    data = voucher_dict(db.session, voucher)
+    can_change = data["status"] == "approved" and data["spent_cents"] == 0 and data["committed_cents"] == 0
+    return render_template("vouchers/voucher.html", voucher=data, change_form=form if can_change else None,
                            provider=db.session.get(Provider, voucher.provider_id),
-                           timeline=request_services.timeline(db.session, request))
+                           pending_provider=db.session.get(Provider, voucher.pending_provider_id)
+                           if voucher.pending_provider_id else None,
+                           timeline=request_services.timeline(db.session, request)), status
+
+
+@bp.route("/vouchers/<int:voucher_id>/provider", methods=["POST"])
+@require(Permission.VOUCHER_CHANGE_PROVIDER)
+def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
+    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    form = _change_provider_form(voucher)
+    if form.validate_on_submit():
+        try:
+            voucher_services.request_provider_change(db.session, current_user, voucher_id, form.provider_id.data,
+                                                     now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            flash(_("We asked the new provider to accept your voucher. Until then, nothing changes."), "success")
+            return redirect(url_for("vouchers.voucher_detail", voucher_id=voucher_id))
+    return _voucher_page(voucher, form, 422)
 
 
 @bp.route("/account/data.json")

@@ -12,6 +12,13 @@ MIN_LENGTH = 10
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def use_parameters(*, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    """Set the argon2 cost (from the app config). Existing hashes are upgraded at next login."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -80,6 +80,7 @@ class _FreshPostgres:
 @pytest.fixture(scope="session")
 def live_server(smtp_server: SMTPServer) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>``) of a separate app on a fresh database."""
+    from flask import current_app
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -98,6 +99,7 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
 
     # Flask-Limiter keeps "enabled" on the one shared Limiter object, not per app: building this app
     # with RATELIMIT_ENABLED False would switch rate limits off for the rest of the test session too.
+    # So the flag is put back, and a request filter exempts this app's requests alone instead.
     limiter_was_enabled = limiter.enabled
     server = None
     thread = None
@@ -119,6 +121,12 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             app = create_app(overrides)
         finally:
             limiter.enabled = limiter_was_enabled
+        e2e_app = app
+
+        @limiter.request_filter
+        def _served_by_the_e2e_app() -> bool:
+            return current_app._get_current_object() is e2e_app  # type: ignore[attr-defined]
+
         with app.app_context():
             upgrade()
 

@@ -128,9 +128,9 @@ def test_next_page_keeps_the_filters(admin_client, submit, app, monkeypatch):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("due_before=notadate", "Not a valid date value."),
-    ("status=bogus", "Not a valid choice."),
-    ("route=Z", "Not a valid choice."),
+    ("due_before=notadate", "Enter a date as YYYY-MM-DD"),
+    ("status=bogus", "Choose one of the statuses in the list."),
+    ("route=Z", "Choose route A, route B or any route."),
     ("cursor=%%%not-a-cursor", "This page link is not valid any more."),
     ("cursor=WyJub3QtYS1kYXRlIiwgMV0", "This page link is not valid any more."),
 ])
@@ -140,6 +140,7 @@ def test_bad_filter_input_shows_a_message_not_an_error_page(admin_client, submit
     assert response.status_code == 200
     text = page(response)
     assert message in text and "Please check the form" in text
+    assert "No request is shown because the filters above could not be used." in text
     assert row_ids(response) == []
 
 
@@ -258,5 +259,17 @@ def test_failed_medical_check_blocks_the_approval(admin_client, db_session, subm
     text = page(admin_client.get(response.headers["Location"]))
     assert "The medical compatibility check was not passed" in text
     db_session.expire_all()
-    assert db_session.get(VoucherRequest, request.id).status == "submitted"
+    unchanged = db_session.get(VoucherRequest, request.id)
+    assert unchanged.status == "submitted" and unchanged.medical_check_ok is None
     assert db_session.scalar(select(Voucher.id).where(Voucher.request_id == request.id)) is None
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "de"])
+def test_pages_render_in_every_language(client, db_session, submit, language):
+    admin = make_user(db_session, Role.FUND_ADMIN, language=language)
+    login(client, admin.email)
+    request = submit("Multi", days_ago=40, initiative="own")
+    queue = client.get("/admin/requests")
+    assert queue.status_code == 200 and f'<html lang="{language}">' in queue.get_data(as_text=True)
+    assert row_ids(queue) == [request.id]
+    assert client.get(f"/admin/requests/{request.id}").status_code == 200

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coaching.models import Provider
 from vouchers.models import Voucher, VoucherRequest
-from vouchers.presenters import request_dict, voucher_dict
+from vouchers.presenters import request_dicts, voucher_dict
 from vouchers.services.requests import beneficiary_of
 
 
@@ -41,7 +41,7 @@ def beneficiary_overview(session: Session, actor: Any, *, today: date) -> Benefi
     providers = {p.id: p.name for p in session.scalars(select(Provider).where(Provider.id.in_(provider_ids)))}
     return BeneficiaryOverview(
         draft=next((r for r in requests if r.status == "draft"), None),
-        requests=[request_dict(session, r, today=today, with_timeline=False) for r in requests if r.status != "draft"],
+        requests=request_dicts(session, [r for r in requests if r.status != "draft"], today=today),
         vouchers=[voucher_dict(session, v) for v in vouchers],
         providers=providers,
     )

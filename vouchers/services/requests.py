@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -365,17 +365,20 @@ def serve_waiting_list(session: Session, actor: Any, *, today: date, now: dateti
     return issued
 
 
+def waiting_list_positions(session: Session, requests: list[VoucherRequest]) -> dict[int, int]:
+    """Each waitlisted request's place in the queue (1 = served next), in one query."""
+    if not requests:
+        return {}
+    ranked = select(
+        VoucherRequest.id,
+        func.row_number().over(order_by=(VoucherRequest.submitted_on, VoucherRequest.id)).label("place"),
+    ).where(VoucherRequest.status == "waitlisted").subquery()
+    wanted = [r.id for r in requests]
+    return {row.id: int(row.place) for row in session.execute(select(ranked).where(ranked.c.id.in_(wanted)))}
+
+
 def waiting_list_position(session: Session, request: VoucherRequest) -> int | None:
-    if request.status != "waitlisted":
-        return None
-    ahead = session.scalars(
-        select(VoucherRequest.id).where(
-            VoucherRequest.status == "waitlisted",
-            (VoucherRequest.submitted_on < request.submitted_on)
-            | ((VoucherRequest.submitted_on == request.submitted_on) & (VoucherRequest.id < request.id)),
-        )
-    ).all()
-    return len(ahead) + 1
+    return waiting_list_positions(session, [request]).get(request.id) if request.status == "waitlisted" else None
 
 
 def clock_for(request: VoucherRequest, today: date, rules: FundRules) -> domain.DecisionClock | None:
