@@ -115,13 +115,16 @@ def register_blueprints(app: Flask) -> None:
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
     from vouchers.admin_views import bp as vouchers_admin_views
+    from vouchers.employers.api import blp as employers_api
+    from vouchers.employers.views import bp as employers_views
     from vouchers.views import bp as vouchers_views
 
     app.register_blueprint(main_views)
     app.register_blueprint(auth_views)
     app.register_blueprint(vouchers_views)
     app.register_blueprint(vouchers_admin_views)
-    for blueprint in (auth_api, vouchers_api):
+    app.register_blueprint(employers_views)
+    for blueprint in (auth_api, vouchers_api, employers_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -116,6 +116,8 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
             "RATELIMIT_ENABLED": False,
+            # The hasher is process-wide: keep the same cheap cost as the main test app.
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         }
         try:
             app = create_app(overrides)
@@ -128,7 +130,7 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             return current_app._get_current_object() is e2e_app  # type: ignore[attr-defined]
 
         with app.app_context():
-            upgrade()
+            upgrade(revision="heads")
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
         base_url = f"http://127.0.0.1:{server.server_port}"

@@ -1,0 +1,1 @@
+"""Employers' declarations of medical force-majeure dismissals and their contributions."""
