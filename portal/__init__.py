@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.api import blp as auth_api
     from portal.auth.views import bp as auth_views
     from portal.extensions import api, csrf
+    from coaching.staff_api import blp as coaching_api
+    from coaching.staff_views import bp as coaching_staff_views
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
     from vouchers.admin_views import bp as vouchers_admin_views
@@ -124,7 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vouchers_views)
     app.register_blueprint(vouchers_admin_views)
     app.register_blueprint(employers_views)
-    for blueprint in (auth_api, vouchers_api, employers_api):
+    app.register_blueprint(coaching_staff_views)
+    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

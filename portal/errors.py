@@ -154,6 +154,10 @@ def http_exception_response(exc: HTTPException) -> Response | tuple[str, int]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Any:
+        # A refused request changes nothing: whatever it flushed is undone.
+        from portal.db import db
+
+        db.session.rollback()
         app.logger.info("domain error %s: %s", exc.code, exc.message)
         if is_api_request():
             return json_error(exc.status, exc.message, exc.code, exc.fields, exc.extra)
@@ -164,9 +168,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def handle_stale(exc: StaleDataError) -> Any:
         # Someone else changed the same row between our read and our write.
-        from portal.db import db
-
-        db.session.rollback()
         return handle_domain_error(Conflict("Someone changed this at the same time. Please reload and try again.",
                                             code="concurrent_change"))
 

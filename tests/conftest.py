@@ -107,8 +107,24 @@ def db_session(app: Flask) -> Iterator[Session]:
         connection.close()
 
 
+class CommittingClient(FlaskClient):
+    """Commits what the test set up before each request, as it would be in real life.
+
+    The commit only releases a SAVEPOINT: the test's outer transaction still rolls
+    everything back. Without it, a request that fails and rolls back would also
+    erase the test's own unsaved data.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from portal.db import db
+
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
+    app.test_client_class = CommittingClient
     return app.test_client()
 
 

@@ -1,0 +1,49 @@
+"""A coach's calendar as an iCalendar feed, and the week view's data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching.models import Coach, CoachingSession
+
+
+def sessions_between(session: Session, coach_id: int, start: datetime, end: datetime) -> list[CoachingSession]:
+    return list(session.scalars(
+        select(CoachingSession).where(CoachingSession.coach_id == coach_id, CoachingSession.starts_at < end,
+                                      CoachingSession.ends_at > start, CoachingSession.status != "cancelled")
+        .order_by(CoachingSession.starts_at)))
+
+
+def week_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 in the coach's zone (a DST week is 167 or 169 hours)."""
+    monday = day - timedelta(days=day.weekday())
+    zone = ZoneInfo(tz)
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=zone)
+    return start, end
+
+
+def ical_feed(session: Session, coach: Coach, *, now: datetime, base_url: str) -> bytes:
+    """Sessions from a month ago to six months ahead. No beneficiary names: the feed may leave the portal."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Fonds Retour au Travail//Portal//FR")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Coaching · {coach.display_name}")
+    for booked in sessions_between(session, coach.id, now - timedelta(days=31), now + timedelta(days=183)):
+        event = Event()
+        event.add("uid", f"session-{booked.id}@tnw-portal")
+        event.add("dtstamp", now)
+        event.add("dtstart", booked.starts_at)
+        event.add("dtend", booked.ends_at)
+        kind = "Individual coaching" if booked.kind == "individual" else "Group session"
+        event.add("summary", f"{kind}{' · ' + booked.theme if booked.theme else ''}")
+        if booked.location:
+            event.add("location", booked.location)
+        event.add("url", f"{base_url.rstrip('/')}/coach/sessions/{booked.id}")
+        calendar.add_component(event)
+    return calendar.to_ical()

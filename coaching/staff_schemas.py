@@ -1,0 +1,167 @@
+"""API schemas for provider staff: offers, coaches, vouchers, sessions, claims."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class OfferCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    individual_hours = fields.Integer(required=True, strict=True)
+    collective_sessions = fields.Integer(required=True, strict=True)
+    individual_unit_cents = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                           metadata={"description": "Default: the fund's setting (15000)."})
+    collective_unit_cents = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                           metadata={"description": "Default: the fund's setting (15000)."})
+
+
+class OfferSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    individual_hours = fields.Integer()
+    collective_sessions = fields.Integer()
+    individual_unit_cents = fields.Integer()
+    collective_unit_cents = fields.Integer()
+    cost_cents = fields.Integer()
+    total_minutes = fields.Method("_total_minutes")
+    active = fields.Boolean()
+
+    def _total_minutes(self, offer) -> int:  # type: ignore[no-untyped-def]
+        return offer.individual_hours * 60 + offer.collective_sessions * 210
+
+
+class OfferListSchema(Schema):
+    items = fields.List(fields.Nested(OfferSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class CoachCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True)
+    timezone = fields.String(load_default="Europe/Brussels")
+    language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "nl", "de", "en"]))
+
+
+class CoachSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    name = fields.String(attribute="display_name")
+    email = fields.String()
+    timezone = fields.String()
+    calendar_url = fields.String(metadata={"description": "The secret iCalendar feed URL."})
+
+
+class AcceptSchema(Schema):
+    offer_id = fields.Integer(required=True)
+
+
+class SessionCreateSchema(Schema):
+    coach_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["individual", "collective"]))
+    voucher_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=50))
+    starts_at = fields.AwareDateTime(required=True, format="iso",
+                                     metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T09:00:00+01:00"})
+    duration_minutes = fields.Integer(required=True, strict=True)
+    mode = fields.String(load_default="onsite", validate=validate.OneOf(["onsite", "online"]))
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
+    location = fields.String(load_default="", validate=validate.Length(max=300),
+                             metadata={"description": "The address (on site) or the link (online)."})
+    theme = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class SeatSchema(Schema):
+    voucher_id = fields.Integer()
+    attendance = fields.String(allow_none=True)
+    confirmation = fields.String()
+    confirm_by_on = fields.Date(allow_none=True)
+    cost_cents = fields.Integer()
+
+
+class SessionSchema(Schema):
+    id = fields.Integer()
+    coach_id = fields.Integer()
+    kind = fields.String()
+    mode = fields.String()
+    status = fields.String()
+    starts_at = fields.DateTime(format="iso")
+    ends_at = fields.DateTime(format="iso")
+    duration_minutes = fields.Integer()
+    logged_minutes = fields.Integer(allow_none=True)
+    capacity = fields.Integer()
+    location = fields.String()
+    theme = fields.String()
+    seats = fields.List(fields.Nested(SeatSchema))
+
+
+class LogSchema(Schema):
+    attendance = fields.Dict(keys=fields.String(), values=fields.String(
+        validate=validate.OneOf(["attended", "no_show", "late_cancel"])), required=True,
+        metadata={"description": "voucher id (as a string key) -> attended | no_show | late_cancel"})
+    duration_minutes = fields.Integer(required=True, strict=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _keys_are_ids(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        if not all(str(key).isdigit() for key in data.get("attendance", {})):
+            raise ValidationError("Keys must be voucher ids.", "attendance")
+
+
+class DisputeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ConfirmationSchema(Schema):
+    session_id = fields.Integer()
+    voucher_id = fields.Integer()
+    attendance = fields.String(allow_none=True)
+    confirmation = fields.String()
+    dispute_reason = fields.String(allow_none=True)
+
+
+class ClaimCreateSchema(Schema):
+    voucher_id = fields.Integer(required=True)
+    session_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class ClaimSchema(Schema):
+    id = fields.Integer()
+    voucher_id = fields.Integer()
+    provider_id = fields.Integer()
+    amount_cents = fields.Integer()
+    status = fields.String()
+    submitted_at = fields.DateTime(format="iso")
+    decision_reason = fields.String(allow_none=True)
+
+
+class ClaimListSchema(Schema):
+    items = fields.List(fields.Nested(ClaimSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class ClaimQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["submitted", "approved", "rejected", "paid"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ProviderVoucherSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    status = fields.String()
+    value_cents = fields.Integer()
+    balance_cents = fields.Integer()
+    spent_cents = fields.Integer()
+    valid_from_on = fields.Date()
+    valid_until_on = fields.Date()
+    mix = fields.Dict(allow_none=True)
+    beneficiary_name = fields.String()
+    pending_acceptance = fields.Boolean(metadata={"description": "A provider change waiting for this provider."})
+
+
+class ProviderVoucherListSchema(Schema):
+    items = fields.List(fields.Nested(ProviderVoucherSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)

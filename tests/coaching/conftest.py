@@ -1,0 +1,86 @@
+"""A provider with an approved voucher, ready for a course of coaching."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from portal.clock import BRUSSELS, today_in_brussels, utcnow
+from portal.permissions import Role
+from tests.support.factories import make_provider, make_user
+from tests.support.web import bearer
+
+
+@pytest.fixture
+def today():
+    return today_in_brussels()
+
+
+@pytest.fixture
+def provider(db_session):
+    return make_provider(db_session)
+
+
+@pytest.fixture
+def provider_admin(db_session, provider):
+    return make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id, language="en")
+
+
+@pytest.fixture
+def admin_headers(client, provider_admin):
+    return bearer(client, provider_admin.email)
+
+
+@pytest.fixture
+def fund_admin(db_session):
+    return make_user(db_session, Role.FUND_ADMIN, language="en")
+
+
+@pytest.fixture
+def make_voucher(db_session, provider, fund_admin, today):
+    from vouchers.models import Voucher
+    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+
+    def build(person=None):
+        person = person or make_user(db_session, Role.BENEFICIARY, language="en")
+        data = RequestData(provider_id=provider.id, insurer_code=100, initiative="coordinator", force_majeure=True,
+                           contract_end_on=today - timedelta(days=5),
+                           address={"street": "Rue", "number": "1", "postcode": "1000", "municipality": "Bruxelles"})
+        request = submit_voucher_request(db_session, person, data, today=today, now=utcnow())
+        decide_voucher_request(db_session, fund_admin, request.id, "approve", None, today=today, now=utcnow())
+        voucher = db_session.scalar(select(Voucher).where(Voucher.request_id == request.id))
+        return voucher, person
+
+    return build
+
+
+@pytest.fixture
+def offer(db_session, provider_admin, today):
+    from coaching.services.offers import create_offer
+
+    return create_offer(db_session, provider_admin, name="9 h + 3 groups", individual_hours=9, collective_sessions=3,
+                        individual_unit_cents=None, collective_unit_cents=None, today=today)
+
+
+@pytest.fixture
+def coach(db_session, provider_admin):
+    from coaching.services.offers import add_coach
+
+    coach, _user = add_coach(db_session, provider_admin, name="Inès Dubois", email="ines@example.be")
+    return coach
+
+
+@pytest.fixture
+def slot(today):
+    """Successive free 2-hour slots in the coming days, in Brussels time, within voucher validity."""
+    counter = {"n": 0}
+
+    def next_slot(hours_apart: int = 3) -> datetime:
+        counter["n"] += 1
+        day = today + timedelta(days=1 + counter["n"] // 3)
+        local = datetime.combine(day, time(9, 0), tzinfo=BRUSSELS) + timedelta(hours=hours_apart * (counter["n"] % 3))
+        return local.astimezone(timezone.utc)
+
+    return next_slot
