@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_views
     from portal.extensions import api, csrf
     from coaching.staff_api import blp as coaching_api
+    from coaching.beneficiary_views import bp as coaching_beneficiary_views
     from coaching.staff_views import bp as coaching_staff_views
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vouchers_admin_views)
     app.register_blueprint(employers_views)
     app.register_blueprint(coaching_staff_views)
+    app.register_blueprint(coaching_beneficiary_views)
     for blueprint in (auth_api, vouchers_api, employers_api, coaching_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

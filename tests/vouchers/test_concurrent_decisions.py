@@ -8,15 +8,16 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit import AuditEntry
 from portal.clock import today_in_brussels, utcnow
 from portal.errors import Conflict
 from portal.permissions import Role
+from tests.support.committed import wipe_all
 from tests.support.factories import make_provider, make_user
-from vouchers.models import Beneficiary, LedgerEntry, Voucher, VoucherRequest
+from vouchers.models import Voucher, VoucherRequest
 from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
 
@@ -83,16 +84,4 @@ def test_two_decisions_at_once_leave_exactly_one(app):
             assert request.status == decisions[0]
             assert len(vouchers) == (1 if request.status == "approved" else 0)
     finally:
-        with Session(engine) as cleanup:
-            voucher_ids = cleanup.scalars(select(Voucher.id).where(Voucher.request_id == created["request"])).all()
-            cleanup.execute(delete(LedgerEntry).where(LedgerEntry.voucher_id.in_(voucher_ids)))
-            cleanup.execute(delete(Voucher).where(Voucher.id.in_(voucher_ids)))
-            cleanup.execute(delete(AuditEntry))
-            cleanup.execute(delete(VoucherRequest).where(VoucherRequest.id == created["request"]))
-            cleanup.execute(delete(Beneficiary).where(Beneficiary.user_id == created["person"]))
-            from coaching.models import Provider
-            from portal.auth.models import User
-
-            cleanup.execute(delete(User).where(User.id.in_([created["person"], created["admin0"], created["admin1"]])))
-            cleanup.execute(delete(Provider).where(Provider.id == created["provider"]))
-            cleanup.commit()
+        wipe_all(engine)
