@@ -41,6 +41,14 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(user.id)
 
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every job once for the current period, then exit.")
+    def scheduler_command(once: bool) -> None:
+        """The one scheduler process (APScheduler). Run it beside the web server, never inside it."""
+        from portal.scheduler import run_scheduler
+
+        run_scheduler(app, once=once)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Realistic demo data for every role (idempotent: a second run adds nothing)."""

@@ -37,6 +37,8 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A notice sent by a scheduled job carries a key, so it is queued once however often the job runs.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class Transport(Protocol):
@@ -69,8 +71,13 @@ def transport_for(config: dict[str, Any]) -> Transport:
     return SMTPTransport(config) if config.get("MAIL_BACKEND") == "smtp" else ConsoleTransport()
 
 
-def queue_mail(session: Session, *, to: str, subject: str, body: str, user_id: int | None = None) -> OutboxMessage:
-    message = OutboxMessage(recipient=to, subject=subject, body=body, user_id=user_id)
+def queue_mail(session: Session, *, to: str, subject: str, body: str, user_id: int | None = None,
+               dedupe_key: str | None = None) -> OutboxMessage | None:
+    """Queue a message in the current transaction. With a ``dedupe_key`` already used, nothing is queued."""
+    if dedupe_key is not None and session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
+        return None
+    message = OutboxMessage(recipient=to, subject=subject, body=body, user_id=user_id, dedupe_key=dedupe_key)
     session.add(message)
     session.flush()
     session.info.setdefault("queued_mail_ids", []).append(message.id)

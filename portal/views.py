@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from portal.auth.forms import LanguageForm
 from portal.db import db
 from portal.mail import commit
+from portal.permissions import Permission, require
 from portal.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -43,3 +44,30 @@ def health():  # type: ignore[no-untyped-def]
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():  # type: ignore[no-untyped-def]
+    """The messages the portal sent this person, newest first (the same as their e-mails)."""
+    from sqlalchemy import select
+
+    from portal.mail import OutboxMessage
+
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == current_user.id)
+                                  .order_by(OutboxMessage.id.desc()).limit(100)).all()
+    return render_template("main/notifications.html", messages=messages)
+
+
+@bp.route("/admin/scheduler")
+@require(Permission.ADMIN_SCHEDULER_VIEW)
+def scheduler_status():  # type: ignore[no-untyped-def]
+    """Each job's last run, its result and when it runs next."""
+    from portal.clock import utcnow
+    from portal.scheduler import last_runs, load_jobs, next_run_hint
+
+    jobs = load_jobs()
+    runs = last_runs(db.session)
+    now = utcnow()
+    rows = [{"job": job, "run": runs.get(name), "next": next_run_hint(job, now)} for name, job in sorted(jobs.items())]
+    return render_template("main/scheduler.html", rows=rows)
