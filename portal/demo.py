@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.models import Provider
+from portal.clock import utcnow
 from portal.auth.models import User
 from portal.auth.services import create_user
-from portal.clock import utcnow
 from portal.demo_numbers import belgian_iban, enterprise_number, national_number
 from portal.permissions import Role
 from vouchers.models import Beneficiary, Employer
@@ -73,23 +73,137 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
         logins.append((role.value, email))
         return user
 
-    account(Role.FUND_ADMIN, "admin", "Sophie", "Lambert")
-    account(Role.PROVIDER_ADMIN, "provider", "Marc", "Peeters", provider_id=providers[0].id)
-    account(Role.COACH, "coach", "Inès", "Dubois", provider_id=providers[0].id)
+    fund_admin = account(Role.FUND_ADMIN, "admin", "Sophie", "Lambert")
+    provider_admin = account(Role.PROVIDER_ADMIN, "provider", "Marc", "Peeters", provider_id=providers[0].id)
+    coach_user = account(Role.COACH, "coach", "Inès", "Dubois", provider_id=providers[0].id)
     account(Role.EMPLOYER, "employer", "Luc", "Dupont", employer_id=employer.id)
     main = account(Role.BENEFICIARY, "beneficiary", "Nadia", "Janssens")
     if session.scalar(select(Beneficiary.id).where(Beneficiary.user_id == main.id)) is None:
         session.add(Beneficiary(user_id=main.id, niss=national_number(fake.date_of_birth(minimum_age=25, maximum_age=60), 101)))
 
-    # A crowd of beneficiaries so lists look real; their logins are not printed.
+    # A crowd of beneficiaries so lists look real; their logins are not printed. They share
+    # the demo password, so its hash is computed once.
+    crowd_hash = session.scalar(select(User.password_hash).where(User.id == main.id))
     for serial in range(1, 40):
         email = f"person{serial:03d}@{DEMO_DOMAIN}"
         if session.scalar(select(User.id).where(User.email == email)) is not None:
             continue
         profile = fake.simple_profile()
         first, _, last = profile["name"].partition(" ")
-        user = create_user(session, email=email, password=DEMO_PASSWORD, role=Role.BENEFICIARY, first_name=first,
-                           last_name=last or "Demo", language=rng.choice(["fr", "nl"]), confirmed_at=now)
+        user = User(email=email, password_hash=crowd_hash, role=Role.BENEFICIARY.value, first_name=first,
+                    last_name=last or "Demo", language=rng.choice(["fr", "nl"]), confirmed_at=now)
+        session.add(user)
+        session.flush()
         session.add(Beneficiary(user_id=user.id, niss=national_number(profile["birthdate"], 200 + serial * 2)))
     session.flush()
+    _seed_marketplace(session, providers)
+    _seed_journeys(session, providers[0], fund_admin=fund_admin, provider_admin=provider_admin, coach_user=coach_user,
+                   main=main, rng=rng)
     return logins
+
+
+def _seed_marketplace(session: Session, providers: list[Provider]) -> None:
+    try:
+        from portal.demo_marketplace import seed_marketplace
+    except ImportError:  # the marketplace data is optional in the demo
+        return
+    seed_marketplace(session, providers)
+
+
+def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, provider_admin: User, coach_user: User,
+                   main: User, rng: random.Random) -> None:
+    """Requests and vouchers in every state, a course under way, a claim: once (skipped when present)."""
+    from datetime import datetime, time, timedelta
+
+    from coaching.models import Coach, Offer
+    from coaching.services.claims import submit_claim
+    from coaching.services.offers import accept_voucher
+    from coaching.services.sessions import SessionPlan, confirm_session, log_session, schedule_session
+    from portal.clock import BRUSSELS, today_in_brussels
+    from vouchers import ledger
+    from vouchers.models import LedgerEntry, Voucher, VoucherRequest
+    from vouchers.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+        withdraw_voucher_request,
+    )
+
+    if session.scalar(select(VoucherRequest.id).limit(1)) is not None:
+        return
+    today = today_in_brussels()
+    now = utcnow()
+    if session.scalar(select(LedgerEntry.id).where(LedgerEntry.kind == "funding")) is None:
+        # The fund's budget for route B; small on purpose so the waiting list is visible.
+        ledger.record_funding(session, amount_cents=4 * 180_000, booked_on=today - timedelta(days=90),
+                              memo="2026 budget allocation (demo)")
+    offer = session.scalar(select(Offer).where(Offer.provider_id == provider.id, Offer.individual_hours == 9))
+    if offer is None:
+        offer = Offer(provider_id=provider.id, name="9 h individuelles + 3 ateliers", individual_hours=9,
+                      collective_sessions=3, individual_unit_cents=15_000, collective_unit_cents=15_000)
+        session.add(offer)
+    coach = session.scalar(select(Coach).where(Coach.user_id == coach_user.id))
+    if coach is None:
+        coach = Coach(provider_id=provider.id, user_id=coach_user.id, display_name=coach_user.display_name,
+                      email=coach_user.email, timezone="Europe/Brussels")
+        session.add(coach)
+    session.flush()
+    people = list(session.scalars(select(User).where(User.role == Role.BENEFICIARY, User.id != main.id)
+                                  .order_by(User.id)))
+    address = {"street": "Rue de la Station", "number": "12", "postcode": "5000", "municipality": "Namur"}
+
+    def request_for(person: User, *, route: str, age_days: int) -> VoucherRequest:
+        if route == "A":
+            data = RequestData(provider_id=provider.id, insurer_code=rng.choice([100, 300, 500]),
+                               initiative="coordinator", force_majeure=True,
+                               contract_end_on=today - timedelta(days=20 + age_days), address=address)
+        else:
+            data = RequestData(provider_id=provider.id, insurer_code=rng.choice([100, 200, 400]), initiative="own",
+                               force_majeure=False, incapacity_start_on=today - timedelta(days=500 + age_days),
+                               benefits_scheme=rng.choice(["employee", "job_seeker"]), address=address)
+        request = submit_voucher_request(session, person, data, today=today, now=now)
+        request.submitted_on = today - timedelta(days=age_days)
+        request.decision_due_on = request.submitted_on + timedelta(days=45)
+        return request
+
+    # The fund's queue: on time, due soon, overdue, waiting for information.
+    for person, age in zip(people[:8], (2, 10, 20, 30, 37, 40, 44, 48), strict=True):
+        request_for(person, route=rng.choice(["A", "B"]), age_days=age)
+    info = request_for(people[8], route="A", age_days=15)
+    decide_voucher_request(session, fund_admin, info.id, "request_info",
+                           "Please send the C4 document from your employer.", today=today, now=now)
+    refused = request_for(people[9], route="B", age_days=30)
+    decide_voucher_request(session, fund_admin, refused.id, "reject",
+                           "Already following an approved retraining programme.", today=today, now=now)
+    withdrawn = request_for(people[10], route="A", age_days=12)
+    withdraw_voucher_request(session, people[10], withdrawn.id, now=now, reason="Found a new job on my own.")
+    # Approved vouchers use up the budget, so the next route-B approval goes to the waiting list.
+    vouchers = []
+    for person in (main, *people[11:15]):
+        request = request_for(person, route="B", age_days=40)
+        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now)
+        voucher = session.scalar(select(Voucher).where(Voucher.request_id == request.id))
+        if voucher is not None:
+            vouchers.append(voucher)
+    for person in people[15:17]:
+        request = request_for(person, route="B", age_days=25)
+        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now)
+    # Nadia's course: the mix is fixed, one session delivered and confirmed and claimed, one coming up.
+    voucher = vouchers[0]
+    voucher.valid_from_on = today - timedelta(days=30)
+    voucher.valid_until_on = voucher.valid_from_on + timedelta(days=182)
+    session.flush()
+    accept_voucher(session, provider_admin, voucher.id, offer.id, now=now)
+    past = datetime.combine(today - timedelta(days=7), time(10, 0), tzinfo=BRUSSELS)
+    upcoming = datetime.combine(today + timedelta(days=3), time(14, 0), tzinfo=BRUSSELS)
+    done = schedule_session(session, provider_admin, SessionPlan(
+        coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=past, duration_minutes=90,
+        location="Rue de Fer 25, 5000 Namur", theme="Premier entretien"), now=now)
+    log_session(session, provider_admin, done.id, {voucher.id: "attended"}, 90, "First interview: needs and plan.",
+                now=now)
+    confirm_session(session, main, done.id, now=now)
+    submit_claim(session, provider_admin, voucher.id, [done.id], now=now)
+    schedule_session(session, provider_admin, SessionPlan(
+        coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=upcoming, duration_minutes=60,
+        mode="online", location="https://meet.example.be/coaching", theme="Exploration"), now=now)
+    session.flush()
