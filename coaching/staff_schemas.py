@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from portal.schema_fields import MAX_ID, Cents, Count, Id
+
 
 class OfferCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    individual_hours = fields.Integer(required=True, strict=True)
-    collective_sessions = fields.Integer(required=True, strict=True)
-    individual_unit_cents = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                           metadata={"description": "Default: the fund's setting (15000)."})
-    collective_unit_cents = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                           metadata={"description": "Default: the fund's setting (15000)."})
+    individual_hours = Count(1000, required=True)
+    collective_sessions = Count(1000, required=True)
+    individual_unit_cents = Cents(load_default=None, allow_none=True,
+                                  metadata={"description": "Default: the fund's setting (15000)."})
+    collective_unit_cents = Cents(load_default=None, allow_none=True,
+                                  metadata={"description": "Default: the fund's setting (15000)."})
 
 
 class OfferSchema(Schema):
@@ -52,16 +54,16 @@ class CoachSchema(Schema):
 
 
 class AcceptSchema(Schema):
-    offer_id = fields.Integer(required=True)
+    offer_id = Id(required=True)
 
 
 class SessionCreateSchema(Schema):
-    coach_id = fields.Integer(required=True)
+    coach_id = Id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["individual", "collective"]))
-    voucher_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=50))
+    voucher_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
     starts_at = fields.AwareDateTime(required=True, format="iso",
                                      metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T09:00:00+01:00"})
-    duration_minutes = fields.Integer(required=True, strict=True)
+    duration_minutes = Count(24 * 60, required=True)
     mode = fields.String(load_default="onsite", validate=validate.OneOf(["onsite", "online"]))
     capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=50))
     location = fields.String(load_default="", validate=validate.Length(max=300),
@@ -97,12 +99,12 @@ class LogSchema(Schema):
     attendance = fields.Dict(keys=fields.String(), values=fields.String(
         validate=validate.OneOf(["attended", "no_show", "late_cancel"])), required=True,
         metadata={"description": "voucher id (as a string key) -> attended | no_show | late_cancel"})
-    duration_minutes = fields.Integer(required=True, strict=True)
+    duration_minutes = Count(24 * 60, required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def _keys_are_ids(self, data, **kwargs):  # type: ignore[no-untyped-def]
-        if not all(str(key).isdigit() for key in data.get("attendance", {})):
+        if not all(str(key).isdigit() and 0 < int(key) <= MAX_ID for key in data.get("attendance", {})):
             raise ValidationError("Keys must be voucher ids.", "attendance")
 
 
@@ -119,8 +121,8 @@ class ConfirmationSchema(Schema):
 
 
 class ClaimCreateSchema(Schema):
-    voucher_id = fields.Integer(required=True)
-    session_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    voucher_id = Id(required=True)
+    session_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
 
 
 class ClaimSchema(Schema):

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from portal.schema_fields import Id
+
 LANGUAGES = ("fr", "nl", "de", "en")
 
 
@@ -98,7 +100,7 @@ class EligibilityVerdictSchema(Schema):
 
 
 class VoucherRequestCreateSchema(Schema):
-    provider_id = fields.Integer(required=True)
+    provider_id = Id(required=True)
     insurer_code = fields.Integer(required=True, validate=validate.OneOf([100, 200, 300, 400, 500, 600, 900]))
     initiative = fields.String(required=True, validate=validate.OneOf(["own", "coordinator"]))
     force_majeure = fields.Boolean(required=True)

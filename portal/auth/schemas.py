@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class TokenRequestSchema(Schema):
@@ -28,9 +28,16 @@ class MeSchema(Schema):
 
 
 class ApiErrorBodySchema(Schema):
+    """``code``, ``message`` and ``fields`` are always there; some errors add detail, e.g.
+    ``reasons`` (eligibility), ``from_status``/``to_status`` (an illegal transition) or ``lines`` (a CSV import)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    reasons = fields.List(fields.Dict(), metadata={"description": "Eligibility: every failed condition, {code, message}."})
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
 
 
 class ApiErrorSchema(Schema):
