@@ -138,7 +138,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SESSION_DIRECTORY":
                       "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console"})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
     from portal.clock import today_in_brussels
 
     today = today_in_brussels()

@@ -15,7 +15,9 @@ bp = Blueprint("main", __name__)
 
 
 # Where each role starts once logged in.
-ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "vouchers_admin.queue"}
+ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "vouchers_admin.queue",
+             "provider_admin": "coaching_staff.vouchers", "coach": "coaching_staff.week",
+             "employer": "employers.dashboard"}
 
 
 @bp.route("/")

@@ -58,7 +58,7 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
         }
     )
     with app.app_context():
-        upgrade(revision="heads")  # every branch, while parallel work still has to be merged
+        upgrade()
     yield app
     with app.app_context():
         from portal.db import db

@@ -77,6 +77,15 @@ class _FreshPostgres:
 # --- the live server ----------------------------------------------------------------------------
 
 
+# The app behind each live server's URL, for tests that seed data it has no page for.
+LIVE_APPS: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server: str) -> Any:
+    return LIVE_APPS[live_server]
+
+
 @pytest.fixture(scope="session")
 def live_server(smtp_server: SMTPServer) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>``) of a separate app on a fresh database."""
@@ -130,13 +139,14 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             return current_app._get_current_object() is e2e_app  # type: ignore[attr-defined]
 
         with app.app_context():
-            upgrade(revision="heads")
+            upgrade()
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
         base_url = f"http://127.0.0.1:{server.server_port}"
         app.config["PUBLIC_BASE_URL"] = base_url  # links in the e-mails point at this server
         thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
         thread.start()
+        LIVE_APPS[base_url] = app
         yield base_url
     finally:
         if server is not None:

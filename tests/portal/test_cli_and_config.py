@@ -88,3 +88,13 @@ def test_migrations_match_the_models(app, db_session):
 
     context = MigrationContext.configure(db_session.connection(), opts={"compare_type": True})
     assert compare_metadata(context, db.metadata) == []
+
+
+def test_the_migration_history_has_one_head(app):
+    """Parallel work must be merged: `flask db upgrade` refuses several heads."""
+    from alembic.script import ScriptDirectory
+
+    from portal.config import PROJECT_ROOT
+
+    script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
+    assert len(script.get_heads()) == 1

@@ -1,0 +1,195 @@
+"""Forms of the provider staff's and the beneficiary's coaching pages: input shape only.
+
+Choices that depend on the data (offers, coaches, vouchers, durations from the fund's
+settings) are filled in by the views, always through ``portal.forms.choices``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+from portal.forms import choices
+
+KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Group session (collective)")}
+MODE_LABELS = {"onsite": _l("On site"), "online": _l("Online")}
+ATTENDANCE_LABELS = {"attended": _l("Attended"), "no_show": _l("Did not come (no-show)"),
+                     "late_cancel": _l("Cancelled late")}
+CONFIRMATION_LABELS = {"pending": _l("Waiting for the beneficiary"), "confirmed": _l("Confirmed"),
+                       "disputed": _l("Disputed")}
+SESSION_STATUS_LABELS = {"scheduled": _l("Scheduled"), "logged": _l("Logged"), "cancelled": _l("Cancelled")}
+CLAIM_STATUS_LABELS = {"submitted": _l("Waiting for the fund"), "approved": _l("Approved"),
+                       "rejected": _l("Rejected"), "paid": _l("Paid")}
+LANGUAGE_LABELS = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
+
+# The zones a Belgian provider's coaches plausibly work in; Europe/Brussels first, the default.
+COACH_TIMEZONES = ("Europe/Brussels", "Europe/Amsterdam", "Europe/Luxembourg", "Europe/Paris", "Europe/Berlin",
+                   "Europe/London", "Europe/Madrid", "Europe/Rome", "Europe/Lisbon", "Europe/Warsaw",
+                   "Europe/Bucharest", "Europe/Istanbul", "Africa/Casablanca", "UTC")
+
+_AMOUNT = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
+_NOT_AN_AMOUNT = _l("Give an amount in euros, for example 150 or 150.00.")
+
+
+def euros_to_cents(text: str) -> int:
+    """``"150"``, ``"150,00"``, ``"1.800,50"``, ``"1,800.50"`` or ``"€ 150"`` to integer cents, never via float.
+
+    Raises ``ValueError`` for anything else (negative, more than two decimals, letters).
+    """
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text or "")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        cleaned = cleaned.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not _AMOUNT.match(cleaned):
+        raise ValueError(cleaned)
+    try:
+        cents = Decimal(cleaned) * 100
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already refuses it
+        raise ValueError(cleaned) from exc
+    return int(cents)
+
+
+class EuroField(Field):
+    """An amount typed in euros, held as integer cents; what was typed is shown again on error."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        euros, cents = divmod(int(self.data), 100)
+        return f"{euros}.{cents:02d}"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = euros_to_cents(str(valuelist[0]))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_NOT_AN_AMOUNT)) from exc
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (cancel, confirm, reset the calendar link)."""
+
+
+class StandardOfferForm(FlaskForm):
+    """One click on one of the fund's standard mixes ("7-5" … "12-0")."""
+
+    mix = SelectField(_l("Standard mix"), validators=[InputRequired()])
+
+
+class OfferForm(FlaskForm):
+    name = StringField(_l("Name of the offer"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("For example: Back to work, 10 hours and 2 group sessions."))
+    individual_hours = IntegerField(_l("Individual hours"), validators=[InputRequired(), NumberRange(min=0)],
+                                    description=_l("Whole hours, 12 at most."), render_kw={"inputmode": "numeric"})
+    collective_sessions = IntegerField(_l("Group sessions (3.5 hours each)"),
+                                       validators=[InputRequired(), NumberRange(min=0)],
+                                       render_kw={"inputmode": "numeric"})
+    individual_unit_cents = EuroField(_l("Price of one individual hour, in euros"),
+                                      validators=[InputRequired(_l("Give a price in euros."))],
+                                      render_kw={"inputmode": "decimal"})
+    collective_unit_cents = EuroField(_l("Price of one group session, in euros"),
+                                      validators=[InputRequired(_l("Give a price in euros."))],
+                                      render_kw={"inputmode": "decimal"})
+
+
+class AcceptForm(FlaskForm):
+    offer_id = RadioField(_l("Mix for this voucher"), coerce=int,
+                          validators=[InputRequired(_l("Choose one of your offers."))])
+
+
+class CoachForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "off"})
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("The coach gets an e-mail to choose a password."),
+                       render_kw={"autocomplete": "off"})
+    timezone = SelectField(_l("Time zone"), choices=choices({z: z for z in COACH_TIMEZONES}),
+                           default="Europe/Brussels")
+    language = SelectField(_l("Language of the e-mails"), choices=choices(LANGUAGE_LABELS), default="fr")
+
+
+class ScheduleForm(FlaskForm):
+    coach_id = SelectField(_l("Coach"), coerce=int, validators=[InputRequired()])
+    kind = RadioField(_l("Kind of session"), choices=choices(KIND_LABELS), default="individual",
+                      validators=[InputRequired()])
+    voucher_ids = SelectMultipleField(_l("Voucher(s)"), coerce=int,
+                                      validators=[DataRequired(_l("Choose at least one voucher."))],
+                                      description=_l("One voucher for an individual session, one or more for a "
+                                                     "group session."))
+    start_on = DateField(_l("Date"), validators=[InputRequired(_l("Give the date."))])
+    start_time = TimeField(_l("Start time (coach's local time)"), validators=[InputRequired(_l("Give the time."))])
+    duration_minutes = SelectField(_l("Duration"), coerce=int, validators=[InputRequired()])
+    mode = RadioField(_l("Where"), choices=choices(MODE_LABELS), default="onsite", validators=[InputRequired()])
+    location = StringField(_l("Address or video link"), validators=[Optional(), Length(max=300)],
+                           description=_l("The address on site, or the link of the online meeting."))
+    capacity = IntegerField(_l("Places (group sessions)"), validators=[Optional(), NumberRange(min=1, max=50)],
+                            render_kw={"inputmode": "numeric"})
+    theme = StringField(_l("Theme"), validators=[Optional(), Length(max=200)],
+                        description=_l("For example: job search, self-knowledge, well-being."))
+
+
+class LogForm(FlaskForm):
+    """The fixed part of logging a session; ``log_form_class`` adds one attendance question per voucher."""
+
+    duration_minutes = SelectField(_l("Real duration"), coerce=int, validators=[InputRequired()])
+    note = TextAreaField(_l("Short note"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Keep it short and neutral. Never write medical details. Only your provider "
+                                        "and the beneficiary can read it."),
+                         render_kw={"rows": 3, "maxlength": 2000})
+
+    def attendance_fields(self) -> list[Any]:
+        return [field for name, field in self._fields.items() if name.startswith("attendance_")]
+
+    def attendance_data(self) -> dict[int, str]:
+        return {int(field.name.removeprefix("attendance_")): field.data for field in self.attendance_fields()}
+
+
+def log_form_class(seats: list[tuple[int, str]]) -> type[LogForm]:
+    """A log form with an attendance question per ``(voucher_id, beneficiary label)``."""
+    fields = {
+        f"attendance_{voucher_id}": RadioField(
+            _l("Attendance of %(name)s", name=label), choices=choices(ATTENDANCE_LABELS),
+            validators=[InputRequired(_l("Say whether this person came."))])
+        for voucher_id, label in seats
+    }
+    return type("SessionLogForm", (LogForm,), fields)
+
+
+class ClaimForm(FlaskForm):
+    session_ids = SelectMultipleField(_l("Sessions to claim"), coerce=int,
+                                      validators=[DataRequired(_l("Choose the sessions to claim."))])
+
+
+class DisputeForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong with this session?"),
+                           validators=[DataRequired(_l("Say what is wrong.")), Length(max=2000)],
+                           description=_l("For example: I was not there that day, or it was shorter."),
+                           render_kw={"rows": 3, "maxlength": 2000})
