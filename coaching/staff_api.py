@@ -42,7 +42,7 @@ from portal.db import db
 from portal.errors import ValidationFailed
 from portal.mail import commit
 from portal.pagination import decode_cursor, encode_cursor
-from portal.permissions import Permission, has_permission
+from portal.permissions import Permission, api_access, has_permission
 from vouchers.presenters import voucher_dict
 from vouchers.schemas import VoucherSchema
 from vouchers.services.vouchers import accept_provider_change
@@ -67,6 +67,7 @@ def session_payload(booked: CoachingSession) -> dict[str, Any]:
 
 
 @blp.route("/provider/offers", methods=["GET"])
+@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
 @blp.response(200, OfferListSchema)
 @blp.doc(security=BEARER)
 def list_offers():  # type: ignore[no-untyped-def]
@@ -76,6 +77,7 @@ def list_offers():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/provider/offers", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
 @blp.arguments(OfferCreateSchema)
 @blp.response(201, OfferSchema)
 @blp.alt_response(422, schema=ApiErrorSchema, description="Beyond 12 individual hours, or costs more than the voucher")
@@ -89,6 +91,7 @@ def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/provider/coaches", methods=["POST"])
+@api_access(Permission.PROVIDER_COACHES_MANAGE)
 @blp.arguments(CoachCreateSchema)
 @blp.response(201, CoachSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="The e-mail already has an account")
@@ -110,6 +113,7 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
 
 
 @blp.route("/provider/vouchers", methods=["GET"])
+@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
 @blp.response(200, ProviderVoucherListSchema)
 @blp.doc(security=BEARER)
 def provider_vouchers():  # type: ignore[no-untyped-def]
@@ -126,6 +130,7 @@ def provider_vouchers():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/provider/vouchers/<int:voucher_id>/accept", methods=["POST"])
+@api_access(Permission.PROVIDER_VOUCHERS_ACCEPT)
 @blp.arguments(AcceptSchema)
 @blp.response(200, VoucherSchema)
 @blp.doc(security=BEARER)
@@ -148,6 +153,7 @@ def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-un
 
 
 @blp.route("/sessions", methods=["POST"])
+@api_access(Permission.SESSION_SCHEDULE)
 @blp.arguments(SessionCreateSchema)
 @blp.response(201, SessionSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Double booking of the coach, or a voucher's balance exceeded")
@@ -162,6 +168,7 @@ def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"])
+@api_access(Permission.SESSION_LOG)
 @blp.response(200, SessionSchema)
 @blp.doc(security=BEARER)
 def get_session(session_id: int):  # type: ignore[no-untyped-def]
@@ -171,6 +178,7 @@ def get_session(session_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/sessions/<int:session_id>/log", methods=["POST"])
+@api_access(Permission.SESSION_LOG)
 @blp.arguments(LogSchema)
 @blp.response(200, SessionSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Already logged, or the balance would be exceeded")
@@ -186,6 +194,7 @@ def log(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@api_access(Permission.SESSION_SCHEDULE)
 @blp.response(200, SessionSchema)
 @blp.doc(security=BEARER)
 def cancel(session_id: int):  # type: ignore[no-untyped-def]
@@ -202,6 +211,7 @@ def _seat_payload(seat: SessionSeat) -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>/confirm", methods=["POST"])
+@api_access(Permission.SESSION_CONFIRM)
 @blp.response(200, ConfirmationSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
 @blp.doc(security=BEARER)
@@ -214,6 +224,7 @@ def confirm(session_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/sessions/<int:session_id>/dispute", methods=["POST"])
+@api_access(Permission.SESSION_CONFIRM)
 @blp.arguments(DisputeSchema)
 @blp.response(200, ConfirmationSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
@@ -227,6 +238,7 @@ def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-d
 
 
 @blp.route("/coaches/<int:coach_id>/calendar.ics", methods=["GET"])
+@api_access(public=True)
 @blp.doc(parameters=[{"in": "query", "name": "token", "required": True, "schema": {"type": "string"},
                       "description": "The coach's secret calendar token (from calendar_url)."}],
          responses={"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
@@ -242,6 +254,7 @@ def calendar_feed(coach_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/provider/claims", methods=["POST"])
+@api_access(Permission.CLAIM_SUBMIT)
 @blp.arguments(ClaimCreateSchema)
 @blp.response(201, ClaimSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="A session not confirmed, or already claimed")
@@ -255,6 +268,7 @@ def submit_claim(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/provider/claims", methods=["GET"])
+@api_access(Permission.CLAIM_SUBMIT)
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)
@@ -277,6 +291,7 @@ def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/admin/claims", methods=["GET"])
+@api_access(Permission.ADMIN_CLAIMS_DECIDE)
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)
@@ -287,6 +302,7 @@ def admin_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/admin/claims/<int:claim_id>/approve", methods=["POST"])
+@api_access(Permission.ADMIN_CLAIMS_DECIDE)
 @blp.response(200, ClaimSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Already decided")
 @blp.doc(security=BEARER)
@@ -299,6 +315,7 @@ def approve_claim(claim_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/admin/claims/<int:claim_id>/reject", methods=["POST"])
+@api_access(Permission.ADMIN_CLAIMS_DECIDE)
 @blp.arguments(RejectSchema)
 @blp.response(200, ClaimSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Already decided")

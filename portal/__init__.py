@@ -8,6 +8,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from portal.config import PROJECT_ROOT, load_config
 
@@ -22,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
+    app.url_map.converters["int"] = BoundedIntConverter
     if app.config["TRUST_PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,6 +35,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` up to the database's 32-bit ids: a larger number is a plain 404, never an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _session_backend(app: Flask) -> None:
@@ -94,6 +104,16 @@ def register_extensions(app: Flask) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.before_request
+    def check_api_access() -> None:
+        """Who may call an API view is decided before its arguments are parsed."""
+        from portal.permissions import enforce_api_access
+
+        if request.path.startswith("/api/") and request.endpoint and request.endpoint != "api-docs.openapi_json":
+            view = app.view_functions.get(request.endpoint)
+            if view is not None:
+                enforce_api_access(view)
+
+    @app.before_request
     def protect_api_cookie_calls() -> None:
         """Bearer calls need no CSRF token; calls riding on a logged-in browser session do."""
         if not request.path.startswith("/api/") or request.method in ("GET", "HEAD", "OPTIONS"):
@@ -112,12 +132,17 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.api import blp as auth_api
     from portal.auth.views import bp as auth_views
     from portal.extensions import api, csrf
+    from coaching.provider_views import bp as provider_profile_views
+    from coaching.public_api import blp as marketplace_api
+    from coaching.public_views import bp as marketplace_views
     from coaching.staff_api import blp as coaching_api
     from coaching.beneficiary_views import bp as coaching_beneficiary_views
     from coaching.staff_views import bp as coaching_staff_views
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
     from vouchers.admin_views import bp as vouchers_admin_views
+    from vouchers.fund_admin_api import blp as fund_admin_api
+    from vouchers.fund_admin_views import bp as fund_admin_views
     from vouchers.employers.api import blp as employers_api
     from vouchers.employers.views import bp as employers_views
     from vouchers.views import bp as vouchers_views
@@ -126,10 +151,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views)
     app.register_blueprint(vouchers_views)
     app.register_blueprint(vouchers_admin_views)
+    app.register_blueprint(fund_admin_views)
     app.register_blueprint(employers_views)
+    app.register_blueprint(marketplace_views)
+    app.register_blueprint(provider_profile_views)
     app.register_blueprint(coaching_staff_views)
     app.register_blueprint(coaching_beneficiary_views)
-    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api):
+    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api, marketplace_api, fund_admin_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

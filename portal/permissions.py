@@ -208,3 +208,48 @@ def register_owner_rules() -> None:
             return user.provider_id is not None and user.provider_id in (voucher.provider_id,
                                                                          voucher.pending_provider_id)
         return False
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from vouchers.employers.models import Contribution, Declaration, EmployerAgent
+
+    def _acts_for_employer(user: Any, employer_id: int, obj: Any) -> bool:
+        """An employer's own users, and the social secretariats' users linked to it as agents."""
+        if user.role != Role.EMPLOYER:
+            return False
+        if user.employer_id is not None and user.employer_id == employer_id:
+            return True
+        session = object_session(obj)
+        return session is not None and session.scalar(select(EmployerAgent.id).where(
+            EmployerAgent.agent_user_id == user.id, EmployerAgent.employer_id == employer_id)) is not None
+
+    @owner_rule(Declaration)
+    def _declaration_owner(user: Any, declaration: Declaration) -> bool:
+        return _acts_for_employer(user, declaration.employer_id, declaration)
+
+    @owner_rule(Contribution)
+    def _contribution_owner(user: Any, contribution: Contribution) -> bool:
+        return _acts_for_employer(user, contribution.declaration.employer_id, contribution)
+
+
+def api_access(*permissions: Permission, public: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Mark an API view: who may call it. Checked before the body is even read (see
+    ``enforce_api_access``), so a caller without the right gets 401/403, never a validation error.
+    API views without a mark require a logged-in caller (a safe default)."""
+
+    def mark(view: Callable[..., T]) -> Callable[..., T]:
+        view.api_access = "public" if public else tuple(permissions)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def enforce_api_access(view: Any) -> None:
+    access = getattr(view, "api_access", ())
+    if access == "public":
+        return
+    if not current_user.is_authenticated:
+        abort(401)
+    if not all(has_permission(current_user, p) for p in access):
+        abort(403)

@@ -15,7 +15,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_settings import rules_on
 from portal.mail import commit
-from portal.permissions import Permission, has_permission
+from portal.permissions import Permission, api_access, has_permission
 from vouchers import domain, services
 from vouchers.models import Voucher
 from vouchers.presenters import request_dict, request_dicts, voucher_dict
@@ -44,6 +44,7 @@ blp = Blueprint("vouchers_api", __name__, description="Beneficiaries, employers 
 
 
 @blp.route("/beneficiaries", methods=["POST"])
+@api_access(public=True)
 @blp.arguments(BeneficiaryRegistrationSchema)
 @blp.response(201, RegisteredAccountSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="E-mail or national number already registered")
@@ -57,6 +58,7 @@ def register_beneficiary(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/employers", methods=["POST"])
+@api_access(public=True)
 @blp.arguments(EmployerRegistrationSchema)
 @blp.response(201, RegisteredAccountSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="E-mail or enterprise already registered")
@@ -81,6 +83,7 @@ def _request_data(data: dict[str, Any]) -> RequestData:
 
 
 @blp.route("/eligibility", methods=["POST"])
+@api_access(public=True)
 @blp.arguments(EligibilityQuerySchema)
 @blp.response(200, EligibilityVerdictSchema)
 def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -96,6 +99,7 @@ def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/voucher-requests", methods=["POST"])
+@api_access(Permission.REQUEST_CREATE)
 @blp.arguments(VoucherRequestCreateSchema)
 @blp.response(201, VoucherRequestCreatedSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="An open voucher or another open request exists")
@@ -111,6 +115,7 @@ def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/voucher-requests/<int:request_id>", methods=["GET"])
+@api_access()
 @blp.response(200, VoucherRequestSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def get_request(request_id: int):  # type: ignore[no-untyped-def]
@@ -121,6 +126,7 @@ def get_request(request_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/voucher-requests/<int:request_id>/withdraw", methods=["POST"])
+@api_access(Permission.REQUEST_WITHDRAW)
 @blp.arguments(WithdrawSchema)
 @blp.response(200, VoucherRequestSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="The request is no longer open")
@@ -135,6 +141,7 @@ def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
 
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
+@api_access()
 @blp.response(200, VoucherSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
@@ -145,6 +152,7 @@ def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/admin/voucher-requests", methods=["GET"])
+@api_access(Permission.ADMIN_REQUESTS_VIEW)
 @blp.arguments(AdminRequestQuerySchema, location="query")
 @blp.response(200, AdminRequestPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])
@@ -163,6 +171,7 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/admin/voucher-requests/<int:request_id>/decision", methods=["POST"])
+@api_access(Permission.ADMIN_REQUESTS_DECIDE)
 @blp.arguments(DecisionSchema)
 @blp.response(200, DecisionResultSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or decided by someone else at the same time")

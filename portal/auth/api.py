@@ -15,11 +15,13 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.errors import json_error
 from portal.mail import commit
+from portal.permissions import api_access
 
 blp = Blueprint("auth_api", __name__, description="Accounts and bearer tokens")
 
 
 @blp.route("/auth/token", methods=["POST"])
+@api_access(public=True)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, description="Wrong e-mail or password")
@@ -41,6 +43,7 @@ def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/auth/logout", methods=["POST"])
+@api_access()
 @blp.response(204)
 @blp.doc(security=[{"bearerAuth": []}])
 def revoke_token():  # type: ignore[no-untyped-def]
@@ -54,6 +57,7 @@ def revoke_token():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/me", methods=["GET"])
+@api_access()
 @blp.response(200, MeSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def me():  # type: ignore[no-untyped-def]
