@@ -18,8 +18,11 @@ def test_compiled_catalog_matches_its_source(lang):
         source = read_po(po_file)
     with open(folder / "messages.mo", "rb") as mo_file:
         compiled = read_mo(mo_file)
-    wanted = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
-    got = {m.id: m.string for m in compiled if m.id}
+    def key(value):  # plural entries are lists of forms
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    wanted = {key(m.id): key(m.string) for m in source if m.id and m.string and not m.fuzzy}
+    got = {key(m.id): key(m.string) for m in compiled if m.id}
     assert got == wanted, "run: pybabel compile -d portal/translations"
 
 

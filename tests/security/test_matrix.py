@@ -1,0 +1,346 @@
+"""The security matrix: every route (HTML and API) × every role and anonymous, against objects
+owned by someone else. The expected outcome of each is kept in TABLE below. The routes come from
+the app's URL map, so a new route without a row fails here until someone decides who may use it.
+
+Outcomes: a status code, or
+- L: needs a login (anonymous: 302 to the login page for HTML, 401 for the API);
+- OK: allowed (the request reaches the view: anything but 401/403/404/405/5xx);
+- SKIP: not sent (with the reason beside it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal.permissions import Role
+from tests.support.factories import make_employer, make_provider, make_user, new_niss
+from tests.support.web import bearer
+
+L, OK, SKIP = "L", "OK", "SKIP"
+F, N = 403, 404
+ROLES = ("anonymous", Role.BENEFICIARY, Role.EMPLOYER, Role.PROVIDER_ADMIN, Role.COACH, Role.FUND_ADMIN)
+PUBLIC = (OK, OK, OK, OK, OK, OK)
+ANY_USER = (L, OK, OK, OK, OK, OK)
+BENEFICIARY = (L, OK, F, F, F, F)
+BENEFICIARY_OWN = (L, N, F, F, F, F)          # someone else's object
+EMPLOYER = (L, F, OK, F, F, F)
+EMPLOYER_OWN = (L, F, N, F, F, F)
+PROVIDER_ADMIN = (L, F, F, OK, F, F)
+PROVIDER_ADMIN_OWN = (L, F, F, N, F, F)
+STAFF = (L, F, F, OK, OK, F)
+STAFF_OWN = (L, F, F, N, N, F)
+FUND = (L, F, F, F, F, OK)
+LOGGED_OUT_ONLY = (OK, 302, 302, 302, 302, 302)  # a logged-in person is sent to their page
+
+# (method, rule): (anonymous, beneficiary, employer, provider_admin, coach, fund_admin)
+TABLE: dict[tuple[str, str], Any] = {
+    # --- public and account pages ---
+    ("GET", "/"): (200, 302, 302, 302, 302, 302),
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("GET", "/login"): LOGGED_OUT_ONLY,
+    ("POST", "/login"): LOGGED_OUT_ONLY,
+    ("POST", "/logout"): SKIP,  # it would end the session the other rows use; see tests/portal/test_auth.py
+    ("GET", "/register"): LOGGED_OUT_ONLY,
+    ("POST", "/register"): LOGGED_OUT_ONLY,
+    ("GET", "/register/employer"): LOGGED_OUT_ONLY,
+    ("POST", "/register/employer"): LOGGED_OUT_ONLY,
+    ("GET", "/confirm/<token>"): (302,) * 6,  # a bad token: back to the login page
+    ("POST", "/confirm/resend"): ANY_USER,
+    ("GET", "/password/forgot"): PUBLIC,
+    ("POST", "/password/forgot"): PUBLIC,
+    ("GET", "/password/reset/<token>"): (302,) * 6,
+    ("POST", "/password/reset/<token>"): (302,) * 6,
+    ("GET", "/account/password"): ANY_USER,
+    ("POST", "/account/password"): ANY_USER,
+    ("GET", "/notifications"): ANY_USER,
+    ("GET", "/admin/scheduler"): FUND,
+    ("GET", "/eligibility"): PUBLIC,
+    ("POST", "/eligibility"): PUBLIC,
+    ("GET", "/providers"): PUBLIC,
+    ("GET", "/providers/<int:provider_id>"): PUBLIC,
+    # --- the beneficiary ---
+    ("GET", "/my"): BENEFICIARY,
+    ("GET", "/my/sessions"): BENEFICIARY,
+    ("POST", "/my/sessions/<int:session_id>/confirm"): BENEFICIARY_OWN,
+    ("POST", "/my/sessions/<int:session_id>/dispute"): BENEFICIARY_OWN,
+    ("GET", "/request"): BENEFICIARY,
+    ("GET", "/request/step/<int:step>"): BENEFICIARY,
+    ("POST", "/request/step/<int:step>"): BENEFICIARY,
+    ("POST", "/request/submit"): BENEFICIARY,
+    ("GET", "/requests/<int:request_id>"): BENEFICIARY_OWN,
+    ("POST", "/requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
+    ("GET", "/vouchers/<int:voucher_id>"): BENEFICIARY_OWN,
+    ("POST", "/vouchers/<int:voucher_id>/provider"): BENEFICIARY_OWN,
+    ("GET", "/account/data.json"): BENEFICIARY,
+    ("GET", "/account/close"): BENEFICIARY,
+    ("POST", "/account/close"): BENEFICIARY,
+    # --- employers ---
+    ("GET", "/employer/"): EMPLOYER,
+    ("GET", "/employer/declare"): EMPLOYER,
+    ("POST", "/employer/declare"): EMPLOYER,
+    ("GET", "/employer/import"): EMPLOYER,
+    ("POST", "/employer/import"): EMPLOYER,
+    ("GET", "/employer/import/template.csv"): EMPLOYER,
+    ("GET", "/employer/declarations/<int:declaration_id>"): EMPLOYER_OWN,
+    ("GET", "/employer/declarations/<int:declaration_id>/letter.pdf"): EMPLOYER_OWN,
+    ("GET", "/employer/declarations/<int:declaration_id>/receipt.pdf"): EMPLOYER_OWN,
+    ("GET", "/employer/declarations/<int:declaration_id>/pay"): EMPLOYER_OWN,
+    ("POST", "/employer/declarations/<int:declaration_id>/pay/confirm"): EMPLOYER_OWN,
+    ("GET", "/employer/declarations/<int:declaration_id>/payment-return"): EMPLOYER_OWN,
+    # --- provider staff ---
+    ("GET", "/provider/vouchers"): STAFF,
+    ("GET", "/provider/vouchers/<int:voucher_id>"): STAFF_OWN,
+    ("POST", "/provider/vouchers/<int:voucher_id>/accept"): PROVIDER_ADMIN_OWN,
+    ("GET", "/provider/offers"): PROVIDER_ADMIN,
+    ("POST", "/provider/offers"): PROVIDER_ADMIN,
+    ("POST", "/provider/offers/standard"): PROVIDER_ADMIN,
+    ("GET", "/provider/coaches"): PROVIDER_ADMIN,
+    ("POST", "/provider/coaches"): PROVIDER_ADMIN,
+    ("GET", "/provider/claims"): PROVIDER_ADMIN,
+    ("POST", "/provider/claims/<int:voucher_id>"): PROVIDER_ADMIN_OWN,
+    ("GET", "/provider/profile"): PROVIDER_ADMIN,
+    ("POST", "/provider/profile"): PROVIDER_ADMIN,
+    ("GET", "/provider/contact-points/new"): PROVIDER_ADMIN,
+    ("POST", "/provider/contact-points/new"): PROVIDER_ADMIN,
+    ("GET", "/provider/contact-points/<int:contact_point_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/contact-points/<int:contact_point_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/contact-points/<int:contact_point_id>/remove"): PROVIDER_ADMIN_OWN,
+    ("GET", "/provider/catalogue/new"): PROVIDER_ADMIN,
+    ("POST", "/provider/catalogue/new"): PROVIDER_ADMIN,
+    ("GET", "/provider/catalogue/<int:theme_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/catalogue/<int:theme_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/catalogue/<int:theme_id>/remove"): PROVIDER_ADMIN_OWN,
+    ("GET", "/coach/week"): STAFF,
+    ("POST", "/coach/sessions"): STAFF,
+    ("GET", "/coach/sessions/<int:session_id>"): STAFF_OWN,
+    ("POST", "/coach/sessions/<int:session_id>/log"): STAFF_OWN,
+    ("POST", "/coach/sessions/<int:session_id>/cancel"): STAFF_OWN,
+    ("POST", "/coach/calendar/<int:coach_id>/reset"): STAFF_OWN,
+    # --- the fund ---
+    ("GET", "/admin/requests"): FUND,
+    ("GET", "/admin/requests/<int:request_id>"): FUND,
+    ("POST", "/admin/requests/<int:request_id>/decision"): FUND,
+    ("GET", "/admin/fund/"): FUND,
+    ("GET", "/admin/fund/balance"): FUND,
+    ("GET", "/admin/fund/providers"): FUND,
+    ("GET", "/admin/fund/providers/new"): FUND,
+    ("POST", "/admin/fund/providers/new"): FUND,
+    ("GET", "/admin/fund/providers/<int:provider_id>/delist"): FUND,
+    ("POST", "/admin/fund/providers/<int:provider_id>/delist"): FUND,
+    ("GET", "/admin/fund/claims"): FUND,
+    ("GET", "/admin/fund/claims/<int:claim_id>"): FUND,
+    ("POST", "/admin/fund/claims/<int:claim_id>/approve"): FUND,
+    ("POST", "/admin/fund/claims/<int:claim_id>/reject"): FUND,
+    ("GET", "/admin/fund/payouts"): FUND,
+    ("POST", "/admin/fund/payouts"): FUND,
+    ("GET", "/admin/fund/payouts/<int:batch_id>"): FUND,
+    ("GET", "/admin/fund/payouts/<int:batch_id>/pain.001.xml"): FUND,
+    ("POST", "/admin/fund/payouts/<int:batch_id>/mark-paid"): FUND,
+    ("GET", "/admin/fund/audit"): FUND,
+    # --- the API ---
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): SKIP,  # it would revoke the token the other rows use; see test_auth.py
+    ("GET", "/api/v1/me"): ANY_USER,
+    ("POST", "/api/v1/eligibility"): PUBLIC,
+    ("POST", "/api/v1/beneficiaries"): PUBLIC,
+    ("POST", "/api/v1/employers"): PUBLIC,
+    ("GET", "/api/v1/providers"): PUBLIC,
+    ("GET", "/api/v1/providers/<int:provider_id>"): PUBLIC,
+    ("POST", "/api/v1/voucher-requests"): BENEFICIARY,
+    ("GET", "/api/v1/voucher-requests/<int:request_id>"): (L, N, N, N, N, OK),
+    ("POST", "/api/v1/voucher-requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
+    ("GET", "/api/v1/vouchers/<int:voucher_id>"): (L, N, N, N, N, OK),
+    ("POST", "/api/v1/sessions/<int:session_id>/confirm"): BENEFICIARY_OWN,
+    ("POST", "/api/v1/sessions/<int:session_id>/dispute"): BENEFICIARY_OWN,
+    ("GET", "/api/v1/provider/offers"): STAFF,
+    ("POST", "/api/v1/provider/offers"): PROVIDER_ADMIN,
+    ("POST", "/api/v1/provider/coaches"): PROVIDER_ADMIN,
+    ("GET", "/api/v1/provider/vouchers"): STAFF,
+    ("POST", "/api/v1/provider/vouchers/<int:voucher_id>/accept"): PROVIDER_ADMIN_OWN,
+    ("POST", "/api/v1/sessions"): STAFF,
+    ("GET", "/api/v1/sessions/<int:session_id>"): STAFF_OWN,
+    ("POST", "/api/v1/sessions/<int:session_id>/log"): STAFF_OWN,
+    ("POST", "/api/v1/sessions/<int:session_id>/cancel"): STAFF_OWN,
+    ("GET", "/api/v1/coaches/<int:coach_id>/calendar.ics"): (N,) * 6,  # without its secret token
+    ("POST", "/api/v1/provider/claims"): PROVIDER_ADMIN,
+    ("GET", "/api/v1/provider/claims"): PROVIDER_ADMIN,
+    ("POST", "/api/v1/dismissals"): EMPLOYER,
+    ("GET", "/api/v1/dismissals"): EMPLOYER,
+    ("POST", "/api/v1/dismissals/import"): EMPLOYER,
+    ("GET", "/api/v1/dismissals/<int:declaration_id>"): EMPLOYER_OWN,
+    ("POST", "/api/v1/dismissals/<int:declaration_id>/payment-intent"): EMPLOYER_OWN,
+    ("GET", "/api/v1/dismissals/<int:declaration_id>/letter.pdf"): EMPLOYER_OWN,
+    ("GET", "/api/v1/dismissals/<int:declaration_id>/receipt.pdf"): EMPLOYER_OWN,
+    ("POST", "/api/v1/webhooks/stripe"): SKIP,  # signed by Stripe only; tests/employers/test_webhook.py
+    ("GET", "/api/v1/admin/voucher-requests"): FUND,
+    ("POST", "/api/v1/admin/voucher-requests/<int:request_id>/decision"): FUND,
+    ("GET", "/api/v1/admin/claims"): FUND,
+    ("POST", "/api/v1/admin/claims/<int:claim_id>/approve"): FUND,
+    ("POST", "/api/v1/admin/claims/<int:claim_id>/reject"): FUND,
+    ("GET", "/api/v1/admin/providers"): FUND,
+    ("POST", "/api/v1/admin/providers"): FUND,
+    ("POST", "/api/v1/admin/providers/<int:provider_id>/delist"): FUND,
+    ("POST", "/api/v1/admin/payout-batches"): FUND,
+    ("GET", "/api/v1/admin/payout-batches"): FUND,
+    ("GET", "/api/v1/admin/payout-batches/<int:batch_id>"): FUND,
+    ("GET", "/api/v1/admin/payout-batches/<int:batch_id>/pain.001.xml"): FUND,
+    ("POST", "/api/v1/admin/payout-batches/<int:batch_id>/mark-paid"): FUND,
+    ("GET", "/api/v1/admin/fund-position"): FUND,
+    ("GET", "/api/v1/admin/audit"): FUND,
+}
+
+
+# Valid bodies where the shape is checked before the object is looked up, so the row tests the owner check.
+BODIES: dict[str, Any] = {
+    "/api/v1/provider/vouchers/<int:voucher_id>/accept": {"offer_id": 1},
+    "/api/v1/sessions/<int:session_id>/dispute": {"reason": "I was not there"},
+    "/api/v1/sessions/<int:session_id>/log": {"attendance": {"1": "attended"}, "duration_minutes": 60},
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # noqa: ANN001
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_row(app):
+    routes = app_routes(app)
+    missing = sorted(routes - set(TABLE))
+    stale = sorted(set(TABLE) - routes)
+    assert not missing, f"routes without a row in the security matrix: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(db_session) -> dict[str, int]:
+    """Objects that belong to other people: the ids every route is called with."""
+    from coaching.models import Claim, ClaimLine, Coach, CoachingSession, SessionSeat
+    from coaching.places import CatalogueTheme, ContactPoint
+    from portal.clock import today_in_brussels, utcnow
+    from vouchers.employers.models import Contribution, Declaration
+    from vouchers.models import Beneficiary, Voucher, VoucherRequest
+    from vouchers.payouts import PayoutBatch
+
+    today = today_in_brussels()
+    provider = make_provider(db_session)
+    staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id)
+    coach_user = make_user(db_session, Role.COACH, provider_id=provider.id)
+    coach = Coach(provider_id=provider.id, user_id=coach_user.id, display_name="Other coach", email=coach_user.email)
+    owner = make_user(db_session, Role.BENEFICIARY)
+    profile = db_session.query(Beneficiary).filter_by(user_id=owner.id).one()
+    request = VoucherRequest(beneficiary_id=profile.id, provider_id=provider.id, status="approved", route="A",
+                             initiative="own", submitted_on=today, decision_due_on=today + timedelta(days=45))
+    db_session.add_all([coach, request])
+    db_session.flush()
+    voucher = Voucher(code="TNW-OTHR-0001", request_id=request.id, beneficiary_id=profile.id, provider_id=provider.id,
+                      status="in_progress", value_cents=180000, valid_from_on=today,
+                      valid_until_on=today + timedelta(days=180), issued_on=today, individual_hours=9,
+                      collective_sessions=3, individual_unit_cents=15000, collective_unit_cents=15000)
+    db_session.add(voucher)
+    db_session.flush()
+    start = datetime.now(timezone.utc) - timedelta(days=2)
+    session = CoachingSession(provider_id=provider.id, coach_id=coach.id, kind="individual", starts_at=start,
+                              ends_at=start + timedelta(hours=1), duration_minutes=60, status="logged")
+    db_session.add(session)
+    db_session.flush()
+    seat = SessionSeat(session_id=session.id, voucher_id=voucher.id, attendance="attended", cost_cents=15000,
+                       confirmation="pending", confirm_by_on=today + timedelta(days=5))
+    claim = Claim(provider_id=provider.id, voucher_id=voucher.id, amount_cents=15000, status="submitted")
+    db_session.add_all([seat, claim])
+    db_session.flush()
+    db_session.add(ClaimLine(claim_id=claim.id, seat_id=seat.id, amount_cents=15000))
+    point = ContactPoint(provider_id=provider.id, name="Other office", postcode="1000", municipality="Bruxelles",
+                         municipality_key="bruxelles", region="brussels", languages="fr")
+    theme = CatalogueTheme(provider_id=provider.id, title="Job search", kind="individual", language="fr")
+    employer = make_employer(db_session)
+    employer_user = make_user(db_session, Role.EMPLOYER, employer_id=employer.id)
+    declaration = Declaration(employer_id=employer.id, declared_by_id=employer_user.id, worker_first_name="Ana",
+                              worker_last_name="Worker", worker_niss=new_niss(), contract_end_on=today,
+                              declared_on=today, declaration_due_on=today + timedelta(days=45))
+    db_session.add_all([point, theme, declaration])
+    db_session.flush()
+    db_session.add(Contribution(declaration_id=declaration.id, amount_cents=180000, due_on=today + timedelta(days=45),
+                                structured_reference="090933755493"))
+    batch = PayoutBatch(created_by=None, total_cents=15000, claim_count=1, execution_on=today, message_id="TNW-MATRIX-1",
+                        xml="<Document/>")
+    db_session.add(batch)
+    db_session.flush()
+    return {"request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
+            "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
+            "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus"}
+
+
+@pytest.fixture
+def callers(app, db_session) -> dict[Any, dict[str, Any]]:
+    """One client per role, each belonging to its own organisation (not the world's)."""
+    from coaching.models import Coach
+    from portal.extensions import limiter
+    from tests.support.web import login
+
+    result: dict[Any, dict[str, Any]] = {"anonymous": {"client": app.test_client(), "headers": {}}}
+    for role in ROLES[1:]:
+        user = make_user(db_session, role, language="en")
+        if role == Role.COACH:  # a coach has a calendar of their own provider
+            db_session.add(Coach(provider_id=user.provider_id, user_id=user.id, display_name="Own coach",
+                                 email=user.email))
+            db_session.flush()
+        client = app.test_client()
+        login(client, user.email)
+        result[role] = {"client": client, "headers": bearer(app.test_client(), user.email)}
+    limiter.reset()  # the logins above count against the per-address login limit
+    return result
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _csrf(client: FlaskClient) -> str:
+    for page in ("/account/password", "/login"):
+        match = _TOKEN.search(client.get(page, follow_redirects=True).get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError("no CSRF token")
+
+
+def _expected(outcome: Any, *, api: bool) -> Any:
+    if outcome == L:
+        return 401 if api else 302
+    return outcome
+
+
+def test_the_matrix(app, db_session, world, callers):
+    routes = sorted(app_routes(app))
+    problems = []
+    for method, rule in routes:
+        row = TABLE.get((method, rule))
+        if row is None or row == SKIP:
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(world[m.group(1)]), rule)
+        api = rule.startswith("/api/")
+        for role, outcome in zip(ROLES, row, strict=True):
+            caller = callers[role]
+            client: FlaskClient = caller["client"]
+            if api:
+                response = client.open(path, method=method, headers=caller["headers"],
+                                       json=BODIES.get(rule, {}) if method == "POST" else None)
+            elif method == "POST":
+                response = client.post(path, data={"csrf_token": _csrf(client)})
+            else:
+                response = client.get(path)
+            status = response.status_code
+            expected = _expected(outcome, api=api)
+            if expected == OK:
+                good = status not in (401, 403, 404, 405) and status < 500
+            else:
+                good = status == expected
+            if not good:
+                name = role if isinstance(role, str) else role.value
+                problems.append(f"{method} {rule} as {name}: got {status}, expected {expected}")
+    assert not problems, "\n".join(problems)
