@@ -60,7 +60,7 @@ def two_hosts():
            "RATELIMIT_STORAGE_URI": REDIS_DB, "PORTAL_INSTANCE_PATH": str(workdir / "instance"),
            "SECRET_KEY": "shared-secret-of-both-hosts"}
     python = sys.executable
-    subprocess.run([python, "-m", "flask", "--app", "portal", "db", "upgrade", "heads"], cwd=ROOT, env=env,
+    subprocess.run([python, "-m", "flask", "--app", "portal", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     subprocess.run([python, "-m", "flask", "--app", "portal", "create-user", "--role", "fund_admin", "--email",
                     "host@example.be", "--password", "a good long password"], cwd=ROOT, env=env, check=True,
