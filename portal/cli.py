@@ -9,6 +9,10 @@ from portal.permissions import Role
 
 
 def register_commands(app: Flask) -> None:
+    from vouchers.consistency import register_consistency_command
+
+    register_consistency_command(app)
+
     @app.cli.command("create-user")
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
     @click.option("--email", required=True)

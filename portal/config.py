@@ -95,6 +95,11 @@ def load_config() -> dict[str, Any]:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # The fund's own account, the debtor of payout batches. Placeholders: set the real ones in production.
+        "FUND_IBAN": os.environ.get("FUND_IBAN", "BE71096123456769"),
+        "FUND_NAME": os.environ.get("FUND_NAME", "Fonds Retour au Travail - INAMI"),
+        "FUND_BIC": os.environ.get("FUND_BIC", "GKCCBEBB"),
+        "PAIN001_XSD_PATH": os.environ.get("PAIN001_XSD_PATH"),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "portal" / "translations"),

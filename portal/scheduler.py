@@ -87,6 +87,7 @@ def load_jobs() -> dict[str, Job]:
     """Import every package's tasks so their jobs register."""
     import coaching.tasks  # noqa: F401
     import portal.tasks  # noqa: F401
+    import vouchers.consistency_tasks  # noqa: F401
     import vouchers.tasks  # noqa: F401
 
     return JOBS

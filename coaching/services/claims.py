@@ -13,6 +13,7 @@ from coaching import domain
 from coaching.models import Claim, ClaimLine, CoachingSession, SessionSeat
 from coaching.services.offers import provider_of
 from portal import audit
+from portal.clock import today_in_brussels
 from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Permission, can
@@ -65,6 +66,11 @@ def submit_claim(session: Session, actor: Any, voucher_id: int, seat_session_ids
             session.flush()
     except IntegrityError as exc:  # the seat's unique line: a session is paid at most once
         raise Conflict(N_("One of these sessions is already claimed."), code="already_claimed") from exc
+    if voucher.status == "expired" and amount:
+        # Sessions delivered before the end of validity stay payable: commit their value again.
+        ledger.post(session, account="committed", kind="voucher_recommitted", amount_cents=amount,
+                    booked_on=today_in_brussels(now), voucher_id=voucher.id, claim_id=claim.id,
+                    memo="claim after expiry")
     audit.record(session, actor=actor, object_type="claim", object_id=claim.id, action="submitted",
                  to_state="submitted", reason=f"{len(seats)} sessions, {amount} cents", now=now)
     return claim
@@ -102,6 +108,12 @@ def _decide(session: Session, admin: Any, claim_id: int, target: str, reason: st
     else:
         for line in session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim.id)):
             session.delete(line)  # the sessions may be claimed again, correctly
+        voucher = session.get(Voucher, claim.voucher_id)
+        if voucher is not None and voucher.status == "expired":
+            # An expired voucher kept this claim's share committed until now: release it.
+            ledger.post(session, account="committed", kind="voucher_released", amount_cents=-claim.amount_cents,
+                        booked_on=today, voucher_id=claim.voucher_id, claim_id=claim.id,
+                        memo="claim rejected after expiry")
     audit.record(session, actor=admin, object_type="claim", object_id=claim.id, action="status_changed",
                  from_state="submitted", to_state=target, reason=reason, now=now)
     session.flush()

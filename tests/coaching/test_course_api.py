@@ -283,3 +283,31 @@ def test_admin_claim_list(client, fund_admin, status):
     body = client.get("/api/v1/admin/claims", headers=fund).get_json()
     assert body == {"items": [], "next_cursor": None}
     assert client.get("/api/v1/admin/claims?status=bogus", headers=fund).status_code == 422
+
+
+@pytest.mark.parametrize("claim_before_expiry", [True, False])
+def test_a_partial_course_is_claimable_when_the_voucher_ends(db_session, client, admin_headers, make_voucher, offer,
+                                                             coach, slot, fund_admin, claim_before_expiry):
+    """Delivered sessions stay payable after expiry, and the ledger still agrees with the records."""
+    from vouchers.consistency import check_ledger
+    from vouchers.services.vouchers import expire_vouchers
+
+    voucher, person = make_voucher()
+    client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})
+    booked = client.post("/api/v1/sessions", headers=admin_headers, json={
+        "coach_id": coach.id, "kind": "individual", "voucher_ids": [voucher.id], "starts_at": iso(slot()),
+        "duration_minutes": 60}).get_json()
+    client.post(f"/api/v1/sessions/{booked['id']}/log", headers=admin_headers,
+                json={"attendance": {str(voucher.id): "attended"}, "duration_minutes": 60})
+    client.post(f"/api/v1/sessions/{booked['id']}/confirm", headers=bearer(client, person.email))
+    claim_body = {"voucher_id": voucher.id, "session_ids": [booked["id"]]}
+    if claim_before_expiry:
+        claim = client.post("/api/v1/provider/claims", headers=admin_headers, json=claim_body).get_json()
+    expire_vouchers(db_session, today=voucher.valid_until_on + timedelta(days=1), now=utcnow())
+    if not claim_before_expiry:
+        claim = client.post("/api/v1/provider/claims", headers=admin_headers, json=claim_body).get_json()
+    assert check_ledger(db_session) == []
+    fund = bearer(client, fund_admin.email)
+    assert client.post(f"/api/v1/admin/claims/{claim['id']}/approve", headers=fund).status_code == 200
+    assert check_ledger(db_session) == []
+    assert ledger.committed_for_voucher(db_session, voucher.id) == 0

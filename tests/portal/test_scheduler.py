@@ -44,7 +44,7 @@ def _approved_voucher(db_session, today):
 
 def test_every_package_registers_its_jobs(jobs):
     assert {"deliver_outbox", "decision_deadlines", "expire_vouchers", "serve_waiting_list", "confirm_by_silence",
-            "session_reminders", "quality_label_warnings"} <= set(jobs)
+            "session_reminders", "quality_label_warnings", "ledger_consistency"} <= set(jobs)
 
 
 def test_expiry_job_twice_in_a_period_has_one_effect(app, db_session, jobs):

@@ -113,7 +113,8 @@ def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int
             continue
         previous = voucher.status
         voucher.status = "expired"
-        still_committed = ledger.committed_for_voucher(session, voucher.id)
+        # Claims still waiting for the fund's decision keep their share committed until decided.
+        still_committed = ledger.committed_for_voucher(session, voucher.id) - _submitted_claims_cents(session, voucher.id)
         if still_committed > 0:
             ledger.post(session, account="committed", kind="voucher_released", amount_cents=-still_committed,
                         booked_on=today, voucher_id=voucher.id, memo="expired")
@@ -122,3 +123,13 @@ def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int
         expired.append(voucher.id)
     session.flush()
     return expired
+
+
+def _submitted_claims_cents(session: Session, voucher_id: int) -> int:
+    from sqlalchemy import func
+
+    from coaching.models import Claim
+
+    total = session.scalar(select(func.coalesce(func.sum(Claim.amount_cents), 0))
+                           .where(Claim.voucher_id == voucher_id, Claim.status == "submitted"))
+    return int(total or 0)
