@@ -1,0 +1,112 @@
+"""The heart of the mission, in a browser: check eligibility, register, request a voucher in
+steps, the fund approves it, and the voucher shows its balance. axe runs on every page."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import assert_accessible
+from tests.support.factories import PASSWORD, new_niss
+
+
+@pytest.fixture
+def fund_and_provider(live_app: Any) -> dict[str, str]:
+    """Providers and fund staff have no sign-up page: they are listed and invited by the fund."""
+    from portal.db import db
+    from portal.permissions import Role
+    from tests.support.factories import make_provider, make_user
+
+    with live_app.app_context():
+        provider = make_provider(db.session, name=f"Trajets {secrets.token_hex(3)}")
+        admin = make_user(db.session, Role.FUND_ADMIN, language="en")
+        db.session.commit()
+        return {"provider": provider.name, "admin": admin.email}
+
+
+def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fund_and_provider) -> None:
+    from portal.clock import today_in_brussels
+
+    today = today_in_brussels()
+    contract_end = (today - timedelta(days=40)).isoformat()
+    email = f"journey-{secrets.token_hex(5)}@example.be"
+
+    # 1. Check eligibility without an account.
+    page.goto("/eligibility")
+    assert_accessible(page)
+    page.get_by_label("Yes").first.check()
+    page.get_by_label("Date your contract ended").fill(contract_end)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#verdict")).to_contain_text("you can ask for a voucher")
+    assert_accessible(page)
+
+    # 2. Register.
+    page.get_by_role("link", name="Ask for my voucher").click()
+    page.get_by_label("First name").fill("Lucas")
+    page.get_by_label("Last name").fill("Martin")
+    page.get_by_label("National register number (or BIS number)").fill(new_niss())
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_label("Language for letters and e-mails").select_option("en")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", level=1, name="My voucher")).to_be_visible()
+    assert_accessible(page)
+
+    # 3. The request, in four steps.
+    page.get_by_role("link", name="Start my request").click()
+    expect(page.get_by_role("heading", name=re.compile("Step 1 of 4"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Yes").first.check()
+    page.get_by_label("Date your contract ended").fill(contract_end)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Street").fill("Rue Haute")
+    page.get_by_label("House number").fill("12")
+    page.get_by_label("Postcode").fill("1000")
+    page.get_by_label("Municipality").fill("Bruxelles")
+    page.get_by_label("Your mutual insurer").select_option("300")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("Step 3 of 4"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label(fund_and_provider["provider"]).check()
+    page.get_by_label(re.compile("return-to-work plan")).check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("Step 4 of 4"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("I confirm that what I entered is correct.").check()
+    page.get_by_role("button", name="Send my request").click()
+    expect(page.locator(".alert--success")).to_contain_text("45 days")
+    assert_accessible(page)
+    page.locator("header form[action$='/logout'] button[type=submit]").click()
+
+    # 4. The fund approves it.
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(fund_and_provider["admin"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("Martin")).first.click()
+    assert_accessible(page)
+    page.get_by_label(re.compile("^Approve")).check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".alert--success")).to_contain_text("TNW-")
+    page.locator("header form[action$='/logout'] button[type=submit]").click()
+
+    # 5. The beneficiary sees the voucher and its balance.
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text(re.compile(r"Left to use: €1,800.00 of €1,800.00"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="See my voucher").click()
+    expect(page.locator(".figures")).to_contain_text("€1,800.00")
+    assert_accessible(page)
