@@ -1,7 +1,392 @@
-"""Employer API (API.md): dismissals, payment intents, letters; and the Stripe webhook."""
+"""Employer API (API.md): dismissals, payment intents, letters and receipts; and the Stripe webhook."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import stripe
+from flask import abort, current_app, make_response, request
+from flask_login import current_user
 from flask_smorest import Blueprint
+from portal.permissions import api_access
+from marshmallow import Schema, fields, validate
+
+from portal.auth.schemas import ApiErrorSchema
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.errors import Conflict, DomainError, ValidationFailed, json_error
+from portal.fund_settings import rules_on
+from portal.mail import commit
+from portal.payments import GatewayError, gateway_for
+from portal.permissions import Permission, has_permission
+from vouchers.employers import csv_import, domain, letters, services
+from vouchers.employers.models import CONTRIBUTION_STATUSES
+from vouchers.models import Employer
 
 blp = Blueprint("employers_api", __name__, description="Employers' declarations and contributions")
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class DismissalCreateSchema(Schema):
+    worker_first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    worker_last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    worker_niss = fields.String(required=True, validate=validate.Length(min=11, max=20), metadata={
+        "description": "The worker's national register (NISS) or BIS number; separators allowed."})
+    contract_end_on = fields.Date(required=True, metadata={
+        "description": "On or after 2024-04-01 and not in the future."})
+    physician_decision_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "The occupational physician's definitive-incapacity decision. A contract ending less than "
+                       "21 days after it is accepted with the warning `physician_appeal_period`."})
+    employer_id = fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "Needed only by a social secretariat's user acting for several employers; an employer's own "
+                       "users declare for their employer."})
+    agent_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                               metadata={"description": "Optional agent (social secretariat) contact."})
+    agent_email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    agent_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class WarningSchema(Schema):
+    code = fields.String(required=True, metadata={"enum": sorted(domain.WARNING_MESSAGES)})
+    message = fields.String(required=True)
+
+
+class ContributionSchema(Schema):
+    amount_cents = fields.Integer(required=True)
+    paid_cents = fields.Integer(required=True, metadata={
+        "description": "Money received less refunds: the sum of the contribution's payments."})
+    due_on = fields.Date(required=True, metadata={"description": "Contract end + 45 days, inclusive."})
+    structured_reference = fields.String(required=True, metadata={
+        "description": "The Belgian structured reference for a bank transfer, as +++xxx/xxxx/xxxxx+++ "
+                       "(12 digits, mod-97 check)."})
+    status = fields.String(required=True, metadata={"enum": list(CONTRIBUTION_STATUSES)})
+    is_overdue = fields.Boolean(required=True, metadata={
+        "description": "Unpaid (`due` or `partially_paid`) after `due_on`. A card payment still processing is not "
+                       "overdue."})
+
+
+class CreatedContributionSchema(Schema):
+    amount_cents = fields.Integer(required=True)
+    due_on = fields.Date(required=True)
+    structured_reference = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(CONTRIBUTION_STATUSES)})
+
+
+class DismissalCreatedSchema(Schema):
+    id = fields.Integer(required=True)
+    declared_on = fields.Date(required=True)
+    declaration_due_on = fields.Date(required=True, metadata={
+        "description": "The last day to declare: contract end + 45 days. Later declarations carry the warning "
+                       "`late_declaration`."})
+    apply_by_on = fields.Date(required=True, metadata={
+        "description": "The worker's last day to ask for a voucher: contract end + 6 months."})
+    contribution = fields.Nested(CreatedContributionSchema, required=True)
+    warnings = fields.List(fields.Nested(WarningSchema), required=True)
+
+
+class DismissalSchema(Schema):
+    id = fields.Integer(required=True)
+    employer_id = fields.Integer(required=True)
+    worker_first_name = fields.String(required=True)
+    worker_last_name = fields.String(required=True)
+    worker_niss = fields.String(required=True)
+    contract_end_on = fields.Date(required=True)
+    physician_decision_on = fields.Date(allow_none=True, required=True)
+    declared_on = fields.Date(required=True)
+    declaration_due_on = fields.Date(required=True)
+    is_late = fields.Boolean(required=True, metadata={"description": "Declared after declaration_due_on."})
+    apply_by_on = fields.Date(required=True)
+    status = fields.String(required=True, metadata={"enum": ["declared", "cancelled"]})
+    agent_name = fields.String(allow_none=True)
+    agent_email = fields.String(allow_none=True)
+    agent_phone = fields.String(allow_none=True)
+    contribution = fields.Nested(ContributionSchema, required=True)
+    warnings = fields.List(fields.Nested(WarningSchema), required=True)
+
+
+class DismissalQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(CONTRIBUTION_STATUSES), metadata={
+        "description": "The contribution's status."})
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+    employer_id = fields.Integer(load_default=None, metadata={"description": "For agents: one employer only."})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+class DismissalPageSchema(Schema):
+    items = fields.List(fields.Nested(DismissalSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class PaymentIntentSchema(Schema):
+    payment_intent_id = fields.String(required=True)
+    client_secret = fields.String(required=True, metadata={
+        "description": "For Stripe.js on the payer's device (card or Bancontact). Asking again returns the same "
+                       "PaymentIntent while it can still be paid."})
+
+
+class LetterQuerySchema(Schema):
+    lang = fields.String(load_default=None, validate=validate.OneOf(letters.LETTER_LANGUAGES), metadata={
+        "description": "fr, nl or de; by default the caller's account language when it is one of them, else fr."})
+
+
+class ReceiptQuerySchema(Schema):
+    lang = fields.String(load_default=None, validate=validate.OneOf(letters.RECEIPT_LANGUAGES))
+
+
+class ImportLineErrorSchema(Schema):
+    line = fields.Integer(required=True)
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ImportResultSchema(Schema):
+    imported = fields.Integer(required=True)
+    ids = fields.List(fields.Integer(), required=True)
+
+
+class WebhookResultSchema(Schema):
+    received = fields.Boolean(required=True)
+    duplicate = fields.Boolean(required=True, metadata={"description": "True when this event id was already "
+                                                                       "processed: nothing was done again."})
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _require_user(*permissions: Permission) -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not all(has_permission(current_user, p) for p in permissions):
+        abort(403)
+
+
+def _lang(requested: str | None, allowed: tuple[str, ...]) -> str:
+    if requested:
+        return requested
+    language = getattr(current_user, "language", None)
+    return language if language in allowed else "fr"
+
+
+def _pdf(body: bytes, filename: str) -> Any:
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def letter_pdf(declaration: Any, lang: str) -> bytes:
+    """The worker's letter for a declaration (shared with the pages)."""
+    employer = db.session.get(Employer, declaration.employer_id)
+    assert employer is not None
+    rules = rules_on(db.session, declaration.contract_end_on)
+    facts = letters.LetterFacts(
+        worker_first_name=declaration.worker_first_name, worker_last_name=declaration.worker_last_name,
+        employer_name=employer.company_name, employer_address=employer.address,
+        contract_end_on=declaration.contract_end_on, apply_by_on=domain.apply_by_on(declaration.contract_end_on, rules),
+        voucher_value_cents=rules.voucher_value_cents, portal_url=current_app.config["PUBLIC_BASE_URL"],
+        written_on=today_in_brussels())
+    return letters.to_pdf(letters.letter_html(facts, lang))
+
+
+def receipt_pdf(declaration: Any, lang: str) -> bytes:
+    employer = db.session.get(Employer, declaration.employer_id)
+    assert employer is not None
+    contribution = declaration.contribution
+    sums = services.payment_sums(db.session, contribution.id)
+    payments = [{"booked_on": p.booked_on, "source": p.source, "amount_cents": p.amount_cents}
+                for p in services.payments_of(db.session, contribution.id)]
+    html = letters.receipt_html(
+        lang=lang, employer_name=employer.company_name, enterprise_number=employer.enterprise_number,
+        declaration_id=declaration.id,
+        worker_name=f"{declaration.worker_first_name} {declaration.worker_last_name}",
+        contract_end_on=declaration.contract_end_on, amount_cents=contribution.amount_cents,
+        paid_cents=sums.net_cents, reference=domain.format_structured_reference(contribution.structured_reference),
+        status=contribution.status, payments=payments, issued_on=today_in_brussels())
+    return letters.to_pdf(html)
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@blp.route("/dismissals", methods=["POST"])
+@api_access(Permission.DISMISSAL_DECLARE)
+@blp.arguments(DismissalCreateSchema)
+@blp.response(201, DismissalCreatedSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The same worker and contract end date are already declared")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS or a contract end date "
+                                                          "before 2024-04-01 or in the future")
+@blp.doc(security=[{"bearerAuth": []}])
+def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Declare a contract ended for medical force majeure. Creates the €1,800 contribution due 45 days after the
+    contract end. Late declarations and contracts ending within 21 days of the physician's decision are accepted
+    with `warnings`."""
+    _require_user(Permission.DISMISSAL_DECLARE)
+    employer_id = data.pop("employer_id", None)
+    today = today_in_brussels()
+    result = services.declare_dismissal(db.session, current_user, services.DeclarationData(**data),
+                                        employer_id=employer_id, today=today, now=utcnow())
+    commit()
+    declaration = result.declaration
+    rules = rules_on(db.session, declaration.contract_end_on)
+    summary = services.contribution_summary(declaration.contribution, domain.PaymentSums(), today=today)
+    return {"id": declaration.id, "declared_on": declaration.declared_on,
+            "declaration_due_on": declaration.declaration_due_on,
+            "apply_by_on": domain.apply_by_on(declaration.contract_end_on, rules),
+            "contribution": summary, "warnings": [{"code": w.code, "message": w.message} for w in result.warnings]}
+
+
+@blp.route("/dismissals", methods=["GET"])
+@api_access(Permission.DISMISSAL_VIEW_OWN)
+@blp.arguments(DismissalQuerySchema, location="query")
+@blp.response(200, DismissalPageSchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The caller's declarations (every employer it acts for), newest first, paged with `next_cursor`.
+    `overdue=true` keeps unpaid contributions past their due day."""
+    _require_user(Permission.DISMISSAL_VIEW_OWN)
+    today = today_in_brussels()
+    filters = services.DeclarationFilters(status=query["status"], overdue=query["overdue"],
+                                          employer_id=query["employer_id"])
+    rows, next_cursor = services.list_declarations(db.session, current_user, filters, today=today,
+                                                   limit=query["limit"], cursor=query["cursor"])
+    return {"items": services.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
+
+
+@blp.route("/dismissals/<int:declaration_id>", methods=["GET"])
+@api_access(Permission.DISMISSAL_VIEW_OWN)
+@blp.response(200, DismissalSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
+@blp.doc(security=[{"bearerAuth": []}])
+def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
+    """One declaration with its contribution: amount, paid so far, due day, structured reference, status."""
+    _require_user(Permission.DISMISSAL_VIEW_OWN)
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    return services.declaration_summary(db.session, declaration, today=today_in_brussels())
+
+
+@blp.route("/dismissals/<int:declaration_id>/payment-intent", methods=["POST"])
+@api_access(Permission.CONTRIBUTION_PAY)
+@blp.response(200, PaymentIntentSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already paid, or a payment is being processed")
+@blp.alt_response(503, schema=ApiErrorSchema, description="The payment provider cannot be reached")
+@blp.doc(security=[{"bearerAuth": []}])
+def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
+    """A Stripe PaymentIntent (card or Bancontact, EUR) for what is still owed, created with the idempotency key
+    `contribution-<id>`. Its metadata carries ids only. The payment is confirmed by Stripe.js with `client_secret`;
+    the webhook records it."""
+    _require_user(Permission.CONTRIBUTION_PAY)
+    try:
+        intent = services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+                                             today=today_in_brussels(), now=utcnow())
+    except Conflict:
+        commit()  # keep what re-reading the previous PaymentIntent learned (e.g. that it succeeded)
+        raise
+    commit()
+    return {"payment_intent_id": intent.id, "client_secret": intent.client_secret}
+
+
+@blp.route("/dismissals/<int:declaration_id>/letter.pdf", methods=["GET"])
+@api_access(Permission.DISMISSAL_VIEW_OWN)
+@blp.arguments(LetterQuerySchema, location="query")
+@blp.response(200, description="The letter as a PDF", content_type="application/pdf")
+@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
+@blp.doc(security=[{"bearerAuth": []}])
+def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
+    """The letter that tells the worker about the coaching voucher, in French, Dutch or German (`?lang=`), with the
+    last day to apply (contract end + 6 months)."""
+    _require_user(Permission.DISMISSAL_VIEW_OWN)
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    lang = _lang(query["lang"], letters.LETTER_LANGUAGES)
+    return _pdf(letter_pdf(declaration, lang), f"letter-{declaration.id}-{lang}.pdf")
+
+
+@blp.route("/dismissals/<int:declaration_id>/receipt.pdf", methods=["GET"])
+@api_access(Permission.DISMISSAL_VIEW_OWN)
+@blp.arguments(ReceiptQuerySchema, location="query")
+@blp.response(200, description="The receipt as a PDF", content_type="application/pdf")
+@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
+@blp.doc(security=[{"bearerAuth": []}])
+def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
+    """The contribution's receipt: amount, payments received and refunded, status (fr, nl, de or en)."""
+    _require_user(Permission.DISMISSAL_VIEW_OWN)
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    lang = _lang(query["lang"], letters.RECEIPT_LANGUAGES)
+    return _pdf(receipt_pdf(declaration, lang), f"receipt-{declaration.id}.pdf")
+
+
+@blp.route("/dismissals/import", methods=["POST"])
+@api_access(Permission.DISMISSAL_DECLARE)
+@blp.response(201, ImportResultSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Declared at the same time by someone else: nothing imported")
+@blp.alt_response(422, schema=ApiErrorSchema, description="At least one line is wrong: nothing imported. "
+                                                          "`error.lines` lists every problem by line")
+@blp.doc(security=[{"bearerAuth": []}], requestBody={"required": True, "content": {"text/csv": {"schema": {
+    "type": "string", "description": "Header: worker_first_name;worker_last_name;worker_niss;contract_end_on;"
+                                     "physician_decision_on (`;` or `,`)."}}}})
+def import_dismissals():  # type: ignore[no-untyped-def]
+    """Declare many dismissals from a CSV body (UTF-8). Every line is validated first; all lines are imported, or
+    none. `?employer_id=` is needed only by agents acting for several employers."""
+    _require_user(Permission.DISMISSAL_DECLARE)
+    raw_employer = request.args.get("employer_id")
+    if raw_employer is not None and not raw_employer.isdigit():
+        raise ValidationFailed("employer_id must be a number.", fields={"employer_id": ["Not a number."]})
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("The file must be UTF-8 text.", code="csv_invalid",
+                               fields={"file": ["Save the file as CSV UTF-8."]}) from exc
+    report = csv_import.import_declarations(db.session, current_user, text,
+                                            employer_id=int(raw_employer) if raw_employer else None,
+                                            today=today_in_brussels(), now=utcnow())
+    if not report.ok:
+        db.session.rollback()
+        lines = [{"line": e.line, "field": e.field, "message": e.text} for e in report.errors]
+        fields_ = {f"line {e.line}": [f"{e.field}: {e.text}"] for e in report.errors}
+        return json_error(422, f"{len({e.line for e in report.errors})} line(s) have problems. Nothing was imported.",
+                          "csv_invalid", fields_, {"lines": lines})
+    commit()
+    return {"imported": len(report.imported_ids), "ids": report.imported_ids}
+
+
+@blp.route("/webhooks/stripe", methods=["POST"])
+@api_access(public=True)
+@blp.response(200, WebhookResultSchema)
+@blp.alt_response(400, schema=ApiErrorSchema, description="Bad signature, stale timestamp or malformed payload")
+@blp.alt_response(503, schema=ApiErrorSchema, description="Not configured, or Stripe could not be reached to re-read "
+                                                          "the PaymentIntent: Stripe retries later")
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})
+def stripe_webhook():  # type: ignore[no-untyped-def]
+    """Stripe's events. The `Stripe-Signature` is verified on the raw body (300 s tolerance); each event id is
+    stored in the same transaction as its effect, so a replay does nothing; the PaymentIntent is re-read so events
+    arriving out of order never move a payment backwards."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        return json_error(503, "Stripe webhooks are not configured.", "webhook_not_configured")
+    payload = request.get_data()
+    try:
+        event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature", ""), secret)
+    except stripe.SignatureVerificationError:
+        return json_error(400, "The signature is not valid or too old.", "bad_signature")
+    except ValueError:
+        return json_error(400, "The payload is not valid JSON.", "malformed_request")
+    body = event.to_dict()
+    event_id, event_type = body.get("id"), body.get("type")
+    data_object = (body.get("data") or {}).get("object") or {}
+    if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(data_object, dict):
+        return json_error(400, "The event has no id, type or object.", "malformed_request")
+    try:
+        processed = services.handle_stripe_event(db.session, gateway_for(current_app), event_id=event_id,
+                                                 event_type=event_type, data_object=data_object,
+                                                 today=today_in_brussels(), now=utcnow())
+    except GatewayError:
+        db.session.rollback()
+        return json_error(503, "Stripe could not be reached. Please retry.", "gateway_unavailable")
+    except DomainError:
+        db.session.rollback()
+        raise
+    commit()
+    return {"received": True, "duplicate": not processed}

@@ -1,1 +1,163 @@
-"""Employers' declarations of medical force-majeure dismissals and their contributions."""
+"""Employers' declarations of medical force-majeure dismissals and their contributions.
+
+Money in: each declaration owes one contribution. What was paid is never a
+stored counter: it is the sum of the append-only ``ContributionPayment`` rows
+(Stripe payments, bank transfers, and refunds as negative amounts). The
+``status`` column is a cache of what those sums and the in-flight card payment
+say, rewritten only by ``services`` under a row lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db import UTCDateTime, db
+
+DECLARATION_STATUSES = ("declared", "cancelled")
+# Fixed by API.md: outside systems switch on them. Lateness is the separate flag is_overdue.
+CONTRIBUTION_STATUSES = ("due", "processing", "partially_paid", "paid", "overpaid", "refunded")
+PAYMENT_SOURCES = ("stripe", "bank")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class EmployerAgent(db.Model):
+    """A social-secretariat user allowed to act for an employer (one row per employer it serves)."""
+
+    __tablename__ = "employer_agents"
+    __table_args__ = (UniqueConstraint("agent_user_id", "employer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Declaration(db.Model):
+    """A contract ended for medical force majeure at the employer's initiative.
+
+    Holds the worker's identity and dates only: never medical content.
+    """
+
+    __tablename__ = "dismissal_declarations"
+    __table_args__ = (
+        # The same worker and end date cannot be declared twice for an employer (409).
+        UniqueConstraint("employer_id", "worker_niss", "contract_end_on"),
+        CheckConstraint(f"status IN ({_in(DECLARATION_STATUSES)})", name="status_known"),
+        CheckConstraint("length(worker_niss) = 11", name="niss_length"),
+        # The employer's list, newest first.
+        Index("ix_dismissal_declarations_employer_newest", "employer_id", "id"),
+        # A worker who registers with the same NISS finds the declaration (pre-filled eligibility).
+        Index("ix_dismissal_declarations_worker_niss", "worker_niss"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="RESTRICT"))
+    declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Set when a social secretariat's user declared for the employer: who acted, for the audit.
+    on_behalf_of_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # The optional agent's contact, as the employer declares it (DOMAIN.md: name, e-mail, phone).
+    agent_name: Mapped[str | None] = mapped_column(String(200))
+    agent_email: Mapped[str | None] = mapped_column(String(254))
+    agent_phone: Mapped[str | None] = mapped_column(String(40))
+    worker_first_name: Mapped[str] = mapped_column(String(100))
+    worker_last_name: Mapped[str] = mapped_column(String(100))
+    # NISS or BIS number, 11 digits.
+    worker_niss: Mapped[str] = mapped_column(String(11))
+    contract_end_on: Mapped[date]
+    # The occupational physician's definitive-incapacity decision (optional, a date only).
+    physician_decision_on: Mapped[date | None]
+    declared_on: Mapped[date]
+    # Contract end + the declaration days in force: kept as computed on the day it was declared.
+    declaration_due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="declared")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    contribution: Mapped[Contribution] = relationship(back_populates="declaration", uselist=False,
+                                                      lazy="joined")
+
+    @property
+    def is_late(self) -> bool:
+        return self.declared_on > self.declaration_due_on
+
+
+class Contribution(db.Model):
+    """The €1,800 (a setting) owed for one declaration, paid by card/Bancontact or bank transfer."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="amount_positive"),
+        CheckConstraint(f"status IN ({_in(CONTRIBUTION_STATUSES)})", name="status_known"),
+        CheckConstraint("length(structured_reference) = 12", name="reference_length"),
+        CheckConstraint("payment_attempt >= 0", name="attempt_positive"),
+        # Aging and overdue lists: by status, then due date.
+        Index("ix_contributions_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("dismissal_declarations.id", ondelete="RESTRICT"),
+                                                unique=True)
+    amount_cents: Mapped[int]
+    due_on: Mapped[date]
+    # Belgian structured reference (OGM/VCS), 12 digits with valid mod-97 check digits.
+    structured_reference: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="due")
+    # The latest Stripe PaymentIntent; older ones are still recognised by their metadata.
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Bumped only when the previous PaymentIntent was canceled: the idempotency key is
+    # ``contribution-<id>`` for the first and ``contribution-<id>-<n>`` after that.
+    payment_attempt: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    declaration: Mapped[Declaration] = relationship(back_populates="contribution")
+
+    @property
+    def idempotency_key(self) -> str:
+        base = f"contribution-{self.id}"
+        return base if self.payment_attempt == 0 else f"{base}-{self.payment_attempt}"
+
+    @staticmethod
+    def paid_cents_query(contribution_id: int):  # noqa: ANN205 - returns a Select
+        return select(func.coalesce(func.sum(ContributionPayment.amount_cents), 0)).where(
+            ContributionPayment.contribution_id == contribution_id)
+
+
+class ContributionPayment(db.Model):
+    """One movement of money for a contribution. Append-only; refunds are negative.
+
+    ``external_id`` is the Stripe PaymentIntent or Refund id, or the bank line's
+    reference: unique, so the same money is never counted twice.
+    """
+
+    __tablename__ = "contribution_payments"
+    __table_args__ = (
+        CheckConstraint(f"source IN ({_in(PAYMENT_SOURCES)})", name="source_known"),
+        CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
+        Index("ix_contribution_payments_contribution", "contribution_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
+    source: Mapped[str] = mapped_column(String(10))
+    amount_cents: Mapped[int]
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    booked_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StripeEvent(db.Model):
+    """A Stripe event already processed. Inserted in the same transaction as its effect,
+    so a replayed event finds its id here and does nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,7 +1,273 @@
-"""Employer pages: declarations, payment, the worker's letter."""
+"""Employer pages: declarations, payment, the worker's letter, the receipt and the CSV import."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.errors import DomainError
+from portal.forms import choices
+from portal.i18n import long_date
+from portal.mail import commit
+from portal.payments import GatewayError, gateway_for
+from portal.permissions import Permission, require
+from portal.web import attach_errors
+from vouchers.employers import csv_import, letters, services
+from vouchers.employers.api import letter_pdf, receipt_pdf
+from vouchers.employers.forms import DeclarationForm, ImportForm
+from vouchers.employers.models import CONTRIBUTION_STATUSES
 
 bp = Blueprint("employers", __name__, url_prefix="/employer")
+
+CONTRIBUTION_LABELS = {
+    "due": _l("To pay"),
+    "processing": _l("Payment being processed"),
+    "partially_paid": _l("Partly paid"),
+    "paid": _l("Paid"),
+    "overpaid": _l("Paid too much"),
+    "refunded": _l("Refunded"),
+}
+WARNING_TEXTS = {
+    "late_declaration": _l("This declaration is late: it was due by %(day)s, 45 days after the end of the contract. "
+                           "It is recorded, but a late declaration can lead to a sanction."),
+    "physician_appeal_period": _l("The contract ended before the 21-day appeal period after the occupational "
+                                  "physician's decision was over (%(day)s). Please check the date of the decision."),
+}
+LETTER_LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch"}
+
+
+def warning_text(code: str, params: dict[str, str]) -> str:
+    day = params.get("declaration_due_on") or params.get("appeal_ends_on") or ""
+    return str(WARNING_TEXTS[code]) % {"day": long_date(date.fromisoformat(day)) if day else ""}
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"contribution_label": lambda status: str(CONTRIBUTION_LABELS.get(status, status))}
+
+
+def _employer_choices(form: Any) -> list[Any]:
+    employers = services.employers_for(db.session, current_user)
+    form.employer_id.choices = choices({e.id: e.company_name for e in employers})
+    return employers
+
+
+def _chosen_employer(form: Any, employers: list[Any]) -> int | None:
+    return form.employer_id.data if len(employers) > 1 else None
+
+
+@bp.route("/")
+@require(Permission.DISMISSAL_VIEW_OWN)
+def dashboard():  # type: ignore[no-untyped-def]
+    """What is declared, what is due, paid and overdue."""
+    today = today_in_brussels()
+    status = request.args.get("status") if request.args.get("status") in CONTRIBUTION_STATUSES else None
+    overdue = True if request.args.get("overdue") == "true" else None
+    filters = services.DeclarationFilters(status=status, overdue=overdue)
+    rows, next_cursor = services.list_declarations(db.session, current_user, filters, today=today, limit=50,
+                                                   cursor=request.args.get("cursor"))
+    employers = services.employers_for(db.session, current_user)
+    counts = services.overdue_or_pending(db.session, [e.id for e in employers], today=today)
+    return render_template("employers/dashboard.html", items=services.declaration_summaries(db.session, rows,
+                                                                                            today=today),
+                           next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
+                           status=status, overdue=overdue, today=today)
+
+
+@bp.route("/declare", methods=["GET", "POST"])
+@require(Permission.DISMISSAL_DECLARE)
+def declare():  # type: ignore[no-untyped-def]
+    form = DeclarationForm()
+    employers = _employer_choices(form)
+    if form.validate_on_submit():
+        data = services.DeclarationData(
+            worker_first_name=form.worker_first_name.data or "", worker_last_name=form.worker_last_name.data or "",
+            worker_niss=form.worker_niss.data or "", contract_end_on=form.contract_end_on.data,
+            physician_decision_on=form.physician_decision_on.data, agent_name=form.agent_name.data,
+            agent_email=form.agent_email.data, agent_phone=form.agent_phone.data)
+        try:
+            result = services.declare_dismissal(db.session, current_user, data,
+                                                employer_id=_chosen_employer(form, employers),
+                                                today=today_in_brussels(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            flash(_("The dismissal is declared. The contribution is due by %(day)s.",
+                    day=long_date(result.declaration.contribution.due_on)), "success")
+            for warning in result.warnings:
+                flash(warning_text(warning.code, warning.params), "warning")
+            return redirect(url_for("employers.declaration", declaration_id=result.declaration.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("employers/declare.html", form=form, several=len(employers) > 1), status
+
+
+def _declaration_page(declaration_id: int) -> str:
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    today = today_in_brussels()
+    summary = services.declaration_summary(db.session, declaration, today=today)
+    payments = services.payments_of(db.session, declaration.contribution.id)
+    return render_template("employers/declaration.html", d=summary, payments=payments,
+                           warnings=[warning_text(w["code"], w["params"]) for w in summary["warnings"]],
+                           letter_languages=LETTER_LANGUAGE_NAMES,
+                           card_payment=bool(current_app.config.get("STRIPE_PUBLISHABLE_KEY")),
+                           fund_iban=current_app.config.get("FUND_IBAN"),
+                           days_left=(summary["contribution"]["due_on"] - today).days)
+
+
+@bp.route("/declarations/<int:declaration_id>")
+@require(Permission.DISMISSAL_VIEW_OWN)
+def declaration(declaration_id: int):  # type: ignore[no-untyped-def]
+    return _declaration_page(declaration_id)
+
+
+@bp.route("/declarations/<int:declaration_id>/pay")
+@require(Permission.CONTRIBUTION_PAY)
+def pay(declaration_id: int):  # type: ignore[no-untyped-def]
+    """The card/Bancontact page. Stripe.js comes from STRIPE_JS_URL; static/js/pay.js drives it."""
+    try:
+        intent = services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+                                             today=today_in_brussels(), now=utcnow())
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        commit()  # keep what re-reading the previous PaymentIntent learned (e.g. that it succeeded)
+        flash(_(error.message), "error")
+        return redirect(url_for("employers.declaration", declaration_id=declaration_id))
+    commit()
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    summary = services.declaration_summary(db.session, declaration, today=today_in_brussels())
+    owed = summary["contribution"]["amount_cents"] - summary["contribution"]["paid_cents"]
+    return render_template("employers/pay.html", d=summary, owed=owed, client_secret=intent.client_secret,
+                           publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
+                           stripe_js_url=current_app.config["STRIPE_JS_URL"])
+
+
+@bp.route("/declarations/<int:declaration_id>/pay/confirm", methods=["POST"])
+@require(Permission.CONTRIBUTION_PAY)
+def pay_confirm(declaration_id: int) -> Response | tuple[Response, int]:
+    """Server-side confirmation with a card token (localstripe's Stripe.js mock) or a PaymentMethod id.
+    JSON in and out; the CSRF token comes in X-CSRFToken."""
+    services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)  # 404 first
+    body = request.get_json(silent=True) or {}
+    payment_method = body.get("payment_method") if isinstance(body.get("payment_method"), str) else None
+    token = body.get("token") if isinstance(body.get("token"), str) else None
+    if not payment_method and not token:
+        return jsonify({"error": {"code": "bad_request", "message": _("No card was given."), "fields": {}}}), 400
+    try:
+        status = services.confirm_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+                                               payment_method=payment_method, token=token,
+                                               today=today_in_brussels(), now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify({"error": {"code": error.code, "message": _(error.message), "fields": {}}}), error.status
+    commit()
+    return jsonify({"status": status,
+                    "next": url_for("employers.payment_return", declaration_id=declaration_id)})
+
+
+@bp.route("/declarations/<int:declaration_id>/payment-return")
+@require(Permission.CONTRIBUTION_PAY)
+def payment_return(declaration_id: int):  # type: ignore[no-untyped-def]
+    """Where Stripe.js (or Bancontact's redirect) lands: re-read the PaymentIntent, then show the declaration."""
+    declaration = services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)
+    intent_id = declaration.contribution.payment_intent_id
+    if intent_id:
+        try:
+            services.sync_payment_intent(db.session, gateway_for(current_app), intent_id, today=today_in_brussels(),
+                                         now=utcnow())
+            commit()
+        except GatewayError:
+            db.session.rollback()
+    status = declaration.contribution.status
+    if status in ("paid", "overpaid"):
+        flash(_("Thank you: the contribution is paid."), "success")
+    elif status == "processing":
+        flash(_("Thank you: your payment is being processed. This page shows it as paid once it is confirmed."),
+              "success")
+    else:
+        flash(_("The payment was not completed. You can try again or pay by bank transfer."), "warning")
+    return redirect(url_for("employers.declaration", declaration_id=declaration_id))
+
+
+@bp.route("/declarations/<int:declaration_id>/letter.pdf")
+@require(Permission.DISMISSAL_VIEW_OWN)
+def letter(declaration_id: int):  # type: ignore[no-untyped-def]
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    lang = request.args.get("lang")
+    if lang not in letters.LETTER_LANGUAGES:
+        lang = current_user.language if current_user.language in letters.LETTER_LANGUAGES else "fr"
+    response = Response(letter_pdf(declaration, lang), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="letter-{declaration.id}-{lang}.pdf"'
+    return response
+
+
+@bp.route("/declarations/<int:declaration_id>/receipt.pdf")
+@require(Permission.DISMISSAL_VIEW_OWN)
+def receipt(declaration_id: int):  # type: ignore[no-untyped-def]
+    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    lang = str(get_locale())
+    response = Response(receipt_pdf(declaration, lang if lang in letters.RECEIPT_LANGUAGES else "fr"),
+                        mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="receipt-{declaration.id}.pdf"'
+    return response
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(Permission.DISMISSAL_DECLARE)
+def import_csv():  # type: ignore[no-untyped-def]
+    """Many declarations at once: every line is checked first; all are imported, or none."""
+    form = ImportForm()
+    employers = _employer_choices(form)
+    report = None
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8")
+        except UnicodeDecodeError:
+            form.file.errors = [_("This file is not CSV UTF-8 text. Save it again as \"CSV UTF-8\".")]
+        else:
+            try:
+                report = csv_import.import_declarations(db.session, current_user, text,
+                                                        employer_id=_chosen_employer(form, employers),
+                                                        today=today_in_brussels(), now=utcnow())
+            except DomainError as error:
+                db.session.rollback()
+                attach_errors(form, error)
+            else:
+                if report.ok:
+                    commit()
+                    flash(_("%(n)s dismissals are declared.", n=len(report.imported_ids)), "success")
+                    return redirect(url_for("employers.dashboard"))
+                db.session.rollback()
+    status = 422 if form.is_submitted() else 200
+    errors = [{"line": e.line, "field": e.field, "message": _(e.message, **e.params)} for e in report.errors] \
+        if report else []
+    return render_template("employers/import.html", form=form, several=len(employers) > 1, report=report,
+                           errors=errors, columns=csv_import.COLUMNS), status
+
+
+@bp.route("/import/template.csv")
+@require(Permission.DISMISSAL_DECLARE)
+def import_template():  # type: ignore[no-untyped-def]
+    response = Response(csv_import.TEMPLATE, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="declarations.csv"'
+    return response
