@@ -55,14 +55,15 @@ def submit_claim(session: Session, actor: Any, voucher_id: int, seat_session_ids
     already = claimed_cents(session, voucher.id)
     amount = domain.claim_amount_cents([seat.cost_cents for seat, _ in seats], already_claimed_cents=already,
                                        voucher_value_cents=voucher.value_cents)
-    claim = Claim(provider_id=provider_id, voucher_id=voucher.id, amount_cents=amount, status="submitted",
-                  submitted_by=actor.id, submitted_at=now)
-    session.add(claim)
-    session.flush()
-    for seat, _ in seats:
-        session.add(ClaimLine(claim_id=claim.id, seat_id=seat.id, amount_cents=seat.cost_cents))
     try:
+        # All or nothing: a refused claim leaves no row behind, even in a session that goes on.
         with session.begin_nested():
+            claim = Claim(provider_id=provider_id, voucher_id=voucher.id, amount_cents=amount, status="submitted",
+                          submitted_by=actor.id, submitted_at=now)
+            session.add(claim)
+            session.flush()
+            for seat, _ in seats:
+                session.add(ClaimLine(claim_id=claim.id, seat_id=seat.id, amount_cents=seat.cost_cents))
             session.flush()
     except IntegrityError as exc:  # the seat's unique line: a session is paid at most once
         raise Conflict(N_("One of these sessions is already claimed."), code="already_claimed") from exc

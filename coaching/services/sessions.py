@@ -132,9 +132,9 @@ def schedule_session(session: Session, actor: Any, plan: SessionPlan, *, now: da
                              starts_at=plan.starts_at, ends_at=plan.starts_at + timedelta(minutes=plan.duration_minutes),
                              duration_minutes=plan.duration_minutes, capacity=capacity, location=plan.location,
                              theme=plan.theme, status="scheduled", created_at=now)
-    session.add(booked)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # a refused booking leaves nothing pending in the session
+            session.add(booked)
             session.flush()
     except (IntegrityError, DBAPIError) as exc:
         text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
