@@ -42,7 +42,7 @@ from portal.db import db
 from portal.errors import ValidationFailed
 from portal.mail import commit
 from portal.pagination import decode_cursor, encode_cursor
-from portal.permissions import Permission, api_access, has_permission
+from portal.permissions import Permission, api_access
 from vouchers.presenters import voucher_dict
 from vouchers.schemas import VoucherSchema
 from vouchers.services.vouchers import accept_provider_change
@@ -50,12 +50,6 @@ from vouchers.services.vouchers import accept_provider_change
 blp = Blueprint("coaching_api", __name__, description="Provider staff, sessions, confirmations and claims")
 BEARER = [{"bearerAuth": []}]
 
-
-def _require_user(*permissions: Permission) -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not all(has_permission(current_user, p) for p in permissions):
-        abort(403)
 
 
 def session_payload(booked: CoachingSession) -> dict[str, Any]:
@@ -72,7 +66,6 @@ def session_payload(booked: CoachingSession) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def list_offers():  # type: ignore[no-untyped-def]
     """The provider's offers (all on one page: a provider has a handful)."""
-    _require_user(Permission.PROVIDER_VOUCHERS_VIEW)
     return {"items": offer_services.provider_offers(db.session, current_user), "next_cursor": None}
 
 
@@ -84,7 +77,6 @@ def list_offers():  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """A mix of individual hours and 3.5-hour collective sessions, validated against the fund's settings."""
-    _require_user(Permission.PROVIDER_OFFERS_MANAGE)
     offer = offer_services.create_offer(db.session, current_user, today=today_in_brussels(), **data)
     commit()
     return offer
@@ -98,7 +90,6 @@ def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def add_coach(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Add a coach: the account is created and an invitation e-mail lets them choose a password."""
-    _require_user(Permission.PROVIDER_COACHES_MANAGE)
     coach, user = offer_services.add_coach(db.session, current_user, **data)
     queue_password_reset(db.session, user)
     commit()
@@ -118,7 +109,6 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def provider_vouchers():  # type: ignore[no-untyped-def]
     """The vouchers assigned to this provider, and those waiting for it to accept a change of provider."""
-    _require_user(Permission.PROVIDER_VOUCHERS_VIEW)
     items = []
     for voucher in offer_services.provider_vouchers(db.session, current_user, status=request.args.get("status")):
         data = voucher_dict(db.session, voucher)
@@ -140,7 +130,6 @@ def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-un
     Also accepts a change of provider made by the beneficiary. Calling it again re-plans the mix;
     what was delivered is never un-spent.
     """
-    _require_user(Permission.PROVIDER_VOUCHERS_ACCEPT)
     now = utcnow()
     from vouchers.models import Voucher
 
@@ -160,7 +149,6 @@ def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-un
 @blp.doc(security=BEARER)
 def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Book a session. Individual: 60–120 minutes in 15-minute steps, one voucher. Collective: 210 minutes."""
-    _require_user(Permission.SESSION_SCHEDULE)
     booked = session_services.schedule_session(db.session, current_user, session_services.SessionPlan(**data),
                                                now=utcnow())
     commit()
@@ -173,7 +161,6 @@ def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def get_session(session_id: int):  # type: ignore[no-untyped-def]
     """One session (provider staff; a coach sees only their own)."""
-    _require_user(Permission.SESSION_LOG)
     return session_payload(session_services.get_session_for_staff(db.session, current_user, session_id))
 
 
@@ -185,7 +172,6 @@ def get_session(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def log(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """Log attendance per voucher, the real duration and a short neutral note (sensitive)."""
-    _require_user(Permission.SESSION_LOG)
     attendance = {int(key): value for key, value in data["attendance"].items()}
     booked = session_services.log_session(db.session, current_user, session_id, attendance, data["duration_minutes"],
                                           data.get("note"), now=utcnow())
@@ -199,7 +185,6 @@ def log(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def cancel(session_id: int):  # type: ignore[no-untyped-def]
     """Cancel a scheduled session; its booking is released from the vouchers."""
-    _require_user(Permission.SESSION_SCHEDULE)
     booked = session_services.cancel_session(db.session, current_user, session_id, now=utcnow())
     commit()
     return session_payload(booked)
@@ -217,7 +202,6 @@ def _seat_payload(seat: SessionSeat) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def confirm(session_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary confirms a logged session (silence confirms it after 5 working days)."""
-    _require_user(Permission.SESSION_CONFIRM)
     seat = session_services.confirm_session(db.session, current_user, session_id, now=utcnow())
     commit()
     return _seat_payload(seat)
@@ -231,7 +215,6 @@ def confirm(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary disputes a logged session; the provider and then the fund look at it."""
-    _require_user(Permission.SESSION_CONFIRM)
     seat = session_services.dispute_session(db.session, current_user, session_id, data["reason"], now=utcnow())
     commit()
     return _seat_payload(seat)
@@ -261,7 +244,6 @@ def calendar_feed(coach_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def submit_claim(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Claim confirmed sessions of one voucher; the amount is capped at the voucher value."""
-    _require_user(Permission.CLAIM_SUBMIT)
     claim = claim_services.submit_claim(db.session, current_user, data["voucher_id"], data["session_ids"], now=utcnow())
     commit()
     return claim
@@ -274,7 +256,6 @@ def submit_claim(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def provider_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The provider's own claims."""
-    _require_user(Permission.CLAIM_SUBMIT)
     return _claim_page(query)
 
 
@@ -297,7 +278,6 @@ def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def admin_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The providers' claims, oldest first."""
-    _require_user(Permission.ADMIN_CLAIMS_DECIDE)
     return _claim_page(query)
 
 
@@ -308,7 +288,6 @@ def admin_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def approve_claim(claim_id: int):  # type: ignore[no-untyped-def]
     """Approve a claim: the committed voucher value becomes payable to the provider."""
-    _require_user(Permission.ADMIN_CLAIMS_DECIDE)
     claim = claim_services.approve_claim(db.session, current_user, claim_id, today=today_in_brussels(), now=utcnow())
     commit()
     return claim
@@ -322,7 +301,6 @@ def approve_claim(claim_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def reject_claim(data: dict[str, Any], claim_id: int):  # type: ignore[no-untyped-def]
     """Reject a claim with a reason; its sessions can be claimed again."""
-    _require_user(Permission.ADMIN_CLAIMS_DECIDE)
     claim = claim_services.reject_claim(db.session, current_user, claim_id, data["reason"], today=today_in_brussels(),
                                         now=utcnow())
     commit()

@@ -271,7 +271,7 @@ def test_re_planning_never_un_spends(admin_client, db_session, booked, provider_
     assert response.status_code == 409
     page = text(response)
     assert "smaller than what was already delivered or booked" in page
-    assert f'value="{none_left.id}" checked' in page or f'checked id="offer_id' in page or "checked" in page
+    assert f'value="{none_left.id}" checked' in page or 'checked id="offer_id' in page or "checked" in page
     db_session.refresh(voucher)
     assert voucher.individual_hours == 9
 

@@ -11,7 +11,7 @@ Outcomes: a status code, or
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -223,14 +223,14 @@ def world(db_session) -> dict[str, int]:
     """Objects that belong to other people: the ids every route is called with."""
     from coaching.models import Claim, ClaimLine, Coach, CoachingSession, SessionSeat
     from coaching.places import CatalogueTheme, ContactPoint
-    from portal.clock import today_in_brussels, utcnow
+    from portal.clock import today_in_brussels
     from vouchers.employers.models import Contribution, Declaration
     from vouchers.models import Beneficiary, Voucher, VoucherRequest
     from vouchers.payouts import PayoutBatch
 
     today = today_in_brussels()
     provider = make_provider(db_session)
-    staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id)
+    make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id)  # the provider has its own admin
     coach_user = make_user(db_session, Role.COACH, provider_id=provider.id)
     coach = Coach(provider_id=provider.id, user_id=coach_user.id, display_name="Other coach", email=coach_user.email)
     owner = make_user(db_session, Role.BENEFICIARY)

@@ -12,7 +12,7 @@ from coaching.models import Claim
 from coaching.services.claims import reject_claim
 from portal.clock import utcnow
 from portal.mail import OutboxMessage
-from tests.vouchers.test_payouts import DEBTOR, Course, start_course
+from tests.vouchers.test_payouts import DEBTOR, start_course
 from vouchers import payouts
 from vouchers.consistency import check_ledger, register_consistency_command
 from vouchers.models import LedgerEntry, Voucher

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from coaching import admin_services
-from coaching.models import Claim, Provider
+from coaching.models import Provider
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
-from tests.support.web import bearer, csrf_token, login, post_form
+from tests.support.web import bearer, login, post_form
 from tests.vouchers.test_payouts import Course, start_course
 from vouchers.models import Voucher
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -197,7 +196,7 @@ def test_route_b_is_waitlisted_without_money_and_served_oldest_first(client, db_
                               json={"decision": "approve"}).get_json()
         assert decided["status"] == "waitlisted" and decided["voucher"] is None
     first = db_session.get(VoucherRequest, ids[0])
-    assert client.get(f"/api/v1/admin/voucher-requests?status=waitlisted", headers=admin_headers).status_code == 200
+    assert client.get("/api/v1/admin/voucher-requests?status=waitlisted", headers=admin_headers).status_code == 200
     fund_money(2 * 180000 + 5000)
     issued = serve_waiting_list(db_session, admin, today=today, now=utcnow())
     assert [v.request_id for v in issued] == ids[:2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
-from flask import abort, current_app, make_response, request
+from flask import current_app, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from portal.permissions import api_access
@@ -18,7 +18,7 @@ from portal.errors import Conflict, DomainError, ValidationFailed, json_error
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
-from portal.permissions import Permission, has_permission
+from portal.permissions import Permission
 from vouchers.employers import csv_import, domain, letters, services
 from vouchers.employers.models import CONTRIBUTION_STATUSES
 from vouchers.models import Employer
@@ -156,12 +156,6 @@ class WebhookResultSchema(Schema):
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _require_user(*permissions: Permission) -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not all(has_permission(current_user, p) for p in permissions):
-        abort(403)
-
 
 def _lang(requested: str | None, allowed: tuple[str, ...]) -> str:
     if requested:
@@ -223,7 +217,6 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Declare a contract ended for medical force majeure. Creates the €1,800 contribution due 45 days after the
     contract end. Late declarations and contracts ending within 21 days of the physician's decision are accepted
     with `warnings`."""
-    _require_user(Permission.DISMISSAL_DECLARE)
     employer_id = data.pop("employer_id", None)
     today = today_in_brussels()
     result = services.declare_dismissal(db.session, current_user, services.DeclarationData(**data),
@@ -246,7 +239,6 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The caller's declarations (every employer it acts for), newest first, paged with `next_cursor`.
     `overdue=true` keeps unpaid contributions past their due day."""
-    _require_user(Permission.DISMISSAL_VIEW_OWN)
     today = today_in_brussels()
     filters = services.DeclarationFilters(status=query["status"], overdue=query["overdue"],
                                           employer_id=query["employer_id"])
@@ -262,7 +254,6 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearerAuth": []}])
 def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
     """One declaration with its contribution: amount, paid so far, due day, structured reference, status."""
-    _require_user(Permission.DISMISSAL_VIEW_OWN)
     declaration = services.get_declaration(db.session, current_user, declaration_id)
     return services.declaration_summary(db.session, declaration, today=today_in_brussels())
 
@@ -278,7 +269,6 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     """A Stripe PaymentIntent (card or Bancontact, EUR) for what is still owed, created with the idempotency key
     `contribution-<id>`. Its metadata carries ids only. The payment is confirmed by Stripe.js with `client_secret`;
     the webhook records it."""
-    _require_user(Permission.CONTRIBUTION_PAY)
     try:
         intent = services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
                                              today=today_in_brussels(), now=utcnow())
@@ -298,7 +288,6 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
 def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The letter that tells the worker about the coaching voucher, in French, Dutch or German (`?lang=`), with the
     last day to apply (contract end + 6 months)."""
-    _require_user(Permission.DISMISSAL_VIEW_OWN)
     declaration = services.get_declaration(db.session, current_user, declaration_id)
     lang = _lang(query["lang"], letters.LETTER_LANGUAGES)
     return _pdf(letter_pdf(declaration, lang), f"letter-{declaration.id}-{lang}.pdf")
@@ -312,7 +301,6 @@ def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyp
 @blp.doc(security=[{"bearerAuth": []}])
 def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The contribution's receipt: amount, payments received and refunded, status (fr, nl, de or en)."""
-    _require_user(Permission.DISMISSAL_VIEW_OWN)
     declaration = services.get_declaration(db.session, current_user, declaration_id)
     lang = _lang(query["lang"], letters.RECEIPT_LANGUAGES)
     return _pdf(receipt_pdf(declaration, lang), f"receipt-{declaration.id}.pdf")
@@ -330,7 +318,6 @@ def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-unty
 def import_dismissals():  # type: ignore[no-untyped-def]
     """Declare many dismissals from a CSV body (UTF-8). Every line is validated first; all lines are imported, or
     none. `?employer_id=` is needed only by agents acting for several employers."""
-    _require_user(Permission.DISMISSAL_DECLARE)
     raw_employer = request.args.get("employer_id")
     if raw_employer is not None and not raw_employer.isdigit():
         raise ValidationFailed("employer_id must be a number.", fields={"employer_id": ["Not a number."]})
