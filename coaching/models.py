@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, and_, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -27,6 +28,16 @@ class Provider(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @hybrid_property
+    def is_listed(self) -> bool:
+        """On the fund's list now: listed once and not delisted since (also usable in queries)."""
+        return self.listed_at is not None and self.delisted_at is None
+
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_expression(cls):  # type: ignore[no-untyped-def]
+        return and_(cls.listed_at.is_not(None), cls.delisted_at.is_(None))
 
 
 class Coach(db.Model):

@@ -155,7 +155,7 @@ def _invalid(message: str, field_name: str, problem: str) -> ValidationFailed:
 
 
 def _is_listed():  # type: ignore[no-untyped-def]
-    return and_(Provider.listed_at.is_not(None), Provider.delisted_at.is_(None))
+    return Provider.is_listed
 
 
 # --- public search -------------------------------------------------------------

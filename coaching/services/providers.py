@@ -11,7 +11,7 @@ from coaching.models import Provider
 def listed_providers(session: Session, *, region: str | None = None, language: str | None = None,
                      q: str | None = None, limit: int = 200) -> list[Provider]:
     """Providers on the fund's list; delisted ones keep their history but vanish from here."""
-    query = select(Provider).where(Provider.listed_at.is_not(None), Provider.delisted_at.is_(None))
+    query = select(Provider).where(Provider.is_listed)
     if region:
         query = query.where(or_(Provider.regions == region, Provider.regions.like(f"{region},%"),
                                 Provider.regions.like(f"%,{region}"), Provider.regions.like(f"%,{region},%")))

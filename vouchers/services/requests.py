@@ -72,7 +72,7 @@ def listed_provider(session: Session, provider_id: int | None) -> Provider | Non
     if provider_id is None:
         return None
     provider = session.get(Provider, provider_id)
-    if provider is None or provider.delisted_at is not None or provider.listed_at is None:
+    if provider is None or not provider.is_listed:
         return None
     return provider
 
