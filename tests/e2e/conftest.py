@@ -184,10 +184,20 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+# A mid-range phone held upright: what many beneficiaries will use.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/130.0 Mobile Safari/537.36"}
+DEVICES: dict[str, dict[str, Any]] = {"desktop": {}, "phone": PHONE}
+
+
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """A page in a fresh browser context (no cookies), English by default, relative URLs on the live server."""
-    context = browser.new_context(base_url=live_server, locale="en-US")
+def page(request: pytest.FixtureRequest, browser: Any, live_server: str) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies), English by default, relative URLs on the live server.
+
+    A test parametrised indirectly with "phone" gets a phone-sized, touch screen instead of a desktop one."""
+    device = DEVICES[getattr(request, "param", "desktop")]
+    context = browser.new_context(base_url=live_server, locale="en-US", **device)
     context.set_default_timeout(15_000)
     try:
         yield context.new_page()
@@ -216,3 +226,9 @@ def assert_accessible(page: Any) -> None:
             if summary:
                 lines.extend(f"      {line}" for line in summary.splitlines())
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def assert_fits_screen(page: Any) -> None:
+    """On a phone nothing may need sideways scrolling: the page is no wider than the screen."""
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"

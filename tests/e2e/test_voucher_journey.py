@@ -1,5 +1,7 @@
-"""The heart of the mission, in a browser: check eligibility, register, request a voucher in
-steps, the fund approves it, and the voucher shows its balance. axe runs on every page."""
+"""The heart of the mission, in a browser: from the front page, check eligibility, register,
+request a voucher in steps, the fund approves it, and the voucher shows its balance. axe runs on
+every page. The beneficiary's part runs twice: on a desktop screen and on a phone, where no page
+may need sideways scrolling."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, assert_fits_screen
 from tests.support.factories import PASSWORD, new_niss
 
 
@@ -29,21 +31,32 @@ def fund_and_provider(live_app: Any) -> dict[str, str]:
         return {"provider": provider.name, "admin": admin.email}
 
 
+def check(page: Page, device: str) -> None:
+    assert_accessible(page)
+    if device == "phone":
+        assert_fits_screen(page)
+
+
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
 def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fund_and_provider) -> None:
     from portal.clock import today_in_brussels
+
+    device = "phone" if page.viewport_size and page.viewport_size["width"] < 600 else "desktop"
 
     today = today_in_brussels()
     contract_end = (today - timedelta(days=40)).isoformat()
     email = f"journey-{secrets.token_hex(5)}@example.be"
 
-    # 1. Check eligibility without an account.
-    page.goto("/eligibility")
-    assert_accessible(page)
+    # 1. From the front page, check eligibility without an account.
+    page.goto("/")
+    check(page, device)
+    page.get_by_role("link", name="Can I get a voucher?").click()
+    check(page, device)
     page.get_by_label("Yes").first.check()
     page.get_by_label("Date your contract ended").fill(contract_end)
     page.get_by_role("button", name="Check").click()
     expect(page.locator("#verdict")).to_contain_text("you can ask for a voucher")
-    assert_accessible(page)
+    check(page, device)
 
     # 2. Register.
     page.get_by_role("link", name="Ask for my voucher").click()
@@ -56,17 +69,17 @@ def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fun
     page.get_by_label("Language for letters and e-mails").select_option("en")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1, name="My voucher")).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
 
     # 3. The request, in four steps.
     page.get_by_role("link", name="Start my request").click()
     expect(page.get_by_role("heading", name=re.compile("Step 1 of 4"))).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
     page.get_by_label("Yes").first.check()
     page.get_by_label("Date your contract ended").fill(contract_end)
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
     page.get_by_label("Street").fill("Rue Haute")
     page.get_by_label("House number").fill("12")
     page.get_by_label("Postcode").fill("1000")
@@ -74,16 +87,16 @@ def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fun
     page.get_by_label("Your mutual insurer").select_option("300")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name=re.compile("Step 3 of 4"))).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
     page.get_by_label(fund_and_provider["provider"]).check()
     page.get_by_label(re.compile("return-to-work plan")).check()
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name=re.compile("Step 4 of 4"))).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
     page.get_by_label("I confirm that what I entered is correct.").check()
     page.get_by_role("button", name="Send my request").click()
     expect(page.locator(".alert--success")).to_contain_text("45 days")
-    assert_accessible(page)
+    check(page, device)
     page.locator("header form[action$='/logout'] button[type=submit]").click()
 
     # 4. The fund approves it.
@@ -106,7 +119,7 @@ def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fun
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text(re.compile(r"Left to use: €1,800.00 of €1,800.00"))).to_be_visible()
-    assert_accessible(page)
+    check(page, device)
     page.get_by_role("link", name="See my voucher").click()
     expect(page.locator(".figures")).to_contain_text("€1,800.00")
-    assert_accessible(page)
+    check(page, device)
