@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 from flask_smorest import Blueprint
 from portal.permissions import api_access
+from portal.public_cache import public_page
 
 from coaching import places
 from coaching.domain import offer_cost_cents
@@ -50,6 +51,7 @@ def card_dict(card: ProviderCard) -> dict[str, Any]:
 
 @blp.route("/providers", methods=["GET"])
 @api_access(public=True)
+@public_page
 @blp.arguments(MarketplaceSearchQuerySchema, location="query")
 @blp.response(200, MarketplaceProviderPageSchema)
 @blp.alt_response(422, schema=ApiErrorSchema, description="An unknown filter value, a bad cursor or an unknown place")
@@ -66,6 +68,7 @@ def search(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/providers/<int:provider_id>", methods=["GET"])
 @api_access(public=True)
+@public_page
 @blp.response(200, MarketplaceProfileSchema)
 @blp.alt_response(404, schema=ApiErrorSchema, description="Unknown or delisted provider")
 def profile(provider_id: int):  # type: ignore[no-untyped-def]

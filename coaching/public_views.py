@@ -9,6 +9,7 @@ from coaching import places
 from coaching.forms_marketplace import KIND_LABELS, MODE_LABELS, REGION_LABELS, TOPIC_LABELS, SearchForm
 from portal.db import db
 from portal.errors import ValidationFailed
+from portal.public_cache import public_page
 from portal.web import attach_errors
 
 bp = Blueprint("marketplace", __name__)
@@ -24,6 +25,7 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 @bp.get("/providers")
+@public_page
 def search():  # type: ignore[no-untyped-def]
     form = SearchForm(request.args)
     page = None
@@ -50,6 +52,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/providers/<int:provider_id>")
+@public_page
 def profile(provider_id: int):  # type: ignore[no-untyped-def]
     found = places.provider_profile(db.session, provider_id)
     return render_template("coaching/public/profile.html", profile=found,

@@ -34,6 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
+    from portal import public_cache
+
+    public_cache.install(app)
     return app
 
 

@@ -114,5 +114,7 @@ def load_config() -> dict[str, Any]:
         "OPENAPI_JSON_PATH": "openapi.json",
         "PROPAGATE_EXCEPTIONS": False,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
+        # How long anonymous visitors may be served a public page rendered earlier (portal/public_cache.py); 0: off.
+        "PUBLIC_CACHE_SECONDS": float(os.environ.get("PUBLIC_CACHE_SECONDS", "30")),
     }
     return config

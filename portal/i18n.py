@@ -10,6 +10,10 @@ from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+# A visitor's choice before logging in (see portal.views.set_visitor_language): a year, then the browser decides.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
 
@@ -21,6 +25,8 @@ def select_locale() -> str:
         return chosen
     if getattr(current_user, "is_authenticated", False) and current_user.language in available:
         return current_user.language
+    if request.cookies.get(LANGUAGE_COOKIE) in available:
+        return request.cookies[LANGUAGE_COOKIE]
     return request.accept_languages.best_match(available) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

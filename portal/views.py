@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 
 from portal.auth.forms import LanguageForm
 from portal.db import db
+from portal.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.public_cache import public_page
 from portal.web import safe_next
 
 bp = Blueprint("main", __name__)
@@ -21,6 +23,7 @@ ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "vouchers_admin.
 
 
 @bp.route("/")
+@public_page
 def home():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated and current_user.role in ROLE_HOME:
         return redirect(url_for(ROLE_HOME[current_user.role]))
@@ -38,6 +41,19 @@ def set_language():  # type: ignore[no-untyped-def]
             current_user.language = lang
             commit()
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/language")
+def set_visitor_language():  # type: ignore[no-untyped-def]
+    """The switch for visitors who are not logged in: a cookie, not a session, so public pages stay cacheable.
+
+    It changes nothing stored on the server, so it needs no CSRF token."""
+    response = redirect(safe_next(request.args.get("next")))
+    lang = request.args.get("lang")
+    if lang in current_app.config["UI_LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.route("/healthz")

@@ -52,6 +52,7 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
+            "PUBLIC_CACHE_SECONDS": 0,  # tests see each change at once; tests/portal/test_public_cache.py tests the cache
             "RATELIMIT_ENABLED": True,
             # Cheap hashing keeps the suite fast; production uses the library's defaults.
             "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},

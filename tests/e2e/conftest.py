@@ -124,6 +124,7 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
+            "PUBLIC_CACHE_SECONDS": 0,  # tests see each change at once; tests/portal/test_public_cache.py tests the cache
             "RATELIMIT_ENABLED": False,
             # The hasher is process-wide: keep the same cheap cost as the main test app.
             "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},

@@ -99,7 +99,7 @@ def test_unexpected_errors_give_a_friendly_500(app):
 def test_language_switch_overrides_the_browser(client):
     from tests.support.web import csrf_token
 
-    token = csrf_token(client, "/")
+    token = csrf_token(client, "/login")
     response = client.post("/language", data={"csrf_token": token, "lang": "nl", "next": "/login"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     page = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_language_switch_overrides_the_browser(client):
 def test_language_switch_refuses_foreign_redirects(client):
     from tests.support.web import csrf_token
 
-    token = csrf_token(client, "/")
+    token = csrf_token(client, "/login")
     response = client.post("/language", data={"csrf_token": token, "lang": "fr", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
 

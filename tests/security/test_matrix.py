@@ -44,6 +44,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/language"): PUBLIC,
+    ("GET", "/language"): PUBLIC,  # a visitor's choice in a cookie; changes nothing on the server
     ("GET", "/login"): LOGGED_OUT_ONLY,
     ("POST", "/login"): LOGGED_OUT_ONLY,
     ("POST", "/logout"): SKIP,  # it would end the session the other rows use; see tests/portal/test_auth.py
