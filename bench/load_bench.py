@@ -15,6 +15,9 @@ What it does, all on 127.0.0.1 and bounded in time:
    hello app and each key page and API call, and prints requests/s, p50, p95, the count of 4xx/5xx answers,
    the ratio to hello, the SQL statements one request runs, and a verdict per target:
    OK when the ratio is at least 1/3 and p95 is under 100 ms (issue 9), else TOO SLOW;
+   Anonymous public pages are served from the public page cache (portal/public_cache.py, PUBLIC_CACHE_SECONDS,
+   30 s in production) once rendered: the "(uncached)" target sends a new URL each time to show the page's
+   own cost as well;
 5. stops both servers and drops the database, also on errors. Exit status 1 when a target is not OK.
 
 Run (wrk must be installed: `apt-get install -y wrk`):
@@ -79,6 +82,9 @@ class Target:
     server: str  # "hello" or "portal"
     path: str
     headers: dict[str, str]
+    # A new URL for every request (wrk adds a random `_v=` parameter): no response can come from the public page
+    # cache, so this measures the page's own work. Judged like the others, and printed beside the cached figure.
+    uncached: bool = False
 
 
 @dataclass
@@ -186,12 +192,13 @@ def check_target(base: str, target: Target) -> None:
         raise RuntimeError(f"{target.label}: GET {target.path} answered {answer.status_code}: {answer.text[:300]}")
 
 
-def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: int) -> Result:
+def run_wrk(wrk: str, url: str, headers: dict[str, str], seconds: int, *, uncached: bool = False) -> Result:
     command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(WRK_SCRIPT)]
     for name, value in {"User-Agent": USER_AGENT, **headers}.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    env = {**os.environ, "WRK_VARY_QUERY": "1" if uncached else "0"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}")
@@ -223,9 +230,12 @@ def count_queries(app: Any, targets: list[Target]) -> dict[str, int]:
         for target in targets:
             if target.server != "portal":
                 continue
-            client.get(target.path, headers={"User-Agent": USER_AGENT, **target.headers})  # warm
+            path = target.path
+            client.get(path, headers={"User-Agent": USER_AGENT, **target.headers})  # warm
+            if target.uncached:  # as wrk sends it: a URL the public page cache has not seen
+                path += ("&" if "?" in path else "?") + "_v=count"
             statements.clear()
-            response = client.get(target.path, headers={"User-Agent": USER_AGENT, **target.headers})
+            response = client.get(path, headers={"User-Agent": USER_AGENT, **target.headers})
             counts[target.label] = len(statements) if response.status_code == 200 else -1
     finally:
         event.remove(engine, "before_cursor_execute", grab)
@@ -315,6 +325,7 @@ def main() -> int:
         targets = [
             Target("bare Flask hello", "hello", "/", {}),
             Target("GET /providers?place=4000", "portal", "/providers?place=4000", {}),
+            Target("GET /providers?place=4000 (uncached)", "portal", "/providers?place=4000", {}, uncached=True),
             Target("GET /api/v1/providers?region=liege", "portal", "/api/v1/providers?region=liege", {}),
             Target("GET /my (beneficiary)", "portal", "/my", {"Cookie": beneficiary_cookie}),
             Target("GET /admin/requests (fund admin)", "portal", "/admin/requests", {"Cookie": admin_cookie}),
@@ -337,8 +348,8 @@ def main() -> int:
         for target in targets:
             url = bases[target.server] + target.path
             if WARMUP:
-                run_wrk(wrk, url, target.headers, WARMUP)
-            results[target.label] = run_wrk(wrk, url, target.headers, SECONDS)
+                run_wrk(wrk, url, target.headers, WARMUP, uncached=target.uncached)
+            results[target.label] = run_wrk(wrk, url, target.headers, SECONDS, uncached=target.uncached)
             r = results[target.label]
             print(f"  measured {target.label}: {r.rps:,.0f} req/s, p95 {r.p95:.1f} ms", flush=True)
 

@@ -49,7 +49,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _Entry:
-    __slots__ = ("status", "headers", "body", "expires")
+    __slots__ = ("body", "expires", "headers", "status")
 
     def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes, expires: float) -> None:
         self.status, self.headers, self.body, self.expires = status, headers, body, expires

@@ -83,7 +83,7 @@ def test_what_is_never_kept() -> None:
 
 
 def test_each_language_and_query_has_its_own_copy_and_old_entries_go_first() -> None:
-    app, calls = tiny_app()
+    app, _calls = tiny_app()
     cache = PublicPageCache(app.wsgi_app, seconds=30, session_cookie="session", clock=FakeClock(), max_entries=2)
     client = Client(cache)
     assert client.get("/public", headers={"Accept-Language": "nl"}).text == "public 1"

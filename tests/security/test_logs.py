@@ -16,16 +16,6 @@ from datetime import timedelta
 import pytest
 
 from portal.permissions import Role
-from tests.coaching.conftest import (  # noqa: F401 - fixtures used by name
-    coach,
-    fund_admin,
-    make_voucher,
-    offer,
-    provider,
-    provider_admin,
-    slot,
-    today,
-)
 from tests.support.factories import PASSWORD, make_employer, make_user, new_niss
 from tests.support.web import bearer
 
