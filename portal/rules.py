@@ -38,6 +38,8 @@ class FundRules:
     declaration_days: int = 45
     contribution_due_days: int = 45
     physician_appeal_days: int = 21
+    # Days before the contribution's due day when its employer is reminded [D]
+    contribution_reminder_days: int = 7
     # Providers
     label_warning_days: int = 60
 

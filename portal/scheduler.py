@@ -88,6 +88,7 @@ def load_jobs() -> dict[str, Job]:
     import coaching.tasks  # noqa: F401
     import portal.tasks  # noqa: F401
     import vouchers.consistency_tasks  # noqa: F401
+    import vouchers.employers.tasks  # noqa: F401
     import vouchers.tasks  # noqa: F401
 
     return JOBS

@@ -65,6 +65,9 @@ class ContributionSchema(Schema):
     is_overdue = fields.Boolean(required=True, metadata={
         "description": "Unpaid (`due` or `partially_paid`) after `due_on`. A card payment still processing is not "
                        "overdue."})
+    overdue_flagged_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the portal flagged the contribution overdue and told the employer (once). Kept after a "
+                       "late payment, while `is_overdue` says whether it is unpaid today."})
 
 
 class CreatedContributionSchema(Schema):

@@ -35,6 +35,7 @@ __all__ = [
     "contribution_status",
     "status_after_intent",
     "is_overdue",
+    "reminder_window",
     "UNPAID_STATUSES",
 ]
 
@@ -222,3 +223,11 @@ def status_after_intent(current_status: str, amount_cents: int, sums: PaymentSum
 def is_overdue(status: str, due_on: date, today: date) -> bool:
     """Unpaid after the due day. A card payment Stripe is still processing is not overdue yet."""
     return status in {"due", "partially_paid"} and today > due_on
+
+
+def reminder_window(today: date, rules: FundRules) -> tuple[date, date]:
+    """Due days that get their reminder today: from today to today + 7 days (a setting), inclusive.
+
+    Seven days leaves a payroll clerk a working week to pay by transfer before day 45 [D]. An
+    overdue contribution (due day already past) gets the overdue notice instead."""
+    return today, today + timedelta(days=rules.contribution_reminder_days)

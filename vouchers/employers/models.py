@@ -115,6 +115,11 @@ class Contribution(db.Model):
     payment_attempt: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When the scheduler reminded the employer that the due day is near (once per contribution).
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the scheduler flagged it overdue and told the employer (once). Lateness itself stays the
+    # computed ``is_overdue``; this is the record that the employer was told, kept after a late payment.
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     declaration: Mapped[Declaration] = relationship(back_populates="contribution")
 

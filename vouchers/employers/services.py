@@ -398,6 +398,7 @@ def contribution_summary(contribution: Contribution, sums: domain.PaymentSums, *
         "structured_reference": domain.format_structured_reference(contribution.structured_reference),
         "status": contribution.status,
         "is_overdue": domain.is_overdue(contribution.status, contribution.due_on, today),
+        "overdue_flagged_at": contribution.overdue_flagged_at,
     }
 
 
