@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from coaching.calendar import ical_feed
 from coaching.models import Coach, CoachingSession, SessionSeat
+from coaching.services import availability as availability_services
 from coaching.services import claims as claim_services
 from coaching.services import offers as offer_services
 from coaching.services import sessions as session_services
@@ -148,11 +149,16 @@ def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-un
 @blp.alt_response(409, schema=ApiErrorSchema, description="Double booking of the coach, or a voucher's balance exceeded")
 @blp.doc(security=BEARER)
 def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Book a session. Individual: 60–120 minutes in 15-minute steps, one voucher. Collective: 210 minutes."""
+    """Book a session. Individual: 60–120 minutes in 15-minute steps, one voucher. Collective: 210 minutes.
+
+    A session outside the coach's availability is booked all the same, with an
+    ``outside_availability`` warning in ``warnings``.
+    """
     booked = session_services.schedule_session(db.session, current_user, session_services.SessionPlan(**data),
                                                now=utcnow())
+    warnings = availability_services.booking_warnings(db.session, booked)
     commit()
-    return session_payload(booked)
+    return {**session_payload(booked), "warnings": warnings}
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"])

@@ -26,6 +26,7 @@ from wtforms import Field
 from coaching.calendar import sessions_between, week_bounds
 from coaching.domain import STANDARD_MIXES
 from coaching.models import ClaimLine, Coach, CoachingSession, Offer, SessionSeat
+from coaching.services import availability as availability_services
 from coaching.services import claims as claim_services
 from coaching.services import offers as offer_services
 from coaching.services import sessions as session_services
@@ -443,6 +444,7 @@ def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int =
     return render_template(
         "coaching/staff/week.html", coach=coach, coaches=coaches, days=days, by_day=by_day,
         seats=_seat_rows([s.id for s in booked]), today=utcnow().astimezone(zone).date(), form=form,
+        available=availability_services.day_ranges_for(db.session, coach, days[0], days[-1]),
         previous_day=days[0] - timedelta(days=7), next_day=days[0] + timedelta(days=7),
         calendar_url=calendar_url(coach),
         can_reset=can(current_user, Permission.CALENDAR_MANAGE)), status
@@ -472,12 +474,15 @@ def schedule():  # type: ignore[no-untyped-def]
                 duration_minutes=form.duration_minutes.data, mode=form.mode.data,
                 capacity=form.capacity.data if form.kind.data == "collective" else None,
                 location=(form.location.data or "").strip(), theme=(form.theme.data or "").strip())
-            session_services.schedule_session(db.session, current_user, plan, now=utcnow())
+            booked = session_services.schedule_session(db.session, current_user, plan, now=utcnow())
+            warnings = availability_services.booking_warnings(db.session, booked)
         except FORM_ERRORS as error:
             status = refused(form, error, aliases={"starts_at": "start_time"})
         else:
             commit()
             flash(_("The session is scheduled."), "success")
+            for warning in warnings:
+                flash(_(warning["message"]), "warning")
             return redirect(url_for(".week", coach_id=coach.id, day=form.start_on.data.isoformat()))
     known = {choice.value for choice in form.coach_id.choices}
     coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None)

@@ -141,6 +141,8 @@ def register_blueprints(app: Flask) -> None:
     from coaching.staff_api import blp as coaching_api
     from coaching.beneficiary_views import bp as coaching_beneficiary_views
     from coaching.staff_views import bp as coaching_staff_views
+    from coaching.availability_api import blp as coaching_availability_api
+    from coaching.availability_views import bp as coaching_availability_views
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
     from vouchers.admin_views import bp as vouchers_admin_views
@@ -160,7 +162,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(provider_profile_views)
     app.register_blueprint(coaching_staff_views)
     app.register_blueprint(coaching_beneficiary_views)
-    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api, marketplace_api, fund_admin_api):
+    app.register_blueprint(coaching_availability_views)
+    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api, marketplace_api, fund_admin_api,
+                      coaching_availability_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -143,5 +143,12 @@ def get_coach(session: Session, actor: Any, coach_id: int) -> Coach:
     return coach
 
 
+def provider_coaches(session: Session, actor: Any) -> list[Coach]:
+    """The active coaches of the actor's provider, by name."""
+    provider_id = provider_of(actor, Permission.SESSION_SCHEDULE)
+    return list(session.scalars(select(Coach).where(Coach.provider_id == provider_id, Coach.active.is_(True))
+                                .order_by(Coach.display_name)))
+
+
 def coach_for_user(session: Session, user: Any) -> Coach | None:
     return session.scalar(select(Coach).where(Coach.user_id == user.id))

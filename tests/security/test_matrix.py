@@ -195,11 +195,24 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/payout-batches/<int:batch_id>/mark-paid"): FUND,
     ("GET", "/api/v1/admin/fund-position"): FUND,
     ("GET", "/api/v1/admin/audit"): FUND,
+    # --- coaching: availability, disputes, offer deactivation (issue 5, calendar editing) ---
+    ("GET", "/coach/availability"): STAFF,
+    ("GET", "/coach/availability/<int:coach_id>"): STAFF_OWN,
+    ("POST", "/coach/availability/<int:coach_id>"): STAFF_OWN,
+    ("POST", "/coach/availability/<int:coach_id>/exceptions"): STAFF_OWN,
+    ("POST", "/coach/availability/<int:coach_id>/exceptions/<int:exception_id>/delete"): STAFF_OWN,
+    ("GET", "/api/v1/coaches/<int:coach_id>/availability"): STAFF_OWN,
+    ("PUT", "/api/v1/coaches/<int:coach_id>/availability"): STAFF_OWN,
+    ("POST", "/api/v1/coaches/<int:coach_id>/availability/exceptions"): STAFF_OWN,
+    ("DELETE", "/api/v1/coaches/<int:coach_id>/availability/exceptions/<int:exception_id>"): STAFF_OWN,
+    ("GET", "/api/v1/coaches/<int:coach_id>/availability/intervals"): STAFF_OWN,
 }
 
 
 # Valid bodies where the shape is checked before the object is looked up, so the row tests the owner check.
 BODIES: dict[str, Any] = {
+    "/api/v1/coaches/<int:coach_id>/availability": {"weekly": []},
+    "/api/v1/coaches/<int:coach_id>/availability/exceptions": {"from_on": "2030-01-07"},
     "/api/v1/provider/vouchers/<int:voucher_id>/accept": {"offer_id": 1},
     "/api/v1/sessions/<int:session_id>/dispute": {"reason": "I was not there"},
     "/api/v1/sessions/<int:session_id>/log": {"attendance": {"1": "attended"}, "duration_minutes": 60},
@@ -273,7 +286,14 @@ def world(db_session) -> dict[str, int]:
                         xml="<Document/>")
     db_session.add(batch)
     db_session.flush()
-    return {"request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
+    from coaching.models import AvailabilityException
+
+    exception = AvailabilityException(coach_id=coach.id, on_date=today + timedelta(days=7),
+                                      until_on=today + timedelta(days=7))
+    db_session.add(exception)
+    db_session.flush()
+    return {"exception_id": exception.id,
+            "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus"}
 
@@ -330,7 +350,7 @@ def test_the_matrix(app, db_session, world, callers):
             client: FlaskClient = caller["client"]
             if api:
                 response = client.open(path, method=method, headers=caller["headers"],
-                                       json=BODIES.get(rule, {}) if method == "POST" else None)
+                                       json=BODIES.get(rule, {}) if method in ("POST", "PUT") else None)
             elif method == "POST":
                 response = client.post(path, data={"csrf_token": _csrf(client)})
             else:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
+from datetime import datetime as _dt
+from datetime import time as _t
+from datetime import timezone as _tz
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +35,7 @@ from coaching.domain import (
     validate_offer,
     validate_session_duration,
 )
+from coaching import availability as av
 from portal.rules import DEFAULT_RULES
 
 VALUE = DEFAULT_RULES.voucher_value_cents
@@ -394,3 +399,156 @@ def test_postcode_ranges_tile_1000_to_9999_without_overlap():
         assert low == expected_start and low <= high and code in REGION_NAMES
         expected_start = high + 1
     assert expected_start == 10000
+
+
+# --- coach availability (coaching.availability) ---------------------------------------------------
+
+UTC = _tz.utc
+# The last Sundays of March and October: Brussels goes to summer time at 02:00 and back at 03:00.
+SPRING_2026, AUTUMN_2026 = date(2026, 3, 29), date(2026, 10, 25)
+SUNDAY = 6
+
+
+def _utc(day: date, hour: int, minute: int = 0) -> _dt:
+    return _dt(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def test_the_dst_days_are_the_last_sundays():
+    assert SPRING_2026.weekday() == SUNDAY and (SPRING_2026 + timedelta(days=7)).month == 4
+    assert AUTUMN_2026.weekday() == SUNDAY and (AUTUMN_2026 + timedelta(days=7)).month == 11
+
+
+def test_weekly_hours_follow_daylight_saving_in_brussels():
+    weekly = [av.WeeklyRange(SUNDAY, _t(9), _t(12))]
+    intervals = av.availability_intervals(SPRING_2026 - timedelta(days=7), AUTUMN_2026 + timedelta(days=7),
+                                          "Europe/Brussels", weekly, [])
+    by_day = {start.date(): (start, end) for start, end in intervals}
+    # 09:00-12:00 local is 08:00-11:00 UTC in winter, 07:00-10:00 UTC in summer.
+    assert by_day[date(2026, 3, 22)] == (_utc(date(2026, 3, 22), 8), _utc(date(2026, 3, 22), 11))
+    assert by_day[SPRING_2026] == (_utc(SPRING_2026, 7), _utc(SPRING_2026, 10))
+    assert by_day[date(2026, 10, 18)] == (_utc(date(2026, 10, 18), 7), _utc(date(2026, 10, 18), 10))
+    assert by_day[AUTUMN_2026] == (_utc(AUTUMN_2026, 8), _utc(AUTUMN_2026, 11))
+    assert by_day[date(2026, 11, 1)] == (_utc(date(2026, 11, 1), 8), _utc(date(2026, 11, 1), 11))
+    assert all(end - start == timedelta(hours=3) for start, end in intervals)
+
+
+def test_a_range_over_the_change_of_time_lasts_what_the_clock_says():
+    night = [av.WeeklyRange(SUNDAY, _t(1), _t(4))]
+    (spring,) = av.availability_intervals(SPRING_2026, SPRING_2026, "Europe/Brussels", night, [])
+    (autumn,) = av.availability_intervals(AUTUMN_2026, AUTUMN_2026, "Europe/Brussels", night, [])
+    assert spring == (_utc(SPRING_2026, 0), _utc(SPRING_2026, 2))  # one hour is skipped: 2 h
+    assert autumn == (_utc(AUTUMN_2026, 0) - timedelta(hours=1), _utc(AUTUMN_2026, 3))  # one is repeated: 4 h
+
+
+def test_a_time_skipped_in_spring_starts_at_the_jump_and_a_repeated_one_counts_twice():
+    zone = ZoneInfo("Europe/Brussels")
+    assert av.wall_to_utc(SPRING_2026, _t(2, 30), zone) == _utc(SPRING_2026, 1)  # 03:00 summer time
+    assert av.wall_to_utc(SPRING_2026, _t(2, 30), zone, last=True) == _utc(SPRING_2026, 1)
+    assert av.wall_to_utc(AUTUMN_2026, _t(2, 30), zone) == _utc(AUTUMN_2026, 0, 30)  # first time round
+    assert av.wall_to_utc(AUTUMN_2026, _t(2, 30), zone, last=True) == _utc(AUTUMN_2026, 1, 30)  # second
+    inside_the_gap = [av.WeeklyRange(SUNDAY, _t(2), _t(2, 45))]
+    assert av.availability_intervals(SPRING_2026, SPRING_2026, "Europe/Brussels", inside_the_gap, []) == []
+    from_the_gap = [av.WeeklyRange(SUNDAY, _t(2, 30), _t(4))]
+    assert av.availability_intervals(SPRING_2026, SPRING_2026, "Europe/Brussels", from_the_gap, []) == [
+        (_utc(SPRING_2026, 1), _utc(SPRING_2026, 2))]
+
+
+def test_a_session_at_nine_on_the_dst_sundays_is_within_nine_to_twelve():
+    weekly = [av.WeeklyRange(SUNDAY, _t(9), _t(12))]
+    for day, offset in ((SPRING_2026, 2), (AUTUMN_2026, 1)):
+        intervals = av.availability_intervals(day - timedelta(days=1), day, "Europe/Brussels", weekly, [])
+        nine = _dt.combine(day, _t(9 - offset), tzinfo=UTC)
+        assert av.is_within(intervals, nine, nine + timedelta(hours=2))
+        assert not av.is_within(intervals, nine - timedelta(minutes=15), nine + timedelta(hours=1))
+        assert not av.is_within(intervals, nine + timedelta(hours=2), nine + timedelta(hours=3, minutes=15))
+
+
+def test_weekly_validation_end_after_start_steps_and_no_overlap():
+    ok = [av.WeeklyRange(0, _t(9), _t(12)), av.WeeklyRange(0, _t(12), _t(17)), av.WeeklyRange(2, _t(9), _t(10))]
+    assert av.validate_weekly(ok, step_minutes=15) == []  # touching is not overlapping
+    codes = lambda problems: {(p.field, p.code) for p in problems}  # noqa: E731
+    assert codes(av.validate_weekly([av.WeeklyRange(1, _t(12), _t(9))], step_minutes=15)) == {
+        ("weekday_1", "ends_before_start")}
+    assert codes(av.validate_weekly([av.WeeklyRange(1, _t(12), _t(12))], step_minutes=15)) == {
+        ("weekday_1", "ends_before_start")}
+    assert codes(av.validate_weekly([av.WeeklyRange(1, _t(9, 10), _t(12))], step_minutes=15)) == {
+        ("weekday_1", "not_step")}
+    assert codes(av.validate_weekly([av.WeeklyRange(4, _t(9), _t(12)), av.WeeklyRange(4, _t(11, 45), _t(13))],
+                                    step_minutes=15)) == {("weekday_4", "overlap")}
+    assert codes(av.validate_weekly([av.WeeklyRange(7, _t(9), _t(12))], step_minutes=15)) == {("weekday", "unknown")}
+    assert av.validate_weekly([av.WeeklyRange(1, _t(9, 30), _t(12))], step_minutes=30) == []
+
+
+def _exception(first, last=None, available=False, start=None, end=None):  # noqa: ANN001, ANN202
+    return av.ExceptionRule(first, last or first, available, start, end)
+
+
+def test_exception_validation():
+    today = date(2026, 11, 25)
+    day = date(2026, 12, 7)
+    check = lambda rule, existing=(): {p.code for p in av.validate_exception(  # noqa: E731
+        rule, existing, today=today, step_minutes=15)}
+    assert check(_exception(day)) == set()
+    assert check(_exception(day, day + timedelta(days=13))) == set()  # a fortnight's leave is one exception
+    assert check(_exception(day, day - timedelta(days=1))) == {"ends_before_start"}
+    assert check(_exception(today - timedelta(days=3), today - timedelta(days=1))) == {"in_the_past"}
+    assert check(_exception(today - timedelta(days=1), today)) == set()  # still running today
+    assert check(_exception(day, day + timedelta(days=366))) == {"too_long"}
+    assert check(_exception(today + timedelta(days=5 * 365))) == {"too_far"}
+    assert check(_exception(day, start=_t(9))) == {"half_range"}
+    assert check(_exception(day, available=True)) == {"missing"}  # extra hours need their times
+    assert check(_exception(day, start=_t(10), end=_t(9))) == {"ends_before_start"}
+    assert check(_exception(day, start=_t(10, 5), end=_t(11))) == {"not_step"}
+    # Clashes on a shared day.
+    whole = _exception(day, day + timedelta(days=2))
+    assert check(_exception(day + timedelta(days=2)), [whole]) == {"overlap"}
+    assert check(_exception(day + timedelta(days=3)), [whole]) == set()
+    assert check(_exception(day + timedelta(days=1), start=_t(9), end=_t(10)), [whole]) == {"overlap"}
+    assert check(_exception(day + timedelta(days=1), available=True, start=_t(18), end=_t(20)), [whole]) == set()
+    morning = _exception(day, start=_t(9), end=_t(12))
+    assert check(_exception(day, available=True, start=_t(11), end=_t(13)), [morning]) == {"overlap"}
+    assert check(_exception(day, available=True, start=_t(12), end=_t(13)), [morning]) == set()
+
+
+def test_exceptions_take_days_and_hours_off_and_add_extra_hours():
+    weekly = [av.WeeklyRange(0, _t(9), _t(12)), av.WeeklyRange(0, _t(13), _t(17))]
+    monday = date(2026, 12, 7)
+    assert av.day_ranges(monday, weekly, []) == [(_t(9), _t(12)), (_t(13), _t(17))]
+    assert av.day_ranges(monday + timedelta(days=1), weekly, []) == []
+    leave = _exception(monday - timedelta(days=3), monday)
+    assert av.day_ranges(monday, weekly, [leave]) == []
+    assert av.day_ranges(monday + timedelta(days=7), weekly, [leave]) == [(_t(9), _t(12)), (_t(13), _t(17))]
+    dentist = _exception(monday, start=_t(10), end=_t(11))
+    assert av.day_ranges(monday, weekly, [dentist]) == [(_t(9), _t(10)), (_t(11), _t(12)), (_t(13), _t(17))]
+    evening = _exception(monday, available=True, start=_t(17), end=_t(19))
+    assert av.day_ranges(monday, weekly, [evening]) == [(_t(9), _t(12)), (_t(13), _t(19))]
+    only_evening = [_exception(monday), evening]
+    assert av.day_ranges(monday, weekly, only_evening) == [(_t(17), _t(19))]
+    tuesday_extra = _exception(monday + timedelta(days=1), available=True, start=_t(14), end=_t(16))
+    assert av.day_ranges(monday + timedelta(days=1), weekly, [tuesday_extra]) == [(_t(14), _t(16))]
+
+
+def test_a_day_off_on_the_dst_sunday_leaves_no_interval():
+    weekly = [av.WeeklyRange(SUNDAY, _t(9), _t(12))]
+    assert av.availability_intervals(SPRING_2026, SPRING_2026, "Europe/Brussels", weekly,
+                                     [_exception(SPRING_2026)]) == []
+    extra = _exception(AUTUMN_2026, available=True, start=_t(14), end=_t(15))
+    assert av.availability_intervals(AUTUMN_2026, AUTUMN_2026, "Europe/Brussels", weekly, [extra]) == [
+        (_utc(AUTUMN_2026, 8), _utc(AUTUMN_2026, 11)), (_utc(AUTUMN_2026, 13), _utc(AUTUMN_2026, 14))]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", []),
+    ("09:00-12:00", [(_t(9), _t(12))]),
+    ("9-12, 13:30 – 17:00", [(_t(9), _t(12)), (_t(13, 30), _t(17))]),
+    ("9h-12h30; 14h-16h", [(_t(9), _t(12, 30)), (_t(14), _t(16))]),
+])
+def test_ranges_are_read_as_people_type_them(text, expected):
+    assert av.parse_ranges(text) == expected
+    assert av.parse_ranges(av.format_ranges(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["9", "9-", "nine-ten", "09:00-12:00-13:00", "25:00-26:00", "9:75-10"])
+def test_unreadable_ranges_are_refused(text):
+    with pytest.raises(ValueError):
+        av.parse_ranges(text)

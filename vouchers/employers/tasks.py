@@ -13,8 +13,9 @@ from portal.auth.models import User
 from portal.errors import N_
 from portal.i18n import long_date, money
 from portal.notify import notify_user
+from portal.payments import gateway_for
 from portal.scheduler import scheduled
-from vouchers.employers import deadlines, domain, services
+from vouchers.employers import deadlines, domain, payment_repair, services
 
 REMINDER_SUBJECT = N_("Reminder: contribution of %(owed)s due on %(day)s")
 REMINDER_BODY = N_(
@@ -72,3 +73,10 @@ def employer_deadlines(session: Session, *, today: date, now: datetime) -> str:
         _tell(session, notice, people_of(notice), key=f"contribution-overdue-{notice.contribution.id}",
               subject=OVERDUE_SUBJECT, body=OVERDUE_BODY)
     return f"{len(reminded)} reminded, {len(overdue)} flagged overdue"
+
+
+@scheduled("stripe_repair", period="hour", trigger="interval", hours=1,
+           description="Re-read card payments still waiting for Stripe after an hour, to heal missed webhooks.")
+def stripe_repair(session: Session, *, today: date, now: datetime) -> str:
+    outcome = payment_repair.repair_stale_payments(session, gateway_for(current_app), today=today, now=now)
+    return f"{outcome.checked} checked, {outcome.changed} changed, {outcome.unreachable} unreachable"
