@@ -1,0 +1,1 @@
+"""Bank statements (CAMT.053): import, match each credit line to a contribution, and the queue of the rest."""
