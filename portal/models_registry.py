@@ -8,3 +8,4 @@ from vouchers import models as vouchers_models  # noqa: F401
 from vouchers.employers import models as employer_models  # noqa: F401
 from coaching import places  # noqa: F401
 from vouchers import payouts  # noqa: F401
+from vouchers.bank_statements import models as bank_statement_models  # noqa: F401

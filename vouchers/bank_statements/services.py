@@ -1,0 +1,509 @@
+"""Use cases of bank statements: import a CAMT.053 file, match its credit lines to contributions, and
+let a person match or dismiss what is left.
+
+- Importing the same statement again adds nothing (its identity is unique), and a line already
+  imported through another statement is not added twice (its ``line_key`` is unique).
+- A credit line carrying a valid structured reference of a contribution is recorded at once with
+  ``vouchers.employers.services.record_bank_payment``: the money goes to the ledger and the
+  contribution's status follows (partially paid, paid, overpaid).
+- Everything else waits in the queue. Matching and dismissing take the line's row lock, so two
+  administrators cannot both act on it; matching it again to the same contribution changes nothing.
+
+Services flush and never commit; the views commit once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.db import lock_row
+from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from portal.permissions import Permission, can
+from vouchers.bank_statements import camt, domain
+from vouchers.bank_statements.models import BankLine, BankStatement
+from vouchers.employers import services as employer_services
+from vouchers.employers.domain import UNPAID_STATUSES, PaymentSums
+from vouchers.employers.models import Contribution, ContributionPayment, Declaration
+from vouchers.models import Employer
+
+MAX_REASON = 2000
+
+
+def _require(actor: Any) -> None:
+    if not can(actor, Permission.ADMIN_RECONCILE):
+        raise Forbidden(N_("Only the fund's administrators may do this."))
+
+
+class InvalidStatementFile(ValidationFailed):
+    """The upload is not a CAMT.053 statement we can read (422). ``template``/``params`` translate it."""
+
+    def __init__(self, error: camt.CamtError):
+        super().__init__(str(error), code=error.code, fields={"file": [str(error)]})
+        self.template = error.template
+        self.params = error.params
+
+
+# --- importing -----------------------------------------------------------------------------------
+
+
+def line_key(statement: camt.ParsedStatement, line: camt.ParsedLine) -> str:
+    """The identity of a line's money. The bank's own reference of the entry (``AcctSvcrRef``) is
+    unique per account, so an entry found again in an overlapping statement is the same money.
+    Without it, the line is known by its place in this statement (whose second import is refused)."""
+    if line.entry_reference:
+        return f"{statement.account}|ref|{line.entry_reference}|{line.tx_index}"
+    return (f"{statement.account}|stmt|{statement.statement_ref}|{statement.sequence}|"
+            f"{line.entry_index}|{line.tx_index}")
+
+
+@dataclass
+class StatementImport:
+    statement: BankStatement
+    duplicate: bool  # imported before: nothing was added
+    new_lines: list[BankLine] = field(default_factory=list)
+    repeated_lines: int = 0  # lines left out because their money was already imported
+
+
+@dataclass
+class ImportResult:
+    statements: list[StatementImport]
+
+    @property
+    def duplicate(self) -> bool:
+        """True when the file added nothing at all: every statement in it was imported before."""
+        return all(s.duplicate for s in self.statements)
+
+
+def import_statement(session: Session, actor: Any, data: bytes, *, file_name: str | None, now: datetime,
+                     xsd_path: str | Path | None = None) -> ImportResult:
+    """Import every statement of a CAMT.053 file and match its credit lines by structured reference.
+
+    A malformed file raises ``InvalidStatementFile`` (422) and adds nothing. A statement imported
+    before is returned as it is, flagged ``duplicate``.
+    """
+    _require(actor)
+    try:
+        parsed = camt.parse(data)
+    except camt.CamtError as error:
+        raise InvalidStatementFile(error) from error
+    valid = camt.schema_valid(parsed, xsd_path)
+    results = []
+    for statement in parsed.statements:
+        existing = session.scalar(select(BankStatement).where(
+            BankStatement.account == statement.account, BankStatement.statement_ref == statement.statement_ref,
+            BankStatement.sequence == statement.sequence))
+        if existing is not None:
+            results.append(StatementImport(existing, duplicate=True))
+            continue
+        results.append(_import_one(session, actor, parsed, statement, valid, file_name=file_name, now=now))
+    return ImportResult(results)
+
+
+def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement: camt.ParsedStatement,
+                valid: bool | None, *, file_name: str | None, now: datetime) -> StatementImport:
+    row = BankStatement(
+        account=statement.account, statement_ref=statement.statement_ref, sequence=statement.sequence,
+        legal_sequence=statement.legal_sequence, message_id=parsed.message_id, version=parsed.version,
+        currency=statement.currency, issued_on=statement.issued_on, from_on=statement.from_on,
+        to_on=statement.to_on, opening_balance_cents=statement.opening_balance_cents,
+        closing_balance_cents=statement.closing_balance_cents, file_name=(file_name or "")[:255] or None,
+        file_sha256=parsed.sha256, schema_valid=valid, imported_at=now, imported_by=getattr(actor, "id", None))
+    keys = [line_key(statement, line) for line in statement.lines]
+    known = _known_keys(session, keys)
+    result = StatementImport(row, duplicate=False)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+            for line, key in zip(statement.lines, keys, strict=True):
+                if key in known:
+                    result.repeated_lines += 1
+                    continue
+                known.add(key)
+                status, ignore_reason = domain.initial_status(direction=line.direction, reversal=line.reversal,
+                                                              booked=line.booked, currency=line.currency)
+                bank_line = BankLine(
+                    statement_id=row.id, entry_index=line.entry_index, tx_index=line.tx_index, line_key=key,
+                    direction=line.direction, amount_cents=line.amount_cents, currency=line.currency or "",
+                    booked_on=line.booked_on, value_on=line.value_on, status=status, ignore_reason=ignore_reason,
+                    entry_reference=line.entry_reference, tx_reference=line.tx_reference,
+                    end_to_end_id=line.end_to_end_id, structured_reference=line.structured_reference,
+                    reference_text=line.reference_text, remittance_text=line.remittance_text,
+                    counterparty_name=line.counterparty_name, counterparty_iban=line.counterparty_iban,
+                    counterparty_id=line.counterparty_id, enterprise_number=line.enterprise_number, created_at=now)
+                session.add(bank_line)
+                result.new_lines.append(bank_line)
+            session.flush()
+    except IntegrityError as exc:  # the same statement or line imported at this very moment by someone else
+        raise Conflict(N_("This statement is being imported by someone else at the same time. Reload the list of "
+                          "statements."), code="statement_importing") from exc
+    matched = _match_by_reference(session, result.new_lines, now=now)
+    audit.record(session, actor=actor, object_type="bank_statement", object_id=row.id, action="imported",
+                 reason=f"{statement.account} {statement.statement_ref}/{statement.sequence}: "
+                        f"{len(result.new_lines)} lines, {matched} matched, {result.repeated_lines} already known",
+                 now=now)
+    session.flush()
+    return result
+
+
+def _known_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    known: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        known.update(session.scalars(select(BankLine.line_key).where(BankLine.line_key.in_(chunk))))
+    return known
+
+
+def _match_by_reference(session: Session, lines: Sequence[BankLine], *, now: datetime) -> int:
+    """Record each unmatched credit whose structured reference is a contribution's, in booking order,
+    so a partial payment and its top-up move the contribution step by step."""
+    candidates = [line for line in lines if line.status == "unmatched" and line.structured_reference]
+    if not candidates:
+        return 0
+    references = sorted({line.structured_reference for line in candidates if line.structured_reference})
+    owners = {reference: contribution_id for reference, contribution_id in session.execute(
+        select(Contribution.structured_reference, Contribution.id)
+        .where(Contribution.structured_reference.in_(references)))}
+    matched = 0
+    for line in sorted(candidates, key=lambda item: (item.booked_on, item.id)):
+        contribution_id = owners.get(line.structured_reference or "")
+        if contribution_id is None:
+            continue
+        _apply_match(session, line, contribution_id, method="reference", actor=None,
+                     reason=f"structured reference {line.structured_reference}", now=now)
+        matched += 1
+    return matched
+
+
+def _apply_match(session: Session, line: BankLine, contribution_id: int, *, method: str, actor: Any,
+                 reason: str, now: datetime) -> None:
+    employer_services.record_bank_payment(session, contribution_id, amount_cents=line.amount_cents,
+                                          external_id=line.external_id, booked_on=line.booked_on, now=now)
+    audit.record(session, actor=actor, object_type="bank_line", object_id=line.id, action="matched",
+                 from_state=line.status, to_state="matched", reason=f"contribution {contribution_id}: {reason}",
+                 now=now)
+    line.status = "matched"
+    line.contribution_id = contribution_id
+    line.match_method = method
+    if actor is not None:
+        line.decided_by = actor.id
+        line.decided_at = now
+        line.decision_reason = reason
+    session.flush()
+
+
+# --- a person matches or dismisses --------------------------------------------------------------
+
+
+def _clean_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        message = N_("Please give the reason.")
+        raise ValidationFailed(message, code="reason_required", fields={"reason": [message]})
+    if len(text) > MAX_REASON:
+        message = N_("At most 2000 characters.")
+        raise ValidationFailed(message, code="reason_too_long", fields={"reason": [message]})
+    return text
+
+
+def _target(session: Session, contribution_id: int | None, reference: str | None) -> Contribution:
+    """The contribution chosen by its number or by its structured reference (exactly one of them)."""
+    if contribution_id is not None and (reference or "").strip():
+        message = N_("Choose a contribution or type its structured reference, not both.")
+        raise ValidationFailed(message, code="one_target", fields={"structured_reference": [message]})
+    if contribution_id is not None:
+        contribution = session.get(Contribution, contribution_id)
+        if contribution is None:
+            message = N_("No contribution has this number.")
+            raise ValidationFailed(message, code="contribution_unknown", fields={"contribution_id": [message]})
+        return contribution
+    if not (reference or "").strip():
+        message = N_("Choose a suggested contribution, or type its structured reference.")
+        raise ValidationFailed(message, code="target_required", fields={"structured_reference": [message]})
+    digits = domain.clean_reference(reference)
+    if digits is None:
+        message = N_("This is not a valid structured reference (+++123/4567/89012+++, 12 digits).")
+        raise ValidationFailed(message, code="reference_invalid", fields={"structured_reference": [message]})
+    contribution = session.scalar(select(Contribution).where(Contribution.structured_reference == digits))
+    if contribution is None:
+        message = N_("No contribution has this structured reference.")
+        raise ValidationFailed(message, code="reference_unknown", fields={"structured_reference": [message]})
+    return contribution
+
+
+def get_line(session: Session, actor: Any, line_id: int) -> BankLine:
+    _require(actor)
+    line = session.get(BankLine, line_id)
+    if line is None:
+        raise NotFound(N_("This bank line does not exist."))
+    return line
+
+
+def _refuse_if_closed(line: BankLine) -> None:
+    if line.status == "matched":
+        raise Conflict(N_("This line is already matched to another contribution."), code="line_already_matched")
+    if line.status == "dismissed":
+        raise Conflict(N_("This line was dismissed: it can no longer be matched."), code="line_dismissed")
+    if line.status == "ignored":
+        raise Conflict(N_("Only booked credits in euros can pay a contribution: this line stays out of matching."),
+                       code="line_not_matchable")
+
+
+def match_line(session: Session, actor: Any, line_id: int, *, contribution_id: int | None = None,
+               reference: str | None = None, reason: str | None, now: datetime) -> tuple[BankLine, bool]:
+    """Record an unmatched credit as a payment of the chosen contribution, under the line's row lock.
+
+    Returns ``(line, changed)``: matching again to the same contribution changes nothing (False);
+    a line matched elsewhere, dismissed or not a credit is a 409.
+    """
+    line = get_line(session, actor, line_id)
+    reason = _clean_reason(reason)
+    contribution = _target(session, contribution_id, reference)
+    lock_row(session, line)
+    if line.status == "matched" and line.contribution_id == contribution.id:
+        return line, False
+    _refuse_if_closed(line)
+    _apply_match(session, line, contribution.id, method="manual", actor=actor, reason=reason, now=now)
+    return line, True
+
+
+def dismiss_line(session: Session, actor: Any, line_id: int, *, reason: str | None,
+                 now: datetime) -> tuple[BankLine, bool]:
+    """Take an unmatched credit out of the queue: it is no contribution (a person says why).
+    Dismissing it again changes nothing; a matched line cannot be dismissed (409)."""
+    line = get_line(session, actor, line_id)
+    reason = _clean_reason(reason)
+    lock_row(session, line)
+    if line.status == "dismissed":
+        return line, False
+    _refuse_if_closed(line)
+    audit.record(session, actor=actor, object_type="bank_line", object_id=line.id, action="dismissed",
+                 from_state=line.status, to_state="dismissed", reason=reason, now=now)
+    line.status = "dismissed"
+    line.decided_by = actor.id
+    line.decided_at = now
+    line.decision_reason = reason
+    session.flush()
+    return line, True
+
+
+# --- suggestions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    contribution_id: int
+    declaration_id: int
+    employer_name: str
+    enterprise_number: str
+    structured_reference: str
+    amount_cents: int
+    owed_cents: int
+    due_on: date
+    status: str
+    reason: str
+
+
+def suggestions_for(session: Session, line: BankLine, *, limit: int = 10) -> list[SuggestionView]:
+    """Open contributions this credit might pay: its payer's (found by enterprise number or IBAN), and
+    others owing exactly its amount. Only for lines still waiting."""
+    if line.status != "unmatched":
+        return []
+    payer = []
+    if line.enterprise_number:
+        payer.append(Employer.enterprise_number == line.enterprise_number)
+    if line.counterparty_iban:
+        payer.append(Employer.iban == line.counterparty_iban)
+    employer_ids = set(session.scalars(select(Employer.id).where(or_(*payer)))) if payer else set()
+    base = (select(Contribution.id).join(Declaration, Declaration.id == Contribution.declaration_id)
+            .where(Declaration.status == "declared", Contribution.status.in_(sorted(UNPAID_STATUSES))))
+    ids: set[int] = set()
+    if employer_ids:
+        ids.update(session.scalars(base.where(Declaration.employer_id.in_(employer_ids))
+                                   .order_by(Contribution.due_on).limit(50)))
+    ids.update(session.scalars(base.where(Contribution.status == "due", Contribution.amount_cents == line.amount_cents)
+                               .order_by(Contribution.due_on).limit(50)))
+    paid = (select(ContributionPayment.contribution_id, func.sum(ContributionPayment.amount_cents).label("net"))
+            .group_by(ContributionPayment.contribution_id).subquery())
+    ids.update(session.scalars(base.join(paid, paid.c.contribution_id == Contribution.id)
+                               .where(Contribution.status == "partially_paid",
+                                      Contribution.amount_cents - paid.c.net == line.amount_cents)
+                               .order_by(Contribution.due_on).limit(50)))
+    if not ids:
+        return []
+    rows = session.execute(select(Contribution, Declaration.employer_id, Employer.company_name,
+                                  Employer.enterprise_number)
+                           .join(Declaration, Declaration.id == Contribution.declaration_id)
+                           .join(Employer, Employer.id == Declaration.employer_id)
+                           .where(Contribution.id.in_(ids))).tuples().all()
+    sums = employer_services.payment_sums_for(session, [c.id for c, *_rest in rows])
+    owed = {c.id: c.amount_cents - sums.get(c.id, PaymentSums()).net_cents for c, *_rest in rows}
+    candidates = [domain.Candidate(c.id, owed[c.id], c.due_on, employer_id in employer_ids)
+                  for c, employer_id, _name, _number in rows]
+    by_id = {c.id: (c, name, number) for c, _employer_id, name, number in rows}
+    out = []
+    for suggestion in domain.rank_suggestions(line.amount_cents, candidates, limit=limit):
+        c, name, number = by_id[suggestion.contribution_id]
+        out.append(SuggestionView(contribution_id=c.id, declaration_id=c.declaration_id, employer_name=name,
+                                  enterprise_number=number, structured_reference=c.structured_reference,
+                                  amount_cents=c.amount_cents, owed_cents=owed[c.id], due_on=c.due_on,
+                                  status=c.status, reason=suggestion.reason))
+    return out
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_statement(session: Session, actor: Any, statement_id: int) -> BankStatement:
+    _require(actor)
+    statement = session.get(BankStatement, statement_id)
+    if statement is None:
+        raise NotFound(N_("This bank statement does not exist."))
+    return statement
+
+
+def list_statements(session: Session, actor: Any, *, limit: int = 50,
+                    before_id: int | None = None) -> list[BankStatement]:
+    """Statements, newest import first (keyset pages: ask for ``limit + 1`` to know if more follow)."""
+    _require(actor)
+    query = select(BankStatement)
+    if before_id is not None:
+        query = query.where(BankStatement.id < before_id)
+    return list(session.scalars(query.order_by(BankStatement.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Counts and sums of one statement's lines, by what their money became."""
+
+    line_count: int = 0
+    credit_count: int = 0
+    credit_cents: int = 0
+    debit_count: int = 0
+    debit_cents: int = 0
+    matched_count: int = 0
+    matched_cents: int = 0
+    unmatched_count: int = 0
+    unmatched_cents: int = 0
+    dismissed_count: int = 0
+    dismissed_cents: int = 0
+    ignored_credit_count: int = 0
+    ignored_credit_cents: int = 0
+
+
+def statement_figures(session: Session, statement_ids: Sequence[int]) -> dict[int, Figures]:
+    """One grouped query for the figures of several statements."""
+    if not statement_ids:
+        return {}
+    rows = session.execute(
+        select(BankLine.statement_id, BankLine.direction, BankLine.status, func.count(),
+               func.coalesce(func.sum(BankLine.amount_cents), 0))
+        .where(BankLine.statement_id.in_(list(statement_ids)))
+        .group_by(BankLine.statement_id, BankLine.direction, BankLine.status))
+    raw: dict[int, dict[str, int]] = {sid: {} for sid in statement_ids}
+    for statement_id, direction, status, count, cents in rows:
+        figures = raw[statement_id]
+        count, cents = int(count), int(cents)
+
+        def add(name: str, figures: dict[str, int] = figures, count: int = count, cents: int = cents) -> None:
+            figures[f"{name}_count"] = figures.get(f"{name}_count", 0) + count
+            figures[f"{name}_cents"] = figures.get(f"{name}_cents", 0) + cents
+
+        figures["line_count"] = figures.get("line_count", 0) + count
+        add(direction)
+        if direction == "credit":
+            add("ignored_credit" if status == "ignored" else status)
+    return {sid: Figures(**values) for sid, values in raw.items()}
+
+
+@dataclass(frozen=True)
+class LineFilters:
+    status: str | None = None
+    from_on: date | None = None
+    to_on: date | None = None
+    statement_id: int | None = None
+
+
+def _filtered(query: Select, filters: LineFilters) -> Select:
+    if filters.status:
+        query = query.where(BankLine.status == filters.status)
+    if filters.from_on is not None:
+        query = query.where(BankLine.booked_on >= filters.from_on)
+    if filters.to_on is not None:
+        query = query.where(BankLine.booked_on <= filters.to_on)
+    if filters.statement_id is not None:
+        query = query.where(BankLine.statement_id == filters.statement_id)
+    return query
+
+
+def list_lines(session: Session, actor: Any, filters: LineFilters, *, limit: int = 50,
+               after_id: int | None = None) -> list[BankLine]:
+    """Lines in import order (the queue: oldest first), filtered; keyset pages after ``after_id``."""
+    _require(actor)
+    query = _filtered(select(BankLine), filters)
+    if after_id is not None:
+        query = query.where(BankLine.id > after_id)
+    return list(session.scalars(query.order_by(BankLine.id).limit(limit)))
+
+
+def list_lines_of(session: Session, actor: Any, statement_ids: Sequence[int]) -> list[BankLine]:
+    """Every line of the given statements, in import order (an upload's answer)."""
+    _require(actor)
+    if not statement_ids:
+        return []
+    return list(session.scalars(select(BankLine).where(BankLine.statement_id.in_(list(statement_ids)))
+                                .order_by(BankLine.id)))
+
+
+def line_totals(session: Session, actor: Any, filters: LineFilters) -> tuple[int, int]:
+    """``(count, total_cents)`` of the lines the filters select."""
+    _require(actor)
+    count, total = session.execute(_filtered(select(func.count(), func.coalesce(func.sum(BankLine.amount_cents), 0)),
+                                             filters)).one()
+    return int(count), int(total)
+
+
+# --- for the reconciliation ----------------------------------------------------------------------
+
+
+def unmatched_lines_query(from_on: date, to_on: date) -> Select:
+    """The credit lines booked in ``[from_on, to_on]`` that are still unmatched (neither matched nor
+    dismissed): the period's unmatched money, row by row."""
+    return (select(BankLine)
+            .where(BankLine.status == "unmatched", BankLine.direction == "credit",
+                   BankLine.booked_on >= from_on, BankLine.booked_on <= to_on)
+            .order_by(BankLine.booked_on, BankLine.id))
+
+
+def unmatched_money(session: Session, *, from_on: date, to_on: date) -> tuple[int, int]:
+    """``(count, total_cents)`` of the period's unmatched money (see ``unmatched_lines_query``)."""
+    lines = unmatched_lines_query(from_on, to_on).order_by(None).subquery()
+    count, total = session.execute(select(func.count(), func.coalesce(func.sum(lines.c.amount_cents), 0))).one()
+    return int(count), int(total)
+
+
+def matched_payments_total(session: Session, line_ids: Sequence[int]) -> int:
+    """What the given lines were recorded as (money in ``contribution_payments``): for checks and tests."""
+    if not line_ids:
+        return 0
+    external = [f"bank-line-{line_id}" for line_id in line_ids]
+    return int(session.scalar(select(func.coalesce(func.sum(ContributionPayment.amount_cents), 0))
+                              .where(ContributionPayment.external_id.in_(external))) or 0)
+
+
+__all__ = [
+    "InvalidStatementFile", "StatementImport", "ImportResult", "SuggestionView", "Figures", "LineFilters",
+    "line_key", "import_statement", "match_line", "dismiss_line", "get_line", "get_statement", "list_statements",
+    "statement_figures", "list_lines", "list_lines_of", "line_totals", "suggestions_for", "unmatched_lines_query",
+    "unmatched_money", "matched_payments_total",
+]
