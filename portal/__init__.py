@@ -151,6 +151,8 @@ def register_blueprints(app: Flask) -> None:
     from vouchers.employers.api import blp as employers_api
     from vouchers.employers.views import bp as employers_views
     from vouchers.views import bp as vouchers_views
+    from vouchers.bank_statements.api import blp as bank_statements_api
+    from vouchers.bank_statements.views import bp as bank_statements_views
 
     app.register_blueprint(main_views)
     app.register_blueprint(auth_views)
@@ -167,6 +169,9 @@ def register_blueprints(app: Flask) -> None:
                       coaching_availability_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(bank_statements_views)
+    csrf.exempt(bank_statements_api)
+    api.register_blueprint(bank_statements_api, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
 

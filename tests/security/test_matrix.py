@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from portal.permissions import Role
 from tests.support.factories import make_employer, make_provider, make_user, new_niss
 from tests.support.web import bearer
+from tests.vouchers.bank_statements.support import bank_world
 
 L, OK, SKIP = "L", "OK", "SKIP"
 F, N = 403, 404
@@ -195,6 +196,21 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/admin/payout-batches/<int:batch_id>/mark-paid"): FUND,
     ("GET", "/api/v1/admin/fund-position"): FUND,
     ("GET", "/api/v1/admin/audit"): FUND,
+    # --- bank statements: CAMT.053 import and the queue of unmatched lines (issue 7) ---
+    ("GET", "/admin/fund/bank-statements"): FUND,
+    ("POST", "/admin/fund/bank-statements"): FUND,
+    ("GET", "/admin/fund/bank-statements/<int:statement_id>"): FUND,
+    ("GET", "/admin/fund/bank-lines"): FUND,
+    ("GET", "/admin/fund/bank-lines/<int:line_id>"): FUND,
+    ("POST", "/admin/fund/bank-lines/<int:line_id>/match"): FUND,
+    ("POST", "/admin/fund/bank-lines/<int:line_id>/dismiss"): FUND,
+    ("POST", "/api/v1/admin/bank-statements"): FUND,
+    ("GET", "/api/v1/admin/bank-statements"): FUND,
+    ("GET", "/api/v1/admin/bank-statements/<int:statement_id>"): FUND,
+    ("GET", "/api/v1/admin/bank-lines"): FUND,
+    ("GET", "/api/v1/admin/bank-lines/<int:line_id>"): FUND,
+    ("POST", "/api/v1/admin/bank-lines/<int:line_id>/match"): FUND,
+    ("POST", "/api/v1/admin/bank-lines/<int:line_id>/dismiss"): FUND,
     # --- coaching: availability, disputes, offer deactivation (issue 5, calendar editing) ---
     ("GET", "/coach/availability"): STAFF,
     ("GET", "/coach/availability/<int:coach_id>"): STAFF_OWN,
@@ -295,7 +311,8 @@ def world(db_session) -> dict[str, int]:
     return {"exception_id": exception.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
-            "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus"}
+            "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
+            **bank_world(db_session)}
 
 
 @pytest.fixture
