@@ -32,6 +32,7 @@ from vouchers.forms import (
     SituationForm,
     WithdrawForm,
 )
+from vouchers.employers.services import dismissal_declared_for
 from vouchers.models import VoucherRequest
 from vouchers.presenters import request_dict, voucher_dict
 from vouchers.reason_texts import reason_text
@@ -63,6 +64,9 @@ def register_beneficiary():  # type: ignore[no-untyped-def]
             commit()
             login_user(user)
             flash(_("Welcome! Your account is created. We sent you an e-mail to confirm your address."), "success")
+            if dismissal_declared_for(db.session, user) is not None:
+                flash(_("Your employer has declared the end of your contract to the fund: when you ask for a "
+                        "voucher, your situation is filled in from it. You can change it."), "info")
             return redirect(url_for("main.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("vouchers/register_beneficiary.html", form=form), status
@@ -138,8 +142,10 @@ def _draft_data(draft: VoucherRequest | None) -> RequestData:
                  "municipality": draft.municipality, "country": draft.country})
 
 
-def _step_form(step: int, draft: VoucherRequest | None):  # type: ignore[no-untyped-def]
+def _step_form(step: int, draft: VoucherRequest | None, declared=None):  # type: ignore[no-untyped-def]
     data = _draft_data(draft)
+    if step == 1 and declared is not None:  # only a starting point: the person can change it
+        data.force_majeure, data.contract_end_on = True, declared.contract_end_on
     if step == 1:
         return SituationForm(data={
             "force_majeure": _yes_no(data.force_majeure), "contract_end_on": data.contract_end_on,
@@ -197,7 +203,9 @@ def request_step(step: int):  # type: ignore[no-untyped-def]
     draft = request_services.current_draft(db.session, current_user)
     if step > 1 and (draft is None or draft.draft_step < step):
         return redirect(url_for("vouchers.request_step", step=draft.draft_step if draft else 1))
-    form = _step_form(step, draft)
+    # Nothing answered yet: start from the employer's declaration for the same NISS, if there is one.
+    declared = dismissal_declared_for(db.session, current_user) if step == 1 and draft is None else None
+    form = _step_form(step, draft, declared)
     if step < 4 and form.validate_on_submit():
         data = _merge(step, form, draft)
         verdict = _verdict_for(form) if step == 1 else None
@@ -217,7 +225,7 @@ def request_step(step: int):  # type: ignore[no-untyped-def]
     status = 422 if form.is_submitted() and form.errors else 200
     summary = _summary(draft) if step == 4 else None
     return render_template("vouchers/request_step.html", step=step, form=form, draft=draft, summary=summary,
-                           reasons=[]), status
+                           reasons=[], declared=declared), status
 
 
 def _summary(draft: VoucherRequest | None) -> dict[str, object] | None:

@@ -37,7 +37,7 @@ from vouchers.employers.models import (
     EmployerAgent,
     StripeEvent,
 )
-from vouchers.models import Employer
+from vouchers.models import Beneficiary, Employer
 from vouchers.services.accounts import clean_niss
 
 CURRENCY = "eur"
@@ -389,6 +389,28 @@ def declaration_for_worker(session: Session, niss: str) -> Declaration | None:
                            .order_by(Declaration.contract_end_on.desc(), Declaration.id.desc()).limit(1)).first()
 
 
+@dataclass(frozen=True)
+class DeclaredDismissal:
+    """What an employer declared about a worker, offered to that worker as a starting point (never imposed)."""
+
+    contract_end_on: date
+    declared_on: date
+
+
+def dismissal_declared_for(session: Session, user: Any) -> DeclaredDismissal | None:
+    """The latest declaration made for a beneficiary's own NISS, to pre-fill their eligibility check.
+
+    Only dates and the fact of a medical force-majeure dismissal are passed on; the employer's
+    name, the contribution and everything else stay on the employer's side."""
+    if getattr(user, "role", None) != Role.BENEFICIARY:
+        return None
+    niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id))
+    declaration = declaration_for_worker(session, niss) if niss else None
+    if declaration is None:
+        return None
+    return DeclaredDismissal(contract_end_on=declaration.contract_end_on, declared_on=declaration.declared_on)
+
+
 def contribution_summary(contribution: Contribution, sums: domain.PaymentSums, *, today: date) -> dict[str, Any]:
     return {
         "id": contribution.id,
@@ -667,7 +689,8 @@ __all__ = [
     "DeclarationData", "CleanDeclaration", "DeclarationResult", "DeclarationFilters", "PaymentUnavailable",
     "employer_ids_for", "employers_for", "is_agent_for", "add_agent", "resolve_employer_id", "clean_declaration",
     "declare_dismissal", "declare_many", "existing_declarations", "get_declaration",
-    "list_declarations", "declaration_for_worker", "declaration_summary", "declaration_summaries", "payment_sums",
+    "list_declarations", "declaration_for_worker", "DeclaredDismissal", "dismissal_declared_for",
+    "declaration_summary", "declaration_summaries", "payment_sums",
     "payments_of", "start_card_payment", "confirm_card_payment", "sync_payment_intent", "sync_refunds",
     "record_bank_payment", "handle_stripe_event", "overdue_or_pending",
 ]

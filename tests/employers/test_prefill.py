@@ -1,0 +1,93 @@
+"""A worker whose employer declared their dismissal finds their eligibility check pre-filled from it:
+on registering with the same NISS, and on the first step of the voucher request. Only pre-filled:
+the person can change it, and nothing else of the employer's is shown."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.clock import utcnow
+from portal.permissions import Role
+from tests.support.factories import PASSWORD, make_user, new_niss
+from tests.support.web import login, post_form
+from vouchers.employers import services
+from vouchers.models import Beneficiary, Employer, VoucherRequest
+
+EN = {"Accept-Language": "en"}
+
+
+def _declare_for(db_session, employer_user, niss: str, ended_on):
+    data = services.DeclarationData(worker_first_name="Amélie", worker_last_name="Peeters", worker_niss=niss,
+                                    contract_end_on=ended_on)
+    return services.declare_dismissal(db_session, employer_user, data, today=ended_on + timedelta(days=3),
+                                      now=utcnow()).declaration
+
+
+def _niss_of(db_session, user) -> str:
+    return db_session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id))
+
+
+def _checked(page: str, value: str) -> bool:
+    return re.search(rf'<input[^>]*value="{value}"[^>]*checked|<input[^>]*checked[^>]*value="{value}"', page) \
+        is not None
+
+
+def test_the_first_step_starts_from_the_declaration(client, db_session, employer_user, today):
+    person = make_user(db_session, Role.BENEFICIARY, language="en")
+    ended = today - timedelta(days=20)
+    _declare_for(db_session, employer_user, _niss_of(db_session, person), ended - timedelta(days=400))  # older one
+    _declare_for(db_session, employer_user, _niss_of(db_session, person), ended)
+    login(client, person.email)
+    page = client.get("/request/step/1", headers=EN).get_data(as_text=True)
+    assert "Filled in from the declaration your employer sent to the fund" in page
+    assert f'value="{ended.isoformat()}"' in page  # the latest declaration's contract end
+    assert _checked(page, "yes")
+    company = db_session.get(Employer, employer_user.employer_id).company_name
+    assert company not in page and "1,800" not in page  # nothing else of the employer's
+
+
+def test_the_person_can_change_it_and_their_answer_wins(client, db_session, employer_user, today):
+    person = make_user(db_session, Role.BENEFICIARY, language="en")
+    _declare_for(db_session, employer_user, _niss_of(db_session, person), today - timedelta(days=20))
+    login(client, person.email)
+    incapacity = today - timedelta(days=800)
+    saved = post_form(client, "/request/step/1", {"force_majeure": "no", "incapacity_start_on": incapacity.isoformat(),
+                                                  "benefits_scheme": "employee"}, headers=EN)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    draft = db_session.scalar(select(VoucherRequest).where(VoucherRequest.status == "draft"))
+    assert draft.force_majeure is False and draft.contract_end_on is None
+    page = client.get("/request/step/1", headers=EN).get_data(as_text=True)
+    assert "Filled in from the declaration" not in page and _checked(page, "no")
+
+
+def test_no_declaration_no_prefill(client, db_session, employer_user, today):
+    person = make_user(db_session, Role.BENEFICIARY, language="en")
+    _declare_for(db_session, employer_user, new_niss(), today - timedelta(days=20))  # somebody else
+    cancelled = _declare_for(db_session, employer_user, _niss_of(db_session, person), today - timedelta(days=30))
+    cancelled.status = "cancelled"
+    db_session.flush()
+    assert services.dismissal_declared_for(db_session, person) is None
+    assert services.dismissal_declared_for(db_session, employer_user) is None  # only for beneficiaries
+    login(client, person.email)
+    page = client.get("/request/step/1", headers=EN).get_data(as_text=True)
+    assert "Filled in from the declaration" not in page and not _checked(page, "yes")
+
+
+def test_registering_with_a_declared_niss_says_so(app, client, db_session, employer_user, today):
+    niss = new_niss()
+    ended = today - timedelta(days=10)
+    _declare_for(db_session, employer_user, niss, ended)
+    response = post_form(client, "/register", {
+        "email": "worker@example.be", "password": PASSWORD, "password_repeat": PASSWORD, "first_name": "Amélie",
+        "last_name": "Peeters", "niss": niss, "language": "en"}, headers=EN, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Your employer has declared the end of your contract" in response.get_data(as_text=True)
+    page = client.get("/request/step/1", headers=EN).get_data(as_text=True)
+    assert f'value="{ended.isoformat()}"' in page and _checked(page, "yes")
+    plain = post_form(app.test_client(), "/register", {
+        "email": "other@example.be", "password": PASSWORD, "password_repeat": PASSWORD, "first_name": "Jan",
+        "last_name": "Jansens", "niss": new_niss(), "language": "en"}, headers=EN, follow_redirects=True)
+    assert "Your employer has declared" not in plain.get_data(as_text=True)
