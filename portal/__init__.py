@@ -151,6 +151,8 @@ def register_blueprints(app: Flask) -> None:
     from vouchers.employers.api import blp as employers_api
     from vouchers.employers.views import bp as employers_views
     from vouchers.views import bp as vouchers_views
+    from vouchers.reconciliation_api import blp as reconciliation_api
+    from vouchers.reconciliation_views import bp as reconciliation_views
     from vouchers.bank_statements.api import blp as bank_statements_api
     from vouchers.bank_statements.views import bp as bank_statements_views
 
@@ -172,6 +174,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bank_statements_views)
     csrf.exempt(bank_statements_api)
     api.register_blueprint(bank_statements_api, url_prefix="/api/v1")
+    app.register_blueprint(reconciliation_views)
+    csrf.exempt(reconciliation_api)
+    api.register_blueprint(reconciliation_api, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
 

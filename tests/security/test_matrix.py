@@ -222,6 +222,14 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/coaches/<int:coach_id>/availability/exceptions"): STAFF_OWN,
     ("DELETE", "/api/v1/coaches/<int:coach_id>/availability/exceptions/<int:exception_id>"): STAFF_OWN,
     ("GET", "/api/v1/coaches/<int:coach_id>/availability/intervals"): STAFF_OWN,
+    # --- reconciliation and reports (issue 7; vouchers/reconciliation_views.py, reconciliation_api.py) ---
+    ("GET", "/admin/fund/reconciliation"): FUND,
+    ("GET", "/admin/fund/reconciliation/rows"): (L, F, F, F, F, N),  # without ?figure= there is nothing to list
+    ("GET", "/admin/fund/reports"): FUND,
+    ("GET", "/admin/fund/reports/<name>"): FUND,
+    ("GET", "/api/v1/admin/reconciliation"): FUND,
+    ("GET", "/api/v1/admin/reconciliation/rows"): FUND,
+    ("GET", "/api/v1/admin/reports/<name>.csv"): FUND,
 }
 
 
@@ -312,7 +320,7 @@ def world(db_session) -> dict[str, int]:
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
-            **bank_world(db_session)}
+            "name": "money-in-out", **bank_world(db_session)}
 
 
 @pytest.fixture
