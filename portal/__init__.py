@@ -150,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
     from vouchers.fund_admin_views import bp as fund_admin_views
     from vouchers.employers.api import blp as employers_api
     from vouchers.employers.views import bp as employers_views
+    from vouchers.employers.agent_views import bp as employer_agents_views
+    from vouchers.employers.agents_api import blp as employer_agents_api
     from vouchers.views import bp as vouchers_views
     from vouchers.reconciliation_api import blp as reconciliation_api
     from vouchers.reconciliation_views import bp as reconciliation_views
@@ -177,6 +179,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reconciliation_views)
     csrf.exempt(reconciliation_api)
     api.register_blueprint(reconciliation_api, url_prefix="/api/v1")
+    app.register_blueprint(employer_agents_views)
+    csrf.exempt(employer_agents_api)
+    api.register_blueprint(employer_agents_api, url_prefix="/api/v1")
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
 

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     DISMISSAL_DECLARE = "employer:dismissal:declare"
     DISMISSAL_VIEW_OWN = "employer:dismissal:view"
     CONTRIBUTION_PAY = "employer:contribution:pay"
+    EMPLOYER_AGENTS_MANAGE = "employer:agent:manage"
     # Fund administrators
     ADMIN_REQUESTS_DECIDE = "fund:voucher_request:decide"
     ADMIN_REQUESTS_VIEW = "fund:voucher_request:view"
@@ -80,7 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.EMPLOYER: frozenset(
         _EVERYONE
-        | {Permission.DISMISSAL_DECLARE, Permission.DISMISSAL_VIEW_OWN, Permission.CONTRIBUTION_PAY}
+        | {Permission.DISMISSAL_DECLARE, Permission.DISMISSAL_VIEW_OWN, Permission.CONTRIBUTION_PAY,
+           Permission.EMPLOYER_AGENTS_MANAGE}
     ),
     Role.COACH: frozenset(
         _EVERYONE

@@ -230,6 +230,14 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/reconciliation"): FUND,
     ("GET", "/api/v1/admin/reconciliation/rows"): FUND,
     ("GET", "/api/v1/admin/reports/<name>.csv"): FUND,
+    # --- employers: agents (social secretariats) linked, listed, removed (issue 6; vouchers/employers/agent*) ---
+    ("GET", "/employer/agents"): EMPLOYER,
+    ("POST", "/employer/agents"): EMPLOYER,
+    ("POST", "/employer/agents/<int:agent_id>/remove"): EMPLOYER_OWN,
+    ("GET", "/api/v1/employer/agents"): EMPLOYER,
+    ("POST", "/api/v1/employer/agents"): EMPLOYER,
+    ("DELETE", "/api/v1/employer/agents/<int:agent_id>"): EMPLOYER_OWN,
+    ("GET", "/api/v1/employer/employers"): EMPLOYER,
 }
 
 
@@ -316,11 +324,17 @@ def world(db_session) -> dict[str, int]:
                                       until_on=today + timedelta(days=7))
     db_session.add(exception)
     db_session.flush()
+    from vouchers.employers.models import EmployerAgent
+
+    agent_link = EmployerAgent(agent_user_id=make_user(db_session, Role.EMPLOYER, employer_id=None).id,
+                               employer_id=employer.id)  # the other employer's agent
+    db_session.add(agent_link)
+    db_session.flush()
     return {"exception_id": exception.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
-            "name": "money-in-out", **bank_world(db_session)}
+            "name": "money-in-out", "agent_id": agent_link.id, **bank_world(db_session)}
 
 
 @pytest.fixture

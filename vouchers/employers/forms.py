@@ -43,3 +43,17 @@ class ImportForm(_EmployerChoice):
                      description=_l("One dismissal per line, under a first line with the column names. "
                                     "Save from your spreadsheet as \"CSV UTF-8\"."),
                      render_kw={"accept": ".csv,text/csv"})
+
+
+class AgentForm(FlaskForm):
+    email = EmailField(_l("E-mail address of the agent's account"),
+                       validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("The social secretariat's employer account. If there is none with this "
+                                      "address yet, we create it and e-mail a link to choose a password."),
+                       render_kw={"autocomplete": "off"})
+    name = StringField(_l("Name of the contact (optional)"), validators=[Optional(), Length(max=200)],
+                       description=_l("Used only when we create the account."))
+
+
+class RemoveAgentForm(FlaskForm):
+    """Only the CSRF token: the agent is in the URL."""

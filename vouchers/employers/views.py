@@ -74,6 +74,17 @@ def _chosen_employer(form: Any, employers: list[Any]) -> int | None:
     return form.employer_id.data if len(employers) > 1 else None
 
 
+def _asked_employer(employers: list[Any]) -> int | None:
+    """The employer an agent switched to (``?employer_id=``), if it acts for it."""
+    wanted = request.args.get("employer_id", type=int)
+    return wanted if wanted in {e.id for e in employers} else None
+
+
+def _preselect(form: Any, employers: list[Any]) -> None:
+    if not form.is_submitted() and _asked_employer(employers) is not None:
+        form.employer_id.data = _asked_employer(employers)
+
+
 @bp.route("/")
 @require(Permission.DISMISSAL_VIEW_OWN)
 def dashboard():  # type: ignore[no-untyped-def]
@@ -81,15 +92,16 @@ def dashboard():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     status = request.args.get("status") if request.args.get("status") in CONTRIBUTION_STATUSES else None
     overdue = True if request.args.get("overdue") == "true" else None
-    filters = services.DeclarationFilters(status=status, overdue=overdue)
+    employers = services.employers_for(db.session, current_user)
+    chosen = _asked_employer(employers)
+    filters = services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
     rows, next_cursor = services.list_declarations(db.session, current_user, filters, today=today, limit=50,
                                                    cursor=request.args.get("cursor"))
-    employers = services.employers_for(db.session, current_user)
-    counts = services.overdue_or_pending(db.session, [e.id for e in employers], today=today)
+    counts = services.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
     return render_template("employers/dashboard.html", items=services.declaration_summaries(db.session, rows,
                                                                                             today=today),
                            next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
-                           status=status, overdue=overdue, today=today)
+                           status=status, overdue=overdue, today=today, chosen=chosen)
 
 
 @bp.route("/declare", methods=["GET", "POST"])
@@ -97,6 +109,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 def declare():  # type: ignore[no-untyped-def]
     form = DeclarationForm()
     employers = _employer_choices(form)
+    _preselect(form, employers)
     if form.validate_on_submit():
         data = services.DeclarationData(
             worker_first_name=form.worker_first_name.data or "", worker_last_name=form.worker_last_name.data or "",
@@ -238,6 +251,7 @@ def import_csv():  # type: ignore[no-untyped-def]
     """Many declarations at once: every line is checked first; all are imported, or none."""
     form = ImportForm()
     employers = _employer_choices(form)
+    _preselect(form, employers)
     report = None
     if form.validate_on_submit():
         try:
