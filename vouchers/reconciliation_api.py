@@ -242,12 +242,12 @@ def get_reconciliation_rows(query: dict[str, Any]):  # type: ignore[no-untyped-d
             "next_cursor": encode_cursor([page.next_after]) if page.next_after is not None else None}
 
 
-@blp.route("/admin/reports/<name>.csv", methods=["GET"])
+@blp.route("/admin/reports/<name>.csv", methods=["GET"], parameters=[{
+    "in": "path", "name": "name", "required": True, "description": "The report.",
+    "schema": {"type": "string", "enum": list(reports.REPORTS)}}])
 @api_access(Permission.ADMIN_REPORTS_VIEW)
 @blp.arguments(ReportQuerySchema, location="query")
-@blp.doc(security=BEARER, parameters=[{
-    "in": "path", "name": "name", "required": True, "description": "The report.",
-    "schema": {"type": "string", "enum": list(reports.REPORTS)}}], responses={
+@blp.doc(security=BEARER, responses={
     "200": {"description": "UTF-8 CSV with a header row; money in integer cents, each amount also in euros.",
             "content": {"text/csv": {"schema": {"type": "string"}}}},
     "404": {"description": "No report has this name."}})
