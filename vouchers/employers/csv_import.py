@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -117,23 +118,44 @@ def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineEr
     return rows, errors
 
 
-def import_declarations(session: Session, actor: Any, text: str, *, employer_id: int | None, today: date,
-                        now: datetime) -> ImportReport:
-    """Validate every line (fields, national numbers, dates, duplicates in the file and already
-    declared), then import all lines in batches, or none when any line has a problem."""
+@dataclass(frozen=True)
+class Progress:
+    """How far an import is: ``phase`` is "checking" (validating lines) or "importing" (inserting them)."""
+
+    phase: str
+    done: int
+    total: int
+
+
+#: Lines checked or inserted between two progress reports (and rows per batched INSERT).
+PROGRESS_EVERY = 1000
+
+
+def import_steps(session: Session, actor: Any, text: str, *, employer_id: int | None, today: date,
+                 now: datetime) -> Generator[Progress, None, ImportReport]:
+    """The import, step by step: yields its progress and returns the report (``StopIteration.value``).
+
+    Every line is validated (fields, national numbers, dates, duplicates in the file and already
+    declared) before anything is written; then all lines are inserted in batches of
+    ``PROGRESS_EVERY``, all in the caller's one transaction, so the caller commits all of them or
+    rolls back and nothing is imported."""
     employer_id = services.resolve_employer_id(session, actor, employer_id)
     rows, errors = read_rows(text)
-    report = ImportReport(lines=len(rows))
+    total = len(rows)
+    report = ImportReport(lines=total)
+    yield Progress("checking", 0, total)
     lines_with_date_errors = {e.line for e in errors}
     book = RulesBook(session)
     clean_rows: list[tuple[int, CleanDeclaration]] = []
-    for line, data in rows:
+    for done, (line, data) in enumerate(rows, 1):
         rules = book.on(data.contract_end_on or today)
         clean, problems = services.clean_declaration(data, today=today, rules=rules)
         for name, messages in problems.items():
             errors.extend(LineError(line, name, message) for message in messages)
         if clean is not None and line not in lines_with_date_errors:
             clean_rows.append((line, clean))
+        if done % PROGRESS_EVERY == 0 and done < total:
+            yield Progress("checking", done, total)
     seen: dict[tuple[str, date], int] = {}
     for line, clean in clean_rows:
         key = (clean.worker_niss, clean.contract_end_on)
@@ -146,9 +168,24 @@ def import_declarations(session: Session, actor: Any, text: str, *, employer_id:
     for key in sorted(already, key=seen.__getitem__):
         errors.append(LineError(seen[key], "worker_niss",
                                 N_("This worker's dismissal with this contract end date is already declared.")))
+    yield Progress("checking", total, total)
     if errors:
         report.errors = sorted(errors, key=lambda e: (e.line, COLUMNS.index(e.field) if e.field in COLUMNS else -1))
         return report
-    report.imported_ids = services.declare_many(session, actor, [clean for _, clean in clean_rows],
-                                                employer_id=employer_id, today=today, now=now, rules_book=book)
+    cleaned = [clean for _, clean in clean_rows]
+    for start in range(0, len(cleaned), PROGRESS_EVERY):
+        report.imported_ids += services.declare_many(session, actor, cleaned[start:start + PROGRESS_EVERY],
+                                                     employer_id=employer_id, today=today, now=now, rules_book=book)
+        yield Progress("importing", len(report.imported_ids), total)
     return report
+
+
+def import_declarations(session: Session, actor: Any, text: str, *, employer_id: int | None, today: date,
+                        now: datetime) -> ImportReport:
+    """Validate every line, then import all lines in batches, or none when any line has a problem."""
+    steps = import_steps(session, actor, text, employer_id=employer_id, today=today, now=now)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,9 +16,10 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,6 +53,10 @@ WARNING_TEXTS = {
                            "It is recorded, but a late declaration can lead to a sanction."),
     "physician_appeal_period": _l("The contract ended before the 21-day appeal period after the occupational "
                                   "physician's decision was over (%(day)s). Please check the date of the decision."),
+}
+PROGRESS_TEXTS = {
+    "checking": _l("Checking the lines: %(done)s of %(total)s"),
+    "importing": _l("Declaring: %(done)s of %(total)s"),
 }
 LETTER_LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch"}
 
@@ -259,6 +266,8 @@ def import_csv():  # type: ignore[no-untyped-def]
         except UnicodeDecodeError:
             form.file.errors = [_("This file is not CSV UTF-8 text. Save it again as \"CSV UTF-8\".")]
         else:
+            if PROGRESS_TYPE in request.accept_mimetypes.values():
+                return _streamed_import(text, _chosen_employer(form, employers))
             try:
                 report = csv_import.import_declarations(db.session, current_user, text,
                                                         employer_id=_chosen_employer(form, employers),
@@ -277,6 +286,62 @@ def import_csv():  # type: ignore[no-untyped-def]
         if report else []
     return render_template("employers/import.html", form=form, several=len(employers) > 1, report=report,
                            errors=errors, columns=csv_import.COLUMNS), status
+
+
+PROGRESS_TYPE = "application/x-ndjson"
+
+
+def _streamed_import(text: str, employer_id: int | None) -> Response:
+    """The same all-or-nothing import in one request and one transaction, answered as it goes: one JSON
+    line per step (``checking``/``importing`` with ``done`` and ``total``), then ``done`` or ``failed``.
+    static/js/import-progress.js shows it. Nothing is committed before the last line is checked and
+    inserted; a failure at any step rolls everything back."""
+    today, now = today_in_brussels(), utcnow()
+
+    def line(event: dict[str, Any]) -> str:
+        return json.dumps(event, ensure_ascii=False) + "\n"
+
+    def events() -> Iterator[str]:
+        steps = csv_import.import_steps(db.session, current_user, text, employer_id=employer_id, today=today,
+                                        now=now)
+        try:
+            while True:
+                try:
+                    step = next(steps)
+                except StopIteration as finished:
+                    report = finished.value
+                    break
+                label = PROGRESS_TEXTS[step.phase]
+                yield line({"phase": step.phase, "done": step.done, "total": step.total,
+                            "message": str(label) % {"done": format_number(step.done),
+                                                     "total": format_number(step.total)}})
+        except DomainError as error:
+            db.session.rollback()
+            yield line({"phase": "failed", "message": _(error.message) + " " + _("Nothing was imported."),
+                        "errors": []})
+            return
+        except Exception:  # noqa: BLE001 - the status line is sent: say it failed, and log why
+            db.session.rollback()
+            current_app.logger.exception("CSV import failed")
+            yield line({"phase": "failed", "message": _("Something went wrong. Nothing was imported: please try "
+                                                        "again."), "errors": []})
+            return
+        if not report.ok:
+            db.session.rollback()
+            yield line({"phase": "failed", "message": _("Nothing was imported: %(n)s lines have problems",
+                                                        n=len(report.errors_by_line())),
+                        "errors": [{"line": e.line, "field": e.field, "message": _(e.message, **e.params)}
+                                   for e in report.errors]})
+            return
+        commit()
+        yield line({"phase": "done", "imported": len(report.imported_ids),
+                    "message": _("%(n)s dismissals are declared.", n=len(report.imported_ids)),
+                    "next": url_for("employers.dashboard")})
+
+    response = Response(stream_with_context(events()), mimetype=PROGRESS_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each line on at once
+    return response
 
 
 @bp.route("/import/template.csv")
