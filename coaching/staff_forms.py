@@ -246,3 +246,47 @@ class ExceptionForm(FlaskForm):
     end_time = TimeField(_l("Until"), validators=[Optional()])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)],
                          description=_l("Seen by your provider only. For example: leave, training."))
+
+
+DISPUTE_STATUS_LABELS = {"open": _l("Waiting for the provider"), "escalated": _l("Sent to the fund"),
+                         "upheld": _l("Accepted: the session is corrected"),
+                         "dismissed": _l("Not accepted: the session stays as logged")}
+DISPUTE_DECISION_LABELS = {"uphold": _l("Uphold: the beneficiary is right, correct the session"),
+                           "dismiss": _l("Dismiss: the session stays as logged")}
+
+
+def optional_int(value: Any) -> int | None:
+    """A select's value as a number, or None when nothing was chosen."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class AcceptDisputeForm(FlaskForm):
+    attendance = RadioField(_l("What really happened"), choices=choices(ATTENDANCE_LABELS), validate_choice=False,
+                            validators=[InputRequired(_l("Say what really happened."))])
+    duration_minutes = SelectField(_l("Real duration (individual sessions)"), coerce=optional_int,
+                                   validate_choice=False, validators=[Optional()],
+                                   description=_l("Only for an individual session that took place."))
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)],
+                         render_kw={"rows": 2, "maxlength": 2000})
+
+
+class EscalateDisputeForm(FlaskForm):
+    note = TextAreaField(_l("Your side, for the fund"),
+                         validators=[DataRequired(_l("Tell the fund why the log is right.")), Length(max=2000)],
+                         description=_l("Why the session is right as logged. Never write medical details."),
+                         render_kw={"rows": 3, "maxlength": 2000})
+
+
+class DisputeDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=choices(DISPUTE_DECISION_LABELS), validate_choice=False,
+                          validators=[InputRequired(_l("Uphold or dismiss the dispute."))])
+    attendance = RadioField(_l("If upheld: what really happened"), choices=choices(ATTENDANCE_LABELS),
+                            validate_choice=False, validators=[Optional()])
+    duration_minutes = SelectField(_l("If upheld: real duration (individual sessions)"), coerce=optional_int,
+                                   validate_choice=False, validators=[Optional()])
+    note = TextAreaField(_l("Reason of the decision"),
+                         validators=[DataRequired(_l("Give the reason of the decision.")), Length(max=2000)],
+                         description=_l("The provider and the beneficiary are told the outcome."),
+                         render_kw={"rows": 3, "maxlength": 2000})

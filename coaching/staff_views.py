@@ -140,7 +140,7 @@ def _schedulable_vouchers() -> list[Voucher]:
             and v.individual_hours is not None]
 
 
-def _duration_choices(kind: str | None = None) -> list[Any]:
+def duration_choices(kind: str | None = None) -> list[Any]:
     rules = rules_on(db.session, today_in_brussels())
     individual = range(rules.individual_session_min_minutes, rules.individual_session_max_minutes + 1,
                        rules.session_step_minutes)
@@ -425,7 +425,7 @@ def _schedule_form(coach: Coach | None, day: date) -> ScheduleForm:
     form.coach_id.choices = choices({c.id: c.display_name for c in staff})
     form.voucher_ids.choices = choices({v.id: f"{v.code} · {_person(v.beneficiary.user)}"
                                         for v in _schedulable_vouchers()})
-    form.duration_minutes.choices = _duration_choices()
+    form.duration_minutes.choices = duration_choices()
     return form
 
 
@@ -506,7 +506,7 @@ def reset_calendar(coach_id: int):  # type: ignore[no-untyped-def]
 def _log_form(booked: CoachingSession, seats: list[dict[str, Any]]) -> LogForm:
     form_class = log_form_class([(row["voucher_id"], f"{row['name']} ({row['code']})") for row in seats])
     form = form_class(data={"duration_minutes": booked.duration_minutes})
-    form.duration_minutes.choices = _duration_choices(booked.kind)
+    form.duration_minutes.choices = duration_choices(booked.kind)
     return form
 
 

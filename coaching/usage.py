@@ -1,8 +1,10 @@
 """What a voucher has used: an append-only ledger of hours and euros per voucher.
 
 Scheduling a session books its cost (``scheduled``); logging it releases the
-booking (``released``) and records what was delivered (``delivered``). Totals
-are sums, never stored counters. Entries are written while the voucher row is
+booking (``released``) and records what was delivered (``delivered``). A dispute
+upheld after logging reverses what was delivered (``corrected``, negative
+amounts) before the corrected delivery, if any, is written. Totals are sums,
+never stored counters. Entries are written while the voucher row is
 locked, so two coaches logging at once cannot overspend it.
 """
 
@@ -21,7 +23,7 @@ from portal.db import UTCDateTime, db
 class UsageEntry(db.Model):
     __tablename__ = "voucher_usage"
     __table_args__ = (
-        CheckConstraint("kind IN ('scheduled', 'released', 'delivered')", name="kind_known"),
+        CheckConstraint("kind IN ('scheduled', 'released', 'delivered', 'corrected')", name="kind_known"),
         Index("ix_voucher_usage_voucher", "voucher_id", "kind"),
     )
 
@@ -46,7 +48,7 @@ class UsageTotals:
 
 
 def usage_totals(session: Session, voucher_id: int) -> UsageTotals:
-    delivered = UsageEntry.kind == "delivered"
+    delivered = UsageEntry.kind.in_(("delivered", "corrected"))
     booked = UsageEntry.kind.in_(("scheduled", "released"))
 
     def total(column, condition):  # type: ignore[no-untyped-def]

@@ -143,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     from coaching.staff_views import bp as coaching_staff_views
     from coaching.availability_api import blp as coaching_availability_api
     from coaching.availability_views import bp as coaching_availability_views
+    from coaching.dispute_api import blp as coaching_disputes_api
+    from coaching.dispute_views import bp as coaching_disputes_views
     from portal.views import bp as main_views
     from vouchers.api import blp as vouchers_api
     from vouchers.admin_views import bp as vouchers_admin_views
@@ -169,8 +171,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_staff_views)
     app.register_blueprint(coaching_beneficiary_views)
     app.register_blueprint(coaching_availability_views)
+    app.register_blueprint(coaching_disputes_views)
     for blueprint in (auth_api, vouchers_api, employers_api, coaching_api, marketplace_api, fund_admin_api,
-                      coaching_availability_api):
+                      coaching_availability_api, coaching_disputes_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(bank_statements_views)

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     SESSION_LOG = "provider:session:log"
     CALENDAR_MANAGE = "provider:calendar:manage"
     CLAIM_SUBMIT = "provider:claim:submit"
+    DISPUTE_RESOLVE = "provider:dispute:resolve"
     # Employers
     DISMISSAL_DECLARE = "employer:dismissal:declare"
     DISMISSAL_VIEW_OWN = "employer:dismissal:view"
@@ -56,6 +57,7 @@ class Permission(StrEnum):
     ADMIN_REQUESTS_VIEW = "fund:voucher_request:view"
     ADMIN_PROVIDERS_MANAGE = "fund:provider:manage"
     ADMIN_CLAIMS_DECIDE = "fund:claim:decide"
+    ADMIN_DISPUTES_DECIDE = "fund:dispute:decide"
     ADMIN_PAYOUTS_MANAGE = "fund:payout:manage"
     ADMIN_RECONCILE = "fund:reconciliation:manage"
     ADMIN_REPORTS_VIEW = "fund:report:view"
@@ -105,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SESSION_LOG,
             Permission.CALENDAR_MANAGE,
             Permission.CLAIM_SUBMIT,
+            Permission.DISPUTE_RESOLVE,
         }
     ),
     Role.FUND_ADMIN: frozenset(
@@ -114,6 +117,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_REQUESTS_VIEW,
             Permission.ADMIN_PROVIDERS_MANAGE,
             Permission.ADMIN_CLAIMS_DECIDE,
+            Permission.ADMIN_DISPUTES_DECIDE,
             Permission.ADMIN_PAYOUTS_MANAGE,
             Permission.ADMIN_RECONCILE,
             Permission.ADMIN_REPORTS_VIEW,

@@ -42,7 +42,7 @@ class SessionPlan:
     theme: str = ""
 
 
-def _seat_cost(voucher: Voucher, kind: str, minutes: int) -> int:
+def seat_cost(voucher: Voucher, kind: str, minutes: int) -> int:
     unit = voucher.individual_unit_cents if kind == "individual" else voucher.collective_unit_cents
     return domain.session_cost_cents(kind, minutes, unit or 0)
 
@@ -58,7 +58,7 @@ def _usage_for_checks(session: Session, voucher: Voucher, *, exclude_scheduled: 
     )
 
 
-def _check_fits(session: Session, voucher: Voucher, kind: str, minutes: int, *, rules: Any, **exclude: int) -> None:
+def check_fits(session: Session, voucher: Voucher, kind: str, minutes: int, *, rules: Any, **exclude: int) -> None:
     if voucher.individual_hours is None or voucher.collective_sessions is None:
         raise Conflict(N_("The provider has not fixed the mix of this voucher yet."), code="mix_not_fixed")
     mix = domain.Mix(voucher.individual_hours, voucher.collective_sessions)
@@ -127,7 +127,7 @@ def schedule_session(session: Session, actor: Any, plan: SessionPlan, *, now: da
         if not voucher.valid_from_on <= today <= voucher.valid_until_on:
             raise ValidationFailed(N_("The session must take place while the voucher is valid."),
                                    fields={"starts_at": [N_("The session must take place while the voucher is valid.")]})
-        _check_fits(session, voucher, plan.kind, plan.duration_minutes, rules=rules)
+        check_fits(session, voucher, plan.kind, plan.duration_minutes, rules=rules)
     booked = CoachingSession(provider_id=coach.provider_id, coach_id=coach.id, kind=plan.kind, mode=plan.mode,
                              starts_at=plan.starts_at, ends_at=plan.starts_at + timedelta(minutes=plan.duration_minutes),
                              duration_minutes=plan.duration_minutes, capacity=capacity, location=plan.location,
@@ -142,7 +142,7 @@ def schedule_session(session: Session, actor: Any, plan: SessionPlan, *, now: da
             raise Conflict(N_("The coach already has a session at that time."), code="double_booking") from exc
         raise
     for voucher in vouchers:
-        cost = _seat_cost(voucher, plan.kind, plan.duration_minutes)
+        cost = seat_cost(voucher, plan.kind, plan.duration_minutes)
         seat = SessionSeat(session_id=booked.id, voucher_id=voucher.id, cost_cents=cost)
         session.add(seat)
         session.add(UsageEntry(voucher_id=voucher.id, coaching_session_id=booked.id, kind="scheduled",
@@ -201,7 +201,7 @@ def log_session(session: Session, actor: Any, session_id: int, attendance: dict[
         voucher = vouchers[voucher_id]
         if attendance[voucher_id] == "attended":
             scheduled_cost = seat.cost_cents
-            _check_fits(session, voucher, booked.kind, duration_minutes, rules=rules, exclude_scheduled=scheduled_cost,
+            check_fits(session, voucher, booked.kind, duration_minutes, rules=rules, exclude_scheduled=scheduled_cost,
                         exclude_minutes=booked.duration_minutes if booked.kind == "individual" else 0,
                         exclude_collective=1 if booked.kind == "collective" else 0)
     for voucher_id, seat in seats.items():
@@ -211,7 +211,7 @@ def log_session(session: Session, actor: Any, session_id: int, attendance: dict[
         seat.confirm_by_on = domain.confirmation_deadline(logged_on, rules.confirmation_working_days)
         if seat.attendance == "attended":
             # No-shows and late cancellations use no hours and are not claimable.
-            seat.cost_cents = _seat_cost(voucher, booked.kind, duration_minutes)
+            seat.cost_cents = seat_cost(voucher, booked.kind, duration_minutes)
             session.add(UsageEntry(voucher_id=voucher.id, coaching_session_id=booked.id, kind="delivered",
                                    individual_minutes=duration_minutes if booked.kind == "individual" else 0,
                                    collective_sessions=1 if booked.kind == "collective" else 0,
@@ -229,13 +229,13 @@ def log_session(session: Session, actor: Any, session_id: int, attendance: dict[
     booked.logged_at = now
     session.flush()
     for voucher in vouchers.values():
-        _complete_if_used_up(session, actor, voucher, now=now)
+        complete_if_used_up(session, actor, voucher, now=now)
     audit.record(session, actor=actor, object_type="coaching_session", object_id=booked.id, action="logged",
                  from_state="scheduled", to_state="logged", now=now)
     return booked
 
 
-def _complete_if_used_up(session: Session, actor: Any, voucher: Voucher, *, now: datetime) -> None:
+def complete_if_used_up(session: Session, actor: Any, voucher: Voucher, *, now: datetime) -> None:
     if voucher.status != "in_progress" or voucher.individual_hours is None:
         return
     totals = usage_totals(session, voucher.id)
@@ -302,6 +302,11 @@ def dispute_session(session: Session, actor: Any, session_id: int, reason: str, 
     audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="disputed",
                  from_state="pending", to_state="disputed", reason=seat.dispute_reason, now=now)
     session.flush()
+    from coaching.services.disputes import open_dispute
+
+    booked = session.get(CoachingSession, seat.session_id)
+    assert booked is not None
+    open_dispute(session, seat, booked, now=now)
     return seat
 
 

@@ -222,6 +222,20 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/coaches/<int:coach_id>/availability/exceptions"): STAFF_OWN,
     ("DELETE", "/api/v1/coaches/<int:coach_id>/availability/exceptions/<int:exception_id>"): STAFF_OWN,
     ("GET", "/api/v1/coaches/<int:coach_id>/availability/intervals"): STAFF_OWN,
+    ("GET", "/provider/disputes"): PROVIDER_ADMIN,
+    ("GET", "/provider/disputes/<int:dispute_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/disputes/<int:dispute_id>/accept"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/disputes/<int:dispute_id>/escalate"): PROVIDER_ADMIN_OWN,
+    ("GET", "/admin/fund/disputes"): FUND,
+    ("GET", "/admin/fund/disputes/<int:dispute_id>"): FUND,
+    ("POST", "/admin/fund/disputes/<int:dispute_id>/decision"): FUND,
+    ("GET", "/api/v1/provider/disputes"): PROVIDER_ADMIN,
+    ("GET", "/api/v1/provider/disputes/<int:dispute_id>"): PROVIDER_ADMIN_OWN,
+    ("POST", "/api/v1/provider/disputes/<int:dispute_id>/accept"): PROVIDER_ADMIN_OWN,
+    ("POST", "/api/v1/provider/disputes/<int:dispute_id>/escalate"): PROVIDER_ADMIN_OWN,
+    ("GET", "/api/v1/admin/disputes"): FUND,
+    ("GET", "/api/v1/admin/disputes/<int:dispute_id>"): FUND,
+    ("POST", "/api/v1/admin/disputes/<int:dispute_id>/decision"): FUND,
     # --- reconciliation and reports (issue 7; vouchers/reconciliation_views.py, reconciliation_api.py) ---
     ("GET", "/admin/fund/reconciliation"): FUND,
     ("GET", "/admin/fund/reconciliation/rows"): (L, F, F, F, F, N),  # without ?figure= there is nothing to list
@@ -245,6 +259,8 @@ TABLE: dict[tuple[str, str], Any] = {
 BODIES: dict[str, Any] = {
     "/api/v1/coaches/<int:coach_id>/availability": {"weekly": []},
     "/api/v1/coaches/<int:coach_id>/availability/exceptions": {"from_on": "2030-01-07"},
+    "/api/v1/provider/disputes/<int:dispute_id>/accept": {"attendance": "no_show"},
+    "/api/v1/provider/disputes/<int:dispute_id>/escalate": {"note": "The log is right."},
     "/api/v1/provider/vouchers/<int:voucher_id>/accept": {"offer_id": 1},
     "/api/v1/sessions/<int:session_id>/dispute": {"reason": "I was not there"},
     "/api/v1/sessions/<int:session_id>/log": {"attendance": {"1": "attended"}, "duration_minutes": 60},
@@ -318,11 +334,22 @@ def world(db_session) -> dict[str, int]:
                         xml="<Document/>")
     db_session.add(batch)
     db_session.flush()
-    from coaching.models import AvailabilityException
+    from coaching.models import AvailabilityException, SessionDispute
 
     exception = AvailabilityException(coach_id=coach.id, on_date=today + timedelta(days=7),
                                       until_on=today + timedelta(days=7))
-    db_session.add(exception)
+    disputed = CoachingSession(provider_id=provider.id, coach_id=coach.id, kind="individual",
+                               starts_at=start - timedelta(days=1), ends_at=start - timedelta(hours=23),
+                               duration_minutes=60, logged_minutes=60, status="logged")
+    db_session.add_all([exception, disputed])
+    db_session.flush()
+    disputed_seat = SessionSeat(session_id=disputed.id, voucher_id=voucher.id, attendance="attended",
+                                cost_cents=15000, confirmation="disputed", dispute_reason="I was not there")
+    db_session.add(disputed_seat)
+    db_session.flush()
+    dispute = SessionDispute(seat_id=disputed_seat.id, provider_id=provider.id, status="escalated",
+                             escalated_at=datetime.now(timezone.utc), escalation_note="The log is right.")
+    db_session.add(dispute)
     db_session.flush()
     from vouchers.employers.models import EmployerAgent
 
@@ -330,7 +357,7 @@ def world(db_session) -> dict[str, int]:
                                employer_id=employer.id)  # the other employer's agent
     db_session.add(agent_link)
     db_session.flush()
-    return {"exception_id": exception.id,
+    return {"exception_id": exception.id, "dispute_id": dispute.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
