@@ -174,14 +174,18 @@ class Reconciliation:
         return Figure(0, sums[key])
 
 
-def payments_until(as_of: date) -> Any:
-    """Per contribution: money received and refunded (as a positive amount), booked up to ``as_of``."""
+def payments_until(as_of: date, *, due_in: Period | None = None) -> Any:
+    """Per contribution: money received and refunded (as a positive amount), booked up to ``as_of``;
+    with ``due_in``, only for the contributions due in that period (a month reads a month's payments)."""
     amount = ContributionPayment.amount_cents
-    return (select(ContributionPayment.contribution_id.label("contribution_id"),
-                   func.sum(case((amount > 0, amount), else_=0)).label("received"),
-                   func.sum(case((amount < 0, -amount), else_=0)).label("refunded"))
-            .where(ContributionPayment.booked_on <= as_of)
-            .group_by(ContributionPayment.contribution_id).subquery())
+    query = (select(ContributionPayment.contribution_id.label("contribution_id"),
+                    func.sum(case((amount > 0, amount), else_=0)).label("received"),
+                    func.sum(case((amount < 0, -amount), else_=0)).label("refunded"))
+             .where(ContributionPayment.booked_on <= as_of))
+    if due_in is not None:
+        query = query.where(ContributionPayment.contribution_id.in_(
+            select(Contribution.id).where(Contribution.due_on >= due_in.from_on, Contribution.due_on <= due_in.to_on)))
+    return query.group_by(ContributionPayment.contribution_id).subquery()
 
 
 def state_expression(amount: Any, received: Any, refunded: Any, in_flight: Any) -> ColumnElement[str]:
@@ -200,7 +204,7 @@ def state_expression(amount: Any, received: Any, refunded: Any, in_flight: Any) 
 
 def _contribution_cohort(period: Period, as_of: date, today: date) -> Any:
     """The contributions due in the period with their state and sums on ``as_of`` (a subquery)."""
-    sums = payments_until(as_of)
+    sums = payments_until(as_of, due_in=period)
     received = func.coalesce(sums.c.received, 0)
     refunded = func.coalesce(sums.c.refunded, 0)
     # The stored status knows about a card payment in flight only for the present.
