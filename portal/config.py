@@ -95,6 +95,8 @@ def load_config() -> dict[str, Any]:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # Without STRIPE_SECRET_KEY, card payments are refused unless in debug/testing mode or this is set (demos).
+        "ALLOW_FAKE_PAYMENTS": _flag("ALLOW_FAKE_PAYMENTS", False),
         # The fund's own account, the debtor of payout batches. Placeholders: set the real ones in production.
         "FUND_IBAN": os.environ.get("FUND_IBAN", "BE71096123456769"),
         "FUND_NAME": os.environ.get("FUND_NAME", "Fonds Retour au Travail - INAMI"),

@@ -2,9 +2,11 @@
 
 - ``StripeGateway`` uses the ``stripe`` library (a ``StripeClient``, pointed at
   ``STRIPE_API_BASE`` when set, e.g. a localstripe on 127.0.0.1 in tests).
-- ``FakeGateway`` keeps PaymentIntents in memory for unit tests and for a portal
-  run without Stripe keys.
-- ``gateway_for(app)`` picks Stripe when ``STRIPE_SECRET_KEY`` is set, else the fake.
+- ``FakeGateway`` keeps PaymentIntents in memory for unit tests and for a development or
+  demo portal run without Stripe keys.
+- ``gateway_for(app)`` picks Stripe when ``STRIPE_SECRET_KEY`` is set, else the fake in debug or
+  testing mode (or with ``ALLOW_FAKE_PAYMENTS`` for a demo), else ``UnconfiguredGateway``, which
+  refuses every payment: a production portal without a key never pretends to take money.
 
 Only ids ever go to Stripe (``metadata`` carries the contribution and declaration
 ids): never a name, a national number or anything about health. PaymentIntents
@@ -28,6 +30,10 @@ class GatewayError(Exception):
 
 class CardDeclined(GatewayError):
     """The card was refused: the payer can try another one."""
+
+
+class GatewayNotConfigured(GatewayError):
+    """Card payments are off on this portal: no Stripe key, and the fake gateway is not allowed here."""
 
 
 class CreatedIntent(NamedTuple):
@@ -211,8 +217,40 @@ class FakeGateway:
         return refund
 
 
+NOT_CONFIGURED = ("card payments are not configured: set STRIPE_SECRET_KEY (the in-memory fake gateway is only "
+                  "used in debug or testing mode, or with ALLOW_FAKE_PAYMENTS=1 for a demo)")
+
+
+class UnconfiguredGateway:
+    """Stands in for Stripe when no key is set outside development: every call fails with
+    ``GatewayNotConfigured``, so nobody believes a payment went through that no bank will ever see."""
+
+    def _refuse(self) -> GatewayNotConfigured:
+        return GatewayNotConfigured(NOT_CONFIGURED)
+
+    def create_payment_intent(self, amount_cents: int, currency: str, metadata: dict[str, str],
+                              idempotency_key: str) -> CreatedIntent:
+        raise self._refuse()
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> IntentState:
+        raise self._refuse()
+
+    def list_refunds(self, payment_intent_id: str) -> list[RefundState]:
+        raise self._refuse()
+
+    def confirm_with_card(self, payment_intent_id: str, *, payment_method: str | None = None,
+                          token: str | None = None) -> str:
+        raise self._refuse()
+
+
+def fake_payments_allowed(app: Any) -> bool:
+    """The in-memory fake is for development, tests and demos only: it "pays" without any money moving."""
+    return bool(app.debug or app.testing or app.config.get("ALLOW_FAKE_PAYMENTS"))
+
+
 def gateway_for(app: Any) -> PaymentGateway:
-    """The app's gateway: Stripe when ``STRIPE_SECRET_KEY`` is set, else an in-memory fake.
+    """The app's gateway: Stripe when ``STRIPE_SECRET_KEY`` is set; else the in-memory fake where
+    ``fake_payments_allowed``; else one that refuses every payment (and says why in the log).
 
     Kept on ``app.extensions["payment_gateway"]`` so tests can swap it.
     """
@@ -221,7 +259,10 @@ def gateway_for(app: Any) -> PaymentGateway:
         secret = app.config.get("STRIPE_SECRET_KEY")
         if secret:
             gateway = StripeGateway(secret, api_base=app.config.get("STRIPE_API_BASE"))
-        else:
+        elif fake_payments_allowed(app):
             gateway = FakeGateway()
+        else:
+            app.logger.error("Card payments refused: %s.", NOT_CONFIGURED)
+            gateway = UnconfiguredGateway()
         app.extensions["payment_gateway"] = gateway
     return gateway

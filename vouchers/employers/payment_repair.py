@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from portal.payments import GatewayError, PaymentGateway
+from portal.payments import GatewayError, GatewayNotConfigured, PaymentGateway
 from vouchers.employers import services
 from vouchers.employers.models import Contribution
 
@@ -53,12 +53,15 @@ def stale_payment_intents(session: Session, *, now: datetime, limit: int = MAX_P
 
 def repair_stale_payments(session: Session, gateway: PaymentGateway, *, today: date, now: datetime) -> RepairOutcome:
     """Re-read each stale PaymentIntent and apply what Stripe says now. Stripe being unreachable for one
-    intent is counted and the others go on (the next hour tries again)."""
+    intent is counted and the others go on (the next hour tries again); a portal without card payments
+    configured is an error."""
     outcome = RepairOutcome()
     for contribution_id, intent_id, status in stale_payment_intents(session, now=now):
         outcome.checked += 1
         try:
             services.sync_payment_intent(session, gateway, intent_id, today=today, now=now)
+        except GatewayNotConfigured:
+            raise  # not a passing outage: the job fails, and says why on the scheduler page
         except GatewayError:
             outcome.unreachable += 1
             continue

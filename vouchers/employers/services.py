@@ -25,7 +25,7 @@ from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import RulesBook, rules_on
 from portal.pagination import decode_cursor, encode_cursor
-from portal.payments import CardDeclined, CreatedIntent, GatewayError, PaymentGateway
+from portal.payments import CardDeclined, CreatedIntent, GatewayError, GatewayNotConfigured, PaymentGateway
 from portal.permissions import Permission, Role, can, has_permission
 from portal.rules import FundRules
 from vouchers import ledger
@@ -480,6 +480,20 @@ class PaymentUnavailable(Conflict):
                             "or pay by bank transfer."))
 
 
+class PaymentsNotConfigured(PaymentUnavailable):
+    """The portal takes no card payments (no Stripe key outside development): the transfer still works."""
+
+    code = "payments_not_configured"
+
+    def __init__(self) -> None:
+        Conflict.__init__(self, N_("Card payment is not available on this portal. Please pay by bank transfer "
+                                   "with the structured reference."))
+
+
+def _unavailable(exc: GatewayError) -> PaymentUnavailable:
+    return PaymentsNotConfigured() if isinstance(exc, GatewayNotConfigured) else PaymentUnavailable()
+
+
 def start_card_payment(session: Session, actor: Any, declaration_id: int, gateway: PaymentGateway, *,
                        today: date, now: datetime) -> CreatedIntent:
     """A Stripe PaymentIntent for what is still owed, created with the contribution's idempotency key.
@@ -492,7 +506,10 @@ def start_card_payment(session: Session, actor: Any, declaration_id: int, gatewa
     contribution = declaration.contribution
     lock_row(session, contribution)
     if contribution.payment_intent_id:
-        state = sync_payment_intent(session, gateway, contribution.payment_intent_id, today=today, now=now)
+        try:  # what became of the previous attempt decides whether a new one may start
+            state = sync_payment_intent(session, gateway, contribution.payment_intent_id, today=today, now=now)
+        except GatewayError as exc:
+            raise _unavailable(exc) from exc
         if state is not None and state.status == "canceled":
             contribution.payment_attempt += 1
     if contribution.status in ALREADY_SETTLED:
@@ -508,7 +525,7 @@ def start_card_payment(session: Session, actor: Any, declaration_id: int, gatewa
             owed, CURRENCY, {"contribution_id": str(contribution.id), "declaration_id": str(declaration.id)},
             contribution.idempotency_key)
     except GatewayError as exc:
-        raise PaymentUnavailable() from exc
+        raise _unavailable(exc) from exc
     if contribution.payment_intent_id != intent.id:
         contribution.payment_intent_id = intent.id
         audit.record(session, actor=actor, object_type="contribution", object_id=contribution.id,
@@ -533,8 +550,11 @@ def confirm_card_payment(session: Session, actor: Any, declaration_id: int, gate
         message = N_("The card was refused. Please try another card, or pay by bank transfer.")
         raise ValidationFailed(message, code="card_declined", fields={"card": [message]}) from exc
     except GatewayError as exc:
-        raise PaymentUnavailable() from exc
-    sync_payment_intent(session, gateway, contribution.payment_intent_id, today=today, now=now)
+        raise _unavailable(exc) from exc
+    try:
+        sync_payment_intent(session, gateway, contribution.payment_intent_id, today=today, now=now)
+    except GatewayError:  # the card was confirmed; the webhook or the hourly repair records the money
+        pass
     return status
 
 
@@ -687,6 +707,7 @@ def overdue_or_pending(session: Session, employer_ids: Sequence[int], *, today: 
 
 __all__ = [
     "DeclarationData", "CleanDeclaration", "DeclarationResult", "DeclarationFilters", "PaymentUnavailable",
+    "PaymentsNotConfigured",
     "employer_ids_for", "employers_for", "is_agent_for", "add_agent", "resolve_employer_id", "clean_declaration",
     "declare_dismissal", "declare_many", "existing_declarations", "get_declaration",
     "list_declarations", "declaration_for_worker", "DeclaredDismissal", "dismissal_declared_for",
