@@ -83,6 +83,29 @@ def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return offer
 
 
+@blp.route("/provider/offers/<int:offer_id>/deactivate", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
+@blp.response(200, OfferSchema)
+@blp.doc(security=BEARER)
+def deactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """Deactivate an offer: no new voucher can be accepted (or re-planned) with it; vouchers already
+    planned with it keep their mix. Deactivating an inactive offer changes nothing."""
+    offer = offer_services.set_offer_active(db.session, current_user, offer_id, False, now=utcnow())
+    commit()
+    return offer
+
+
+@blp.route("/provider/offers/<int:offer_id>/reactivate", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
+@blp.response(200, OfferSchema)
+@blp.doc(security=BEARER)
+def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """Make a deactivated offer available again for new vouchers."""
+    offer = offer_services.set_offer_active(db.session, current_user, offer_id, True, now=utcnow())
+    commit()
+    return offer
+
+
 @blp.route("/provider/coaches", methods=["POST"])
 @api_access(Permission.PROVIDER_COACHES_MANAGE)
 @blp.arguments(CoachCreateSchema)

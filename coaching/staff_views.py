@@ -346,6 +346,32 @@ def create_standard_offer():  # type: ignore[no-untyped-def]
     return _offers_page(standard=form, status=status)
 
 
+@bp.route("/provider/offers/<int:offer_id>/deactivate", methods=["POST"])
+@require(Permission.PROVIDER_OFFERS_MANAGE)
+def deactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """No new voucher can be accepted with this offer; vouchers planned with it keep their mix."""
+    return _set_offer_active(offer_id, False)
+
+
+@bp.route("/provider/offers/<int:offer_id>/reactivate", methods=["POST"])
+@require(Permission.PROVIDER_OFFERS_MANAGE)
+def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    return _set_offer_active(offer_id, True)
+
+
+def _set_offer_active(offer_id: int, active: bool):  # type: ignore[no-untyped-def]
+    offer = offer_services.get_offer(db.session, current_user, offer_id)  # someone else's: 404
+    if not ActionForm().validate_on_submit():
+        flash(_("The form had expired. Please send it again."), "error")
+        return redirect(url_for(".offers"))
+    offer_services.set_offer_active(db.session, current_user, offer.id, active, now=utcnow())
+    commit()
+    flash(_("The offer %(name)s can be chosen again.", name=offer.name) if active else
+          _("The offer %(name)s is deactivated: vouchers already planned with it keep their mix.", name=offer.name),
+          "success")
+    return redirect(url_for(".offers"))
+
+
 # --- coaches --------------------------------------------------------------------------------
 
 

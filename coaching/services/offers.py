@@ -60,6 +60,32 @@ def create_offer(session: Session, actor: Any, *, name: str, individual_hours: i
     return offer
 
 
+def get_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+    """One of the actor's provider's offers (someone else's: not found)."""
+    provider_id = provider_of(actor, Permission.PROVIDER_OFFERS_MANAGE)
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.provider_id != provider_id:
+        raise NotFound(N_("This offer does not exist."))
+    return offer
+
+
+def set_offer_active(session: Session, actor: Any, offer_id: int, active: bool, *, now: datetime) -> Offer:
+    """Deactivate an offer (no new voucher can be accepted or re-planned with it) or reactivate it.
+
+    Vouchers already planned with it keep their mix: the mix and unit prices were copied onto the
+    voucher when it was accepted. Doing it twice changes nothing.
+    """
+    offer = get_offer(session, actor, offer_id)
+    lock_row(session, offer)
+    if offer.active != active:
+        offer.active = active
+        audit.record(session, actor=actor, object_type="offer", object_id=offer.id,
+                     action="reactivated" if active else "deactivated", from_state="inactive" if active else "active",
+                     to_state="active" if active else "inactive", now=now)
+        session.flush()
+    return offer
+
+
 def provider_offers(session: Session, actor: Any) -> list[Offer]:
     provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
     return list(session.scalars(select(Offer).where(Offer.provider_id == provider_id).order_by(Offer.id)))

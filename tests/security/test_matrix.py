@@ -236,6 +236,10 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/disputes"): FUND,
     ("GET", "/api/v1/admin/disputes/<int:dispute_id>"): FUND,
     ("POST", "/api/v1/admin/disputes/<int:dispute_id>/decision"): FUND,
+    ("POST", "/provider/offers/<int:offer_id>/deactivate"): PROVIDER_ADMIN_OWN,
+    ("POST", "/provider/offers/<int:offer_id>/reactivate"): PROVIDER_ADMIN_OWN,
+    ("POST", "/api/v1/provider/offers/<int:offer_id>/deactivate"): PROVIDER_ADMIN_OWN,
+    ("POST", "/api/v1/provider/offers/<int:offer_id>/reactivate"): PROVIDER_ADMIN_OWN,
     # --- reconciliation and reports (issue 7; vouchers/reconciliation_views.py, reconciliation_api.py) ---
     ("GET", "/admin/fund/reconciliation"): FUND,
     ("GET", "/admin/fund/reconciliation/rows"): (L, F, F, F, F, N),  # without ?figure= there is nothing to list
@@ -334,14 +338,16 @@ def world(db_session) -> dict[str, int]:
                         xml="<Document/>")
     db_session.add(batch)
     db_session.flush()
-    from coaching.models import AvailabilityException, SessionDispute
+    from coaching.models import AvailabilityException, Offer, SessionDispute
 
     exception = AvailabilityException(coach_id=coach.id, on_date=today + timedelta(days=7),
                                       until_on=today + timedelta(days=7))
     disputed = CoachingSession(provider_id=provider.id, coach_id=coach.id, kind="individual",
                                starts_at=start - timedelta(days=1), ends_at=start - timedelta(hours=23),
                                duration_minutes=60, logged_minutes=60, status="logged")
-    db_session.add_all([exception, disputed])
+    offer = Offer(provider_id=provider.id, name="Other offer", individual_hours=12, collective_sessions=0,
+                  individual_unit_cents=15000, collective_unit_cents=15000)
+    db_session.add_all([exception, disputed, offer])
     db_session.flush()
     disputed_seat = SessionSeat(session_id=disputed.id, voucher_id=voucher.id, attendance="attended",
                                 cost_cents=15000, confirmation="disputed", dispute_reason="I was not there")
@@ -357,7 +363,7 @@ def world(db_session) -> dict[str, int]:
                                employer_id=employer.id)  # the other employer's agent
     db_session.add(agent_link)
     db_session.flush()
-    return {"exception_id": exception.id, "dispute_id": dispute.id,
+    return {"exception_id": exception.id, "dispute_id": dispute.id, "offer_id": offer.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
