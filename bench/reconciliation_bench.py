@@ -31,7 +31,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -343,10 +344,9 @@ def explain(url: str, period: tuple[date, date]) -> Iterator[str]:
     """The plans of the queries the reconciliation runs (captured from SQLAlchemy's own SQL)."""
     from sqlalchemy import event
 
-    from portal.clock import today_in_brussels
-
     from portal import create_app
     from portal.auth.models import User
+    from portal.clock import today_in_brussels
     from portal.db import db
     from vouchers import reconciliation
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -128,16 +129,18 @@ class Column:
 
 @dataclass(frozen=True)
 class ColumnGroup:
-    label: str
+    label: str  # in full, for the chart's text description
     x: float  # centre, for the label under the group
     columns: list[Column]
+    tick: str = ""  # short, under the group (a month's abbreviation)
+    subtick: str = ""  # under it (the year, where it changes)
 
 
 CHART_W, CHART_H, LEFT, BOTTOM, TOP = 640, 300, 120, 30, 14
 
 
 def column_chart(groups: list[tuple[str, list[int]]], series: list[tuple[str, Any]], *,
-                 stacked: bool = False) -> dict[str, Any]:
+                 stacked: bool = False, ticks: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Vertical columns, one group per label (a month), one column per series side by side or stacked,
     with a zero line and three value ticks. Geometry only: the template draws it and formats values."""
     plot_w, plot_h = CHART_W - LEFT - 10, CHART_H - TOP - BOTTOM
@@ -171,15 +174,24 @@ def column_chart(groups: list[tuple[str, list[int]]], series: list[tuple[str, An
                 x = left + position * width
             top, bottom = y_of(max(start, end)), y_of(min(start, end))
             columns.append(Column(key, value, round(x, 1), top, round(width, 1), round(bottom - top, 1)))
-        out.append(ColumnGroup(label, round(left + (slot - gap) / 2, 1), columns))
-    ticks = sorted({high, low, 0, (high // 2) if high > 1 else high}, reverse=True)
+        tick, subtick = ticks[index] if ticks else (label, "")
+        out.append(ColumnGroup(label, round(left + (slot - gap) / 2, 1), columns, tick, subtick))
+    values = sorted({high, low, 0, (high // 2) if high > 1 else high}, reverse=True)
     return {"width": CHART_W, "height": CHART_H, "left": LEFT, "right": CHART_W - 10, "zero_y": y_of(0),
-            "bottom": CHART_H - BOTTOM, "groups": out, "series": series,
-            "ticks": [(y_of(t), t) for t in ticks], "colours": COLOURS}
+            "bottom": CHART_H - BOTTOM, "groups": out, "series": series, "legend_y": CHART_H + 6,
+            "full_height": CHART_H + 10 + 22 * len(series), "ticks": [(y_of(t), t) for t in values],
+            "colours": COLOURS}
 
 
 def _month_label(month: Any) -> str:
     return month.strftime("%Y-%m")
+
+
+def _month_ticks(months: list[Any]) -> list[tuple[str, str]]:
+    """A month's short name in the page's language under each column, and its year under the first
+    month and each January: twelve columns stay readable on a phone."""
+    return [(format_date(month, "MMM"), str(month.year) if index == 0 or month.month == 1 else "")
+            for index, month in enumerate(months)]
 
 
 # --- the reconciliation ------------------------------------------------------------------------
@@ -277,7 +289,8 @@ def report(name: str):  # type: ignore[no-untyped-def]
     elif name == "waiting-list":
         waiting = reports.waiting_list(db.session, today=today)
         context.update(waiting=waiting, chart=column_chart(
-            [(_month_label(m.month), [m.count]) for m in waiting.months], [("waiting", _("Requests waiting"))]))
+            [(_month_label(m.month), [m.count]) for m in waiting.months], [("waiting", _("Requests waiting"))],
+            ticks=_month_ticks([m.month for m in waiting.months])))
     else:
         form = PeriodForm(request.args)
         period, status = _period(form, reports.last_twelve_months(today))
@@ -295,13 +308,14 @@ def _period_report(name: str, period: Period, today: Any) -> dict[str, Any]:
         money = reports.money_in_out(db.session, period)
         return {"money": money, "chart": column_chart(
             [(_month_label(m.month), [m.money_in_cents, m.paid_out.cents]) for m in money.months],
-            [("in", _("Money in")), ("out", _("Money out"))])}
+            [("in", _("Money in")), ("out", _("Money out"))], ticks=_month_ticks([m.month for m in money.months]))}
     if name == "decision-compliance":
         compliance = reports.decision_compliance(db.session, period, today=today)
         return {"compliance": compliance, "chart": column_chart(
             [(_month_label(m.month), [m.on_time, m.late, m.open_overdue]) for m in compliance.months],
             [("on_time", _("Decided within 45 days")), ("late", _("Decided late")),
-             ("open_overdue", _("Still waiting after day 45"))], stacked=True)}
+             ("open_overdue", _("Still waiting after day 45"))], stacked=True,
+            ticks=_month_ticks([m.month for m in compliance.months]))}
     volumes = reports.provider_volumes(db.session, period)
     return {"volumes": volumes, "chart": bar_chart(
         [("paid", p.name, p.claims_paid.cents) for p in volumes.providers])}
