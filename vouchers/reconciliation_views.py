@@ -24,6 +24,7 @@ from portal.clock import today_in_brussels
 from portal.db import db
 from portal.errors import ValidationFailed
 from portal.permissions import Permission, require
+from portal.schema_fields import MAX_ID
 from portal.web import attach_errors
 from vouchers import reconciliation, reports
 from vouchers.fund_admin_views import bar_chart
@@ -235,7 +236,7 @@ def reconciliation_rows():  # type: ignore[no-untyped-def]
     if period is not None:
         after = request.args.get("after", type=int)
         page = reconciliation.figure_rows(db.session, current_user, period, figure, today=today, limit=PAGE_SIZE,
-                                          after_id=after if after and after > 0 else None)
+                                          after_id=after if after and 0 < after <= MAX_ID else None)
         if page.next_after is not None:
             next_url = url_for(".reconciliation_rows", figure=figure, **_period_args(period), after=page.next_after)
     return render_template("fund_admin/reconciliation_rows.html", form=form, figure=figure, page=page,
