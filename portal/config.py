@@ -102,6 +102,7 @@ def load_config() -> dict[str, Any]:
         "FUND_NAME": os.environ.get("FUND_NAME", "Fonds Retour au Travail - INAMI"),
         "FUND_BIC": os.environ.get("FUND_BIC", "GKCCBEBB"),
         "PAIN001_XSD_PATH": os.environ.get("PAIN001_XSD_PATH"),
+        "CAMT053_XSD_PATH": os.environ.get("CAMT053_XSD_PATH"),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "portal" / "translations"),
