@@ -229,9 +229,9 @@ def label_expiry_overview(session: Session, today: date) -> list[LabelWarning]:
 
 #: Object types written to the audit log today, offered as suggestions in the audit view's filter.
 KNOWN_AUDIT_OBJECT_TYPES: Final[tuple[str, ...]] = (
-    "catalogue_theme", "claim", "coach", "coaching_session", "contact_point", "contribution",
-    "dismissal_declaration", "employer", "offer", "payout_batch", "provider", "session_seat", "user", "voucher",
-    "voucher_request",
+    "bank_line", "bank_statement", "catalogue_theme", "claim", "coach", "coaching_session", "contact_point",
+    "contribution", "dismissal_declaration", "employer", "offer", "payout_batch", "provider", "session_dispute",
+    "session_seat", "user", "voucher", "voucher_request",
 )
 
 

@@ -58,3 +58,13 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_read(session: Session, *, actor: Any, object_type: str, object_id: int, owner_user_id: int | None = None,
+                now: datetime | None = None) -> AuditEntry | None:
+    """A read of someone's personal or health data by somebody else (fund or provider staff), logged as
+    ``viewed`` so that the fund can answer "who looked at my file?". The person reading their own data is
+    not logged."""
+    if owner_user_id is not None and getattr(actor, "id", None) == owner_user_id:
+        return None
+    return record(session, actor=actor, object_type=object_type, object_id=object_id, action="viewed", now=now)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coaching.models import Provider
+from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
@@ -51,7 +52,12 @@ def queue():  # type: ignore[no-untyped-def]
 @bp.get("/requests/<int:request_id>")
 @require(Permission.ADMIN_REQUESTS_VIEW)
 def request_page(request_id: int):  # type: ignore[no-untyped-def]
-    return _render_request(_load(request_id), DecisionForm())
+    voucher_request = _load(request_id)
+    # The page shows the person's national number, address and health situation: a read, logged.
+    audit.record_read(db.session, actor=current_user, object_type="voucher_request", object_id=request_id,
+                      now=utcnow())
+    commit()
+    return _render_request(voucher_request, DecisionForm())
 
 
 @bp.post("/requests/<int:request_id>/decision")

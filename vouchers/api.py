@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.auth.emails import queue_confirmation
 from portal.auth.schemas import ApiErrorSchema
+from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_settings import rules_on
@@ -113,6 +114,10 @@ def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 def get_request(request_id: int):  # type: ignore[no-untyped-def]
     """A request: status, timeline of transitions, days left to the decision."""
     request = request_services.get_request(db.session, current_user, request_id)
+    # Somebody else than the beneficiary (the fund) reading the file is logged.
+    if audit.record_read(db.session, actor=current_user, object_type="voucher_request", object_id=request_id,
+                         owner_user_id=request.beneficiary.user_id, now=utcnow()) is not None:
+        commit()
     return request_dict(db.session, request, today=today_in_brussels())
 
 
