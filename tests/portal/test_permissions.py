@@ -34,6 +34,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.DISMISSAL_DECLARE: {E},
     Permission.DISMISSAL_VIEW_OWN: {E},
     Permission.CONTRIBUTION_PAY: {E},
+    Permission.EMPLOYER_AGENTS_MANAGE: {E},
     Permission.ADMIN_REQUESTS_DECIDE: {F},
     Permission.ADMIN_REQUESTS_VIEW: {F},
     Permission.ADMIN_PROVIDERS_MANAGE: {F},
