@@ -23,6 +23,11 @@ from zoneinfo import ZoneInfo
 
 from coaching.domain import Problem
 
+
+def N_(message: str) -> str:  # noqa: N802 - the catalogs' marker (portal.errors.N_), kept Flask-free here
+    return message
+
+
 MINUTES_PER_DAY: Final = 24 * 60
 #: The longest exception, in days (a long leave is one exception, not a hundred).
 MAX_EXCEPTION_DAYS: Final = 366
@@ -75,7 +80,7 @@ def _range_problems(start: time, end: time, field: str, step_minutes: int) -> li
                                                        f"(for example 09:00, 09:15, 09:30)."))
             break
     if end <= start:
-        problems.append(Problem(field, "ends_before_start", "The end must come after the start."))
+        problems.append(Problem(field, "ends_before_start", N_("The end must come after the start.")))
     return problems
 
 
@@ -92,7 +97,7 @@ def validate_weekly(ranges: Sequence[WeeklyRange], *, step_minutes: int) -> list
     for item in ranges:
         field = f"weekday_{item.weekday}"
         if item.weekday not in WEEKDAYS:
-            problems.append(Problem("weekday", "unknown", "A weekday is 0 (Monday) to 6 (Sunday)."))
+            problems.append(Problem("weekday", "unknown", N_("A weekday is 0 (Monday) to 6 (Sunday).")))
             continue
         found = _range_problems(item.start, item.end, field, step_minutes)
         problems.extend(found)
@@ -101,7 +106,7 @@ def validate_weekly(ranges: Sequence[WeeklyRange], *, step_minutes: int) -> list
     for weekday, spans in sorted(by_day.items()):
         spans.sort()
         if any(_overlap(a, b) for a, b in zip(spans, spans[1:])):
-            problems.append(Problem(f"weekday_{weekday}", "overlap", "Two ranges of the same day overlap."))
+            problems.append(Problem(f"weekday_{weekday}", "overlap", N_("Two ranges of the same day overlap.")))
     return problems
 
 
@@ -125,23 +130,23 @@ def validate_exception(rule: ExceptionRule, existing: Iterable[ExceptionRule], *
     both times or neither (extra hours need both); the times valid; no clash with ``existing``."""
     problems: list[Problem] = []
     if rule.last_on < rule.first_on:
-        problems.append(Problem("until_on", "ends_before_start", "The last day must not come before the first."))
+        problems.append(Problem("until_on", "ends_before_start", N_("The last day must not come before the first.")))
     elif rule.last_on < today:
-        problems.append(Problem("until_on", "in_the_past", "This exception would be over already."))
+        problems.append(Problem("until_on", "in_the_past", N_("This exception would be over already.")))
     elif (rule.last_on - rule.first_on).days + 1 > max_days:
         problems.append(Problem("until_on", "too_long", f"An exception lasts {max_days} days at most."))
     elif (rule.first_on - today).days > MAX_EXCEPTION_AHEAD_DAYS:
-        problems.append(Problem("from_on", "too_far", "An exception starts within three years."))
+        problems.append(Problem("from_on", "too_far", N_("An exception starts within three years.")))
     if (rule.start is None) != (rule.end is None):
-        problems.append(Problem("start_time", "half_range", "Give both the start and the end time, or neither "
-                                                            "for the whole day."))
+        problems.append(Problem("start_time", "half_range",
+                                N_("Give both the start and the end time, or neither for the whole day.")))
     elif rule.whole_day and rule.available:
-        problems.append(Problem("start_time", "missing", "Give the extra hours: a start and an end time."))
+        problems.append(Problem("start_time", "missing", N_("Give the extra hours: a start and an end time.")))
     elif not rule.whole_day:
         assert rule.start is not None and rule.end is not None
         problems.extend(_range_problems(rule.start, rule.end, "start_time", step_minutes))
     if not problems and any(_exceptions_clash(rule, other) for other in existing):
-        problems.append(Problem("from_on", "overlap", "This exception overlaps another one on the same days."))
+        problems.append(Problem("from_on", "overlap", N_("This exception overlaps another one on the same days.")))
     return problems
 
 

@@ -119,7 +119,7 @@ def replace_weekly(session: Session, actor: Any, coach_id: int, ranges: list[Wee
     if problems:
         raise ValidationFailed(N_("These hours cannot be saved."), code="invalid_availability",
                                fields=_fields(problems))
-    before = calendar_rules.format_ranges((r.start_time, r.end_time) for r in _weekly_rows(session, coach.id))
+    before = _summary(_weekly_rows(session, coach.id))
     session.execute(delete(Availability).where(Availability.coach_id == coach.id))
     for item in sorted(ranges, key=lambda r: (r.weekday, r.start_time)):
         session.add(Availability(coach_id=coach.id, weekday=item.weekday, start_time=item.start_time,
@@ -130,10 +130,15 @@ def replace_weekly(session: Session, actor: Any, coach_id: int, ranges: list[Wee
         coach.timezone = timezone
     session.flush()
     weekly = _weekly_rows(session, coach.id)
-    after = "; ".join(f"{r.weekday}: {r.start_time:%H:%M}-{r.end_time:%H:%M}" for r in weekly)
+    after = _summary(weekly)
     audit.record(session, actor=actor, object_type="coach", object_id=coach.id, action="availability_changed",
                  reason="; ".join(changes + [f"weekly {after or 'none'} (was {before or 'none'})"])[:2000], now=now)
     return CoachAvailability(coach, weekly, _exception_rows(session, coach.id, today_in_brussels(now)))
+
+
+def _summary(rows: list[Availability]) -> str:
+    """``"0: 09:00-12:00; 2: 13:00-17:00"`` (weekday 0 is Monday), for the audit log."""
+    return "; ".join(f"{r.weekday}: {r.start_time:%H:%M}-{r.end_time:%H:%M}" for r in rows)
 
 
 def add_exception(session: Session, actor: Any, coach_id: int, data: ExceptionInput, *, today: date,
