@@ -13,9 +13,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from coaching.models import Coach, CoachingSession, Provider, SessionSeat
+from coaching.models import Coach, CoachingSession, Provider, SessionDispute, SessionSeat
 from coaching.services import sessions as session_services
-from coaching.staff_forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS, MODE_LABELS, DisputeForm
+from coaching.staff_forms import (
+    ATTENDANCE_LABELS,
+    CONFIRMATION_LABELS,
+    DISPUTE_STATUS_LABELS,
+    KIND_LABELS,
+    MODE_LABELS,
+    DisputeForm,
+)
 from coaching.staff_views import FORM_ERRORS, hours, local_datetime, local_time, refused
 from portal.clock import utcnow
 from portal.db import db
@@ -30,21 +37,22 @@ bp = Blueprint("coaching_beneficiary", __name__)
 def _helpers() -> dict[str, Any]:
     return {"local_datetime": local_datetime, "local_time": local_time, "hours": hours, "kind_labels": KIND_LABELS,
             "mode_labels": MODE_LABELS, "attendance_labels": ATTENDANCE_LABELS,
-            "confirmation_labels": CONFIRMATION_LABELS}
+            "confirmation_labels": CONFIRMATION_LABELS, "dispute_status_labels": DISPUTE_STATUS_LABELS}
 
 
 def _my_seats() -> list[dict[str, Any]]:
     """The beneficiary's own places in sessions that were not cancelled, soonest first."""
-    query = (select(SessionSeat, CoachingSession, Coach.display_name, Provider.name)
+    query = (select(SessionSeat, CoachingSession, Coach.display_name, Provider.name, SessionDispute.status)
              .join(CoachingSession, CoachingSession.id == SessionSeat.session_id)
+             .outerjoin(SessionDispute, SessionDispute.seat_id == SessionSeat.id)
              .join(Voucher, Voucher.id == SessionSeat.voucher_id)
              .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
              .join(Coach, Coach.id == CoachingSession.coach_id)
              .join(Provider, Provider.id == CoachingSession.provider_id)
              .where(Beneficiary.user_id == current_user.id, CoachingSession.status != "cancelled")
              .order_by(CoachingSession.starts_at))
-    return [{"seat": seat, "booked": booked, "coach": coach, "provider": provider}
-            for seat, booked, coach, provider in db.session.execute(query)]
+    return [{"seat": seat, "booked": booked, "coach": coach, "provider": provider, "dispute_status": dispute}
+            for seat, booked, coach, provider, dispute in db.session.execute(query)]
 
 
 def _agenda_page(dispute: tuple[int, DisputeForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]

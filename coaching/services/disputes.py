@@ -27,7 +27,7 @@ from coaching.services import sessions as session_services
 from coaching.usage import UsageEntry
 from portal import audit
 from portal.auth.models import User
-from portal.clock import today_in_brussels
+from portal.clock import BRUSSELS, today_in_brussels
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
@@ -71,19 +71,20 @@ def _views(session: Session, query: Any) -> list[DisputeView]:
     return [DisputeView(*row) for row in session.execute(query)]
 
 
-def open_dispute(session: Session, seat: SessionSeat, booked: CoachingSession, *, now: datetime) -> SessionDispute:
-    """Called when the beneficiary disputes: the provider's administrators are told."""
+def open_dispute(session: Session, actor: Any, seat: SessionSeat, booked: CoachingSession, *,
+                 now: datetime) -> SessionDispute:
+    """Called when the beneficiary (``actor``) disputes: the provider's administrators are told."""
     dispute = SessionDispute(seat_id=seat.id, provider_id=booked.provider_id, status="open", opened_at=now)
     session.add(dispute)
     session.flush()
-    audit.record(session, actor=None, object_type="session_dispute", object_id=dispute.id, action="opened",
+    audit.record(session, actor=actor, object_type="session_dispute", object_id=dispute.id, action="opened",
                  to_state="open", now=now)
     for admin in provider_admins(session, booked.provider_id):
         notify_user(session, admin, key=f"dispute-{dispute.id}-opened",
                     subject=N_("A beneficiary disputes a session"),
                     body=N_("A beneficiary disputes the session of %(when)s. Please accept the dispute or send it "
                             "to the fund in the portal, under Disputes."),
-                    when=booked.starts_at.strftime("%d/%m/%Y"))
+                    when=_day(booked))
     return dispute
 
 
@@ -249,7 +250,11 @@ def _close(session: Session, actor: Any, view: DisputeView, target: str, note: s
             if target == "upheld" else
             N_("The fund looked at your dispute of the session of %(when)s and keeps the session as it was logged."))
     notify_user(session, view.beneficiary, key=f"dispute-{view.dispute.id}-{target}", subject=subject, body=body,
-                when=view.booked.starts_at.strftime("%d/%m/%Y"))
+                when=_day(view.booked))
+
+
+def _day(booked: CoachingSession) -> str:
+    return booked.starts_at.astimezone(BRUSSELS).strftime("%d/%m/%Y")
 
 
 def _delivered_for(session: Session, booked: CoachingSession, voucher_id: int) -> tuple[int, int, int]:

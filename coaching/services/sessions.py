@@ -306,7 +306,7 @@ def dispute_session(session: Session, actor: Any, session_id: int, reason: str, 
 
     booked = session.get(CoachingSession, seat.session_id)
     assert booked is not None
-    open_dispute(session, seat, booked, now=now)
+    open_dispute(session, actor, seat, booked, now=now)
     return seat
 
 

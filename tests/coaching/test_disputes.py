@@ -432,3 +432,15 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
             assert totals.individual_minutes + totals.scheduled_individual_minutes == 60
     finally:
         wipe_all(engine)
+
+
+def test_the_beneficiary_sees_how_the_dispute_ended(app, client, db_session, course, provider_admin):
+    from coaching.services.disputes import accept_dispute
+
+    booked, dispute = course.disputed(minutes=90)
+    login(client, course.person.email)
+    assert "Disputed: Waiting for the provider" in text(client.get("/my/sessions", headers=EN))
+    accept_dispute(db_session, provider_admin, dispute.id, attendance="no_show", duration_minutes=None, note=None,
+                   now=utcnow())
+    page = text(client.get("/my/sessions", headers=EN))
+    assert "Disputed: Accepted: the session is corrected" in page and "Did not come (no-show)" in page
