@@ -12,9 +12,16 @@ from sqlalchemy.orm import Session
 from coaching.models import Coach, CoachingSession
 
 
+#: Longer than any session (the rules allow 3.5 hours at most): sessions overlapping a period start
+#: after its start minus this, so the (coach_id, starts_at) index bounds the scan on both sides
+#: instead of reading the coach's whole history before the period.
+LONGEST_SESSION = timedelta(days=1)
+
+
 def sessions_between(session: Session, coach_id: int, start: datetime, end: datetime) -> list[CoachingSession]:
     return list(session.scalars(
         select(CoachingSession).where(CoachingSession.coach_id == coach_id, CoachingSession.starts_at < end,
+                                      CoachingSession.starts_at > start - LONGEST_SESSION,
                                       CoachingSession.ends_at > start, CoachingSession.status != "cancelled")
         .order_by(CoachingSession.starts_at)))
 

@@ -135,9 +135,7 @@ def _provider_coaches() -> list[Coach]:
 
 def _schedulable_vouchers() -> list[Voucher]:
     """Open vouchers of this provider whose mix is fixed: the only ones a session can be booked on."""
-    return [v for v in offer_services.provider_vouchers(db.session, current_user)
-            if v.provider_id == current_user.provider_id and v.status in ("approved", "in_progress")
-            and v.individual_hours is not None]
+    return offer_services.schedulable_vouchers(db.session, current_user)
 
 
 def duration_choices(kind: str | None = None) -> list[Any]:

@@ -120,6 +120,16 @@ def provider_vouchers(session: Session, actor: Any, *, status: str | None = None
     return list(session.scalars(query.order_by(Voucher.id.desc()).limit(500)))
 
 
+def schedulable_vouchers(session: Session, actor: Any, *, limit: int = 500) -> list[Voucher]:
+    """Open vouchers of the actor's provider whose mix is fixed: the only ones a session can be
+    booked on (newest first; one indexed range of ``ix_vouchers_provider_status``)."""
+    provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
+    return list(session.scalars(select(Voucher).where(Voucher.provider_id == provider_id,
+                                                      Voucher.status.in_(("approved", "in_progress")),
+                                                      Voucher.individual_hours.is_not(None))
+                                .order_by(Voucher.id.desc()).limit(limit)))
+
+
 def accept_voucher(session: Session, actor: Any, voucher_id: int, offer_id: int, *, now: datetime) -> Voucher:
     """At the first interview the provider fixes the mix (or re-plans it later).
 

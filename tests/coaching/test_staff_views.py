@@ -544,3 +544,23 @@ def test_the_whole_course_in_pages(client, db_session, provider_admin, make_vouc
                       token_from="/provider/claims", headers=EN)
     assert twice.status_code == 422
     assert len(db_session.scalars(select(Claim)).all()) == 1
+
+
+def test_a_session_crossing_into_the_week_is_in_the_week(db_session, accepted, coach, provider_admin, today):
+    """A session from Sunday 23:00 to Monday 00:30 belongs to both weeks (the query's lower bound keeps it)."""
+    from coaching.calendar import sessions_between, week_bounds
+    from coaching.services.sessions import SessionPlan, schedule_session
+    from portal.clock import utcnow
+
+    voucher, _person = accepted
+    monday = next_weekday(today, 7)
+    monday -= timedelta(days=monday.weekday())
+    late = datetime.combine(monday - timedelta(days=1), time(23, 0), tzinfo=BRUSSELS).astimezone(timezone.utc)
+    booked = schedule_session(db_session, provider_admin, SessionPlan(
+        coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=late, duration_minutes=90),
+        now=utcnow())
+    for day in (monday - timedelta(days=1), monday):
+        start, end = week_bounds(day, coach.timezone)
+        assert [s.id for s in sessions_between(db_session, coach.id, start, end)] == [booked.id]
+    start, end = week_bounds(monday + timedelta(days=7), coach.timezone)
+    assert sessions_between(db_session, coach.id, start, end) == []
