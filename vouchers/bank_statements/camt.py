@@ -205,12 +205,12 @@ def _statement(r: _Reader, stmt: Any) -> ParsedStatement:
     return parsed
 
 
-def _direction(text: str | None, where: str) -> str:
+def _direction(text: str | None, index: int) -> str:
     if text == "CRDT":
         return "credit"
     if text == "DBIT":
         return "debit"
-    raise CamtError(N_("%(where)s has no valid credit/debit indicator (CdtDbtInd)."), where=where)
+    raise CamtError(N_("Entry %(n)s has no valid credit/debit indicator (CdtDbtInd)."), n=index)
 
 
 @dataclass
@@ -257,13 +257,12 @@ def _tx_amount(r: _Reader, tx: Any) -> tuple[int | None, str | None]:
 
 
 def _entry_lines(r: _Reader, entry: Any, index: int, fallback_on: date | None) -> list[ParsedLine]:
-    where = f"Entry {index}"
     amount_el = r.find(entry, "Amt")
     cents = domain.amount_to_cents(amount_el.text if amount_el is not None else None)
     if cents is None:
         raise CamtError(N_("Entry %(n)s has no valid amount."), n=index)
     currency = (amount_el.get("Ccy") or "").strip().upper()[:3]
-    direction = _direction(r.text(entry, "CdtDbtInd"), where)
+    direction = _direction(r.text(entry, "CdtDbtInd"), index)
     status = r.text(entry, "Sts") or r.text(entry, "Sts/Cd") or "BOOK"
     booked_on = (_either_date(r, r.find(entry, "BookgDt"), "BookgDt") or _either_date(r, r.find(entry, "ValDt"), "ValDt")
                  or fallback_on)
