@@ -18,6 +18,7 @@ from babel.dates import format_date, format_time
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import gettext as translate  # for messages held in variables (not extracted)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -49,6 +50,7 @@ from coaching.staff_forms import (
     log_form_class,
 )
 from coaching.usage import usage_totals
+from portal import audit
 from portal.auth.emails import queue_password_reset
 from portal.auth.models import User
 from portal.clock import today_in_brussels, utcnow
@@ -506,7 +508,7 @@ def schedule():  # type: ignore[no-untyped-def]
             commit()
             flash(_("The session is scheduled."), "success")
             for warning in warnings:
-                flash(_(warning["message"]), "warning")
+                flash(translate(warning["message"]), "warning")  # an N_ message of the availability rules
             return redirect(url_for(".week", coach_id=coach.id, day=form.start_on.data.isoformat()))
     known = {choice.value for choice in form.coach_id.choices}
     coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None)
@@ -547,6 +549,11 @@ def _session_page(booked: CoachingSession, seats: list[dict[str, Any]], form: Lo
 def session_detail(session_id: int):  # type: ignore[no-untyped-def]
     booked = session_services.get_session_for_staff(db.session, current_user, session_id)
     seats = _seat_rows([booked.id])[booked.id]
+    if booked.note:
+        # The note is sensitive (it may touch on health): each read by staff is logged.
+        audit.record_read(db.session, actor=current_user, object_type="coaching_session", object_id=booked.id,
+                          now=utcnow())
+        commit()
     return _session_page(booked, seats, _log_form(booked, seats))
 
 

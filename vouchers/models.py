@@ -144,7 +144,8 @@ class Voucher(db.Model):
     collective_unit_cents: Mapped[int | None]
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A change of provider asked by the beneficiary, waiting for the new provider to accept.
-    pending_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"))
+    pending_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"),
+                                                            index=True)  # the provider's list reads it
     issued_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

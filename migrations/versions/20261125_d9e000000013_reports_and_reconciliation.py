@@ -1,4 +1,6 @@
-"""reconciliation and reports indexes
+"""an index for the provider's vouchers list (vouchers waiting for a change of provider)
+
+The reconciliation and reports needed no index of their own (see bench/reconciliation_bench.py).
 
 Revision ID: d9e000000013
 Revises: c0ac00000012
@@ -15,8 +17,8 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_index("ix_vouchers_pending_provider_id", "vouchers", ["pending_provider_id"], unique=False)
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_vouchers_pending_provider_id", table_name="vouchers")

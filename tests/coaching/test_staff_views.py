@@ -477,8 +477,14 @@ def test_logging_a_session(admin_client, db_session, booked):
     seat = db_session.scalar(select(SessionSeat).where(SessionSeat.session_id == session.id))
     assert session.status == "logged" and session.logged_minutes == 75 and session.note == "Needs explored."
     assert seat.attendance == "attended" and seat.confirmation == "pending" and seat.confirm_by_on is not None
+    from portal.audit import AuditEntry
+
+    reads = select(AuditEntry).where(AuditEntry.object_type == "coaching_session", AuditEntry.object_id == session.id,
+                                     AuditEntry.action == "viewed")
+    assert db_session.scalars(reads).all() == []  # no note yet: nothing sensitive was read
     page = text(admin_client.get(f"/coach/sessions/{session.id}", headers=EN))
     assert "Logged" in page and "Needs explored." in page and "Cancel this session" not in page
+    assert len(db_session.scalars(reads).all()) == 1  # reading the sensitive note is logged
     again = post_form(admin_client, f"/coach/sessions/{session.id}/log",
                       {f"attendance_{voucher.id}": "attended", "duration_minutes": "60"},
                       token_from="/provider/vouchers", headers=EN)
