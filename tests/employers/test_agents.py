@@ -92,7 +92,7 @@ def test_refusals_keep_the_form(client, db_session, employer_user):
 def test_remove_an_agent_and_it_loses_access(app, client, db_session, employer_user, today):
     from vouchers.employers import services
 
-    secretariat = make_user(db_session, Role.EMPLOYER, employer_id=None)
+    secretariat = make_user(db_session, Role.EMPLOYER, employer_id=None, language="en")
     link = services.add_agent(db_session, agent_user_id=secretariat.id, employer_id=employer_user.employer_id)
     declaration = services.declare_dismissal(db_session, secretariat, services.DeclarationData(
         worker_first_name="A", worker_last_name="B", worker_niss=new_niss(), contract_end_on=today),
@@ -121,7 +121,7 @@ def test_remove_an_agent_and_it_loses_access(app, client, db_session, employer_u
 
 
 def test_the_api(client, db_session, employer_user, headers):
-    secretariat = make_user(db_session, Role.EMPLOYER, employer_id=None)
+    secretariat = make_user(db_session, Role.EMPLOYER, employer_id=None, language="en")
     created = client.post("/api/v1/employer/agents", json={"email": secretariat.email}, headers=headers)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
