@@ -76,7 +76,7 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
     fund_admin = account(Role.FUND_ADMIN, "admin", "Sophie", "Lambert")
     provider_admin = account(Role.PROVIDER_ADMIN, "provider", "Marc", "Peeters", provider_id=providers[0].id)
     coach_user = account(Role.COACH, "coach", "Inès", "Dubois", provider_id=providers[0].id)
-    account(Role.EMPLOYER, "employer", "Luc", "Dupont", employer_id=employer.id)
+    employer_user = account(Role.EMPLOYER, "employer", "Luc", "Dupont", employer_id=employer.id)
     main = account(Role.BENEFICIARY, "beneficiary", "Nadia", "Janssens")
     if session.scalar(select(Beneficiary.id).where(Beneficiary.user_id == main.id)) is None:
         session.add(Beneficiary(user_id=main.id, niss=national_number(fake.date_of_birth(minimum_age=25, maximum_age=60), 101)))
@@ -99,6 +99,11 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
     _seed_marketplace(session, providers)
     _seed_journeys(session, providers[0], fund_admin=fund_admin, provider_admin=provider_admin, coach_user=coach_user,
                    main=main, rng=rng)
+    from portal.clock import today_in_brussels
+    from portal.demo_money import seed_money
+
+    seed_money(session, employer_user=employer_user, fund_admin=fund_admin, coach_user=coach_user,
+               today=today_in_brussels(), now=now)
     return logins
 
 

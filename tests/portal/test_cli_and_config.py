@@ -49,6 +49,19 @@ def test_seed_demo_is_idempotent(app, db_session):
         assert role in first.output
 
 
+def test_demo_money_is_real_and_agrees_with_the_ledger(app, db_session):
+    """The demo's employer has contributions in every state, paid through an imported bank statement."""
+    from vouchers.bank_statements.models import BankLine
+    from vouchers.consistency import check_ledger
+    from vouchers.employers.models import Contribution
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    states = sorted(db_session.scalars(select(Contribution.status)).all())
+    assert states == ["due", "due", "paid", "partially_paid"]
+    assert sorted(db_session.scalars(select(BankLine.status)).all()) == ["matched", "matched", "unmatched"]
+    assert check_ledger(db_session) == []
+
+
 def test_naive_datetimes_are_refused(db_session):
     from tests.support.factories import make_user
 
