@@ -26,7 +26,7 @@ Run (wrk must be installed: `apt-get install -y wrk`):
     BENCH_SCALE=1 .venv/bin/python bench/load_bench.py         # full national scale (loading takes longer)
     BENCH_SECONDS=30 .venv/bin/python bench/load_bench.py      # longer runs per target, steadier figures
 
-Other settings: BENCH_WARMUP (seconds of wrk before each measured run, default 2), BENCH_PG (the
+Other settings: BENCH_WORKERS and BENCH_THREADS (gunicorn, default 2 x 4, for both apps), BENCH_WARMUP (seconds of wrk before each measured run, default 2), BENCH_PG (the
 PostgreSQL server, default postgresql://postgres@127.0.0.1:5432), BENCH_REDIS (default
 redis://127.0.0.1:6379/13, flushed), BENCH_TIMEOUT (the whole run, default 1800 s), BENCH_KEEP=1 (keep the
 database). The machine is shared and noisy: compare the ratios of one run, not absolute figures across runs.
@@ -64,7 +64,8 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
 TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "1800"))
 CONNECTIONS, THREADS = 16, 2
-WORKERS, WORKER_THREADS = 2, 4
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+WORKER_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PASSWORD = "bench-password"
 USER_AGENT = "tnw-load-bench"  # the same for the login and for wrk: Flask-Login's session protection sees one client
 MIN_RATIO, MAX_P95_MS = 1 / 3, 100.0
