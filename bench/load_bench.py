@@ -26,7 +26,8 @@ Run (wrk must be installed: `apt-get install -y wrk`):
     BENCH_SCALE=1 .venv/bin/python bench/load_bench.py         # full national scale (loading takes longer)
     BENCH_SECONDS=30 .venv/bin/python bench/load_bench.py      # longer runs per target, steadier figures
 
-Other settings: BENCH_WORKERS and BENCH_THREADS (gunicorn, default 2 x 4, for both apps), BENCH_WARMUP (seconds of wrk before each measured run, default 2), BENCH_PG (the
+Other settings: BENCH_WORKERS and BENCH_THREADS (gunicorn, default 2 x 4, for both apps alike),
+BENCH_WARMUP (seconds of wrk before each measured run, default 2), BENCH_PG (the
 PostgreSQL server, default postgresql://postgres@127.0.0.1:5432), BENCH_REDIS (default
 redis://127.0.0.1:6379/13, flushed), BENCH_TIMEOUT (the whole run, default 1800 s), BENCH_KEEP=1 (keep the
 database). The machine is shared and noisy: compare the ratios of one run, not absolute figures across runs.
