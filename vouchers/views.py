@@ -64,9 +64,6 @@ def register_beneficiary():  # type: ignore[no-untyped-def]
             commit()
             login_user(user)
             flash(_("Welcome! Your account is created. We sent you an e-mail to confirm your address."), "success")
-            if dismissal_declared_for(db.session, user) is not None:
-                flash(_("Your employer has declared the end of your contract to the fund: when you ask for a "
-                        "voucher, your situation is filled in from it. You can change it."), "info")
             return redirect(url_for("main.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("vouchers/register_beneficiary.html", form=form), status

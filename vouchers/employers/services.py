@@ -401,8 +401,14 @@ def dismissal_declared_for(session: Session, user: Any) -> DeclaredDismissal | N
     """The latest declaration made for a beneficiary's own NISS, to pre-fill their eligibility check.
 
     Only dates and the fact of a medical force-majeure dismissal are passed on; the employer's
-    name, the contribution and everything else stay on the employer's side."""
-    if getattr(user, "role", None) != Role.BENEFICIARY:
+    name, the contribution and everything else stay on the employer's side.
+
+    The fact of a medical dismissal is health-related: it is offered only once the person has
+    confirmed their e-mail address, never on the registration page itself. A confirmed address
+    still does not prove that the national number typed at registration is the person's own;
+    that needs the federal authentication (CSAM: eID or itsme) in front of the portal, which this
+    check then inherits."""
+    if getattr(user, "role", None) != Role.BENEFICIARY or not getattr(user, "is_confirmed", False):
         return None
     niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id))
     declaration = declaration_for_worker(session, niss) if niss else None
