@@ -21,9 +21,8 @@ from portal import audit
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
-from portal.errors import ValidationFailed
 from portal.mail import commit
-from portal.pagination import decode_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 
 blp = Blueprint("coaching_disputes_api", __name__, description="Disputed sessions: the provider, then the fund")
@@ -45,11 +44,7 @@ def dispute_payload(view: dispute_services.DisputeView) -> dict[str, Any]:
 
 
 def _page(query: dict[str, Any], lister: Any) -> dict[str, Any]:
-    after = decode_cursor(query["cursor"], 1)
-    try:
-        after_id = int(after[0]) if after else None
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["not valid"]}) from exc
+    after_id = decode_id_cursor(query["cursor"])
     rows = lister(db.session, current_user, status=query["status"], limit=query["limit"] + 1, after_id=after_id)
     next_cursor = encode_cursor([rows[query["limit"] - 1].dispute.id]) if len(rows) > query["limit"] else None
     return {"items": [dispute_payload(v) for v in rows[: query["limit"]]], "next_cursor": next_cursor}

@@ -21,6 +21,14 @@ The figures of a period ``from_on``..``to_on`` (both days included):
 - **Unmatched money** is the bank-statement credit lines of the period that no contribution
   took (``vouchers.bank_statements.services.unmatched_money``).
 
+When the figures are judged: unmatched money and the bank payments of contributions reflect the
+matches known when the figures are computed, not when the period ended. A bank line matched late
+(by hand, after the period) is booked on the line's own booking day, so it leaves the past
+period's unmatched figure and joins its money received and its contributions' payments: the same
+past period computed again shows different figures. Contribution states, in contrast, are judged
+as of the period's last day (the as-of day above): money booked after it does not count for them,
+though a late match of a line booked by then does, as said.
+
 Each figure names its rows (``figure_rows``), so a page can list the records behind it.
 Nothing here writes: the module only reads.
 """

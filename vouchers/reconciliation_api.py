@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from portal.clock import today_in_brussels
 from portal.db import db
 from portal.errors import ValidationFailed
-from portal.pagination import decode_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 from vouchers import reconciliation, reports
 from vouchers.reconciliation import FIGURES, Figure, Period, check_period
@@ -197,7 +197,13 @@ def reconciliation_payload(figures: reconciliation.Reconciliation) -> dict[str, 
 def get_reconciliation(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The period's reconciliation: contributions due in it (expected, paid, partially paid, overpaid,
     refunded, overdue), money in and out, unmatched bank money, claims approved and paid, and the fund's
-    balance and committed voucher value on its last day. Every figure is counts and integer cents."""
+    balance and committed voucher value on its last day. Every figure is counts and integer cents.
+
+    Unmatched money and bank payments reflect the matches known when the figures are computed: a late
+    manual match (a bank line of the period matched after it) is booked on the line's own day, so it
+    changes a past period's unmatched figure and its money received when asked again. Contribution
+    states are judged as of the period's last day (`as_of_on`, today while the period runs): money booked
+    after it does not count."""
     today = today_in_brussels()
     period = Period(query["from_on"], query["to_on"])
     return reconciliation_payload(reconciliation.reconcile(db.session, current_user, period, today=today))
@@ -219,15 +225,6 @@ def row_payload(row: Any) -> dict[str, Any]:
             "contribution_id": row.contribution_id, "claim_id": row.claim_id}
 
 
-def _after_id(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor, 1)
-    if values is None:
-        return None
-    if not isinstance(values[0], int) or isinstance(values[0], bool) or not 0 <= values[0] < 2**63:
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Use next_cursor as it was given."]})
-    return values[0]
-
-
 @blp.route("/admin/reconciliation/rows", methods=["GET"])
 @api_access(Permission.ADMIN_REPORTS_VIEW)
 @blp.arguments(RowsQuerySchema, location="query")
@@ -237,7 +234,7 @@ def get_reconciliation_rows(query: dict[str, Any]):  # type: ignore[no-untyped-d
     """The records behind one figure of the period's reconciliation, in id order."""
     page = reconciliation.figure_rows(db.session, current_user, Period(query["from_on"], query["to_on"]),
                                       query["figure"], today=today_in_brussels(), limit=query["limit"],
-                                      after_id=_after_id(query["cursor"]))
+                                      after_id=decode_id_cursor(query["cursor"]))
     return {"figure": page.figure, "items": [row_payload(row) for row in page.rows],
             "next_cursor": encode_cursor([page.next_after]) if page.next_after is not None else None}
 

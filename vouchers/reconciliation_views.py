@@ -115,6 +115,13 @@ def _period_args(period: Period) -> dict[str, str]:
     return {"from_on": period.from_on.isoformat(), "to_on": period.to_on.isoformat()}
 
 
+def _period_query() -> dict[str, str]:
+    """The query's ``from_on`` and ``to_on`` that are days, and nothing else of it (a redirect must not
+    pass on url_for's own arguments, such as ``_method`` or ``endpoint``)."""
+    form = PeriodForm(request.args)
+    return {field.name: field.data.isoformat() for field in (form.from_on, form.to_on) if field.data is not None}
+
+
 # --- charts ------------------------------------------------------------------------------------
 
 
@@ -264,7 +271,7 @@ def report(name: str):  # type: ignore[no-untyped-def]
     if name not in reports.REPORTS:
         abort(404)
     if name == "reconciliation":
-        return redirect(url_for(".reconciliation_page", **request.args))
+        return redirect(url_for(".reconciliation_page", **_period_query()))
     today = today_in_brussels()
     context: dict[str, Any] = {"name": name, "title": REPORT_TITLES[name], "description": REPORT_DESCRIPTIONS[name],
                                "today": today}

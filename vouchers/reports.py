@@ -555,15 +555,19 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP).
+
+    Only text (names, free text) is defused: numbers the reports write (counts, cents, and euros, a
+    ``Decimal``) are left alone, so a negative amount stays ``-5000.00``."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def euros(cents: int) -> str:
-    """1800.00: a plain decimal amount, the same in every locale."""
-    return f"{Decimal(cents) / 100:.2f}"
+def euros(cents: int) -> Decimal:
+    """1800.00: a plain decimal amount with two decimals, the same in every locale. A number, not text,
+    so that ``safe_cell`` leaves a negative one alone."""
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def with_euros(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[list[str], list[list[Any]]]:
