@@ -75,6 +75,8 @@ def load_config() -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes"),
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session, which expires anyway
+        # The largest request body (uploads included); a larger one is a 413 before anything reads it.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
         # argon2id cost: the library's defaults (RFC 9106 low-memory profile).
         "ARGON2_PARAMETERS": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),

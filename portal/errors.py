@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -151,6 +151,27 @@ def http_exception_response(exc: HTTPException) -> Response | tuple[str, int]:
     return error_page(status)
 
 
+def megabytes(size: int) -> str:
+    """A byte limit as the MB a person reads: ``25`` for 25 MiB."""
+    return f"{size / 2**20:.3g}"
+
+
+def too_large_response(limit: int | None = None) -> Response | tuple[str, int]:
+    """413: the request is larger than MAX_CONTENT_LENGTH (MAX_UPLOAD_MB), or than ``limit``, an upload's
+    own smaller limit. Werkzeug's other limits (form fields kept in memory) get the message without a size."""
+    if limit is None:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        length = request.content_length
+        if limit and length is not None and length <= limit:
+            limit = None
+    if is_api_request():
+        message = f"The request is larger than {megabytes(limit)} MB." if limit else "The request is too large."
+        return json_error(413, message, "payload_too_large")
+    detail = _("Send a file of at most %(mb)s MB, or split it into several files.", mb=megabytes(limit)) \
+        if limit else None
+    return error_page(413, detail)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Any:
@@ -174,6 +195,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Any:
         return http_exception_response(exc)
+
+    @app.errorhandler(413)
+    def handle_too_large(exc: HTTPException) -> Any:
+        return too_large_response()
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Any:

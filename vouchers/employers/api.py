@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import Conflict, DomainError, ValidationFailed, json_error
+from portal.errors import Conflict, DomainError, ValidationFailed, json_error, too_large_response
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
@@ -24,6 +24,23 @@ from vouchers.employers.models import CONTRIBUTION_STATUSES
 from vouchers.models import Employer
 
 blp = Blueprint("employers_api", __name__, description="Employers' declarations and contributions")
+
+# The CSV import's own limit, below MAX_UPLOAD_MB: 20,000 lines (csv_import.MAX_LINES) take a few MB.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def read_at_most(stream: Any, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``stream``: one byte more than allowed tells a file that is too large
+    without reading the rest of it."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -315,6 +332,8 @@ def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-unty
 @blp.alt_response(409, schema=ApiErrorSchema, description="Declared at the same time by someone else: nothing imported")
 @blp.alt_response(422, schema=ApiErrorSchema, description="At least one line is wrong: nothing imported. "
                                                           "`error.lines` lists every problem by line")
+@blp.alt_response(413, schema=ApiErrorSchema, description="The body is larger than 10 MB (`payload_too_large`): "
+                                                          "nothing imported")
 @blp.doc(security=[{"bearerAuth": []}], requestBody={"required": True, "content": {"text/csv": {"schema": {
     "type": "string", "description": "Header: worker_first_name;worker_last_name;worker_niss;contract_end_on;"
                                      "physician_decision_on (`;` or `,`)."}}}})
@@ -324,8 +343,13 @@ def import_dismissals():  # type: ignore[no-untyped-def]
     raw_employer = request.args.get("employer_id")
     if raw_employer is not None and not raw_employer.isdigit():
         raise ValidationFailed("employer_id must be a number.", fields={"employer_id": ["Not a number."]})
+    if (request.content_length or 0) > MAX_IMPORT_BYTES:
+        return too_large_response(MAX_IMPORT_BYTES)
+    data = read_at_most(request.stream, MAX_IMPORT_BYTES)
+    if len(data) > MAX_IMPORT_BYTES:
+        return too_large_response(MAX_IMPORT_BYTES)
     try:
-        text = request.get_data().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed("The file must be UTF-8 text.", code="csv_invalid",
                                fields={"file": ["Save the file as CSV UTF-8."]}) from exc

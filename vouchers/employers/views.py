@@ -26,13 +26,14 @@ from flask_login import current_user
 
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import DomainError
+from portal.errors import DomainError, megabytes
 from portal.forms import choices
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission, require
 from portal.web import attach_errors
+from vouchers.employers import api as employers_api
 from vouchers.employers import csv_import, letters, services
 from vouchers.employers.api import letter_pdf, receipt_pdf
 from vouchers.employers.forms import DeclarationForm, ImportForm
@@ -260,32 +261,42 @@ def import_csv():  # type: ignore[no-untyped-def]
     employers = _employer_choices(form)
     _preselect(form, employers)
     report = None
-    if form.validate_on_submit():
+    text = _uploaded_text(form) if form.validate_on_submit() else None
+    if text is not None:
+        if PROGRESS_TYPE in request.accept_mimetypes.values():
+            return _streamed_import(text, _chosen_employer(form, employers))
         try:
-            text = form.file.data.read().decode("utf-8")
-        except UnicodeDecodeError:
-            form.file.errors = [_("This file is not CSV UTF-8 text. Save it again as \"CSV UTF-8\".")]
+            report = csv_import.import_declarations(db.session, current_user, text,
+                                                    employer_id=_chosen_employer(form, employers),
+                                                    today=today_in_brussels(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
         else:
-            if PROGRESS_TYPE in request.accept_mimetypes.values():
-                return _streamed_import(text, _chosen_employer(form, employers))
-            try:
-                report = csv_import.import_declarations(db.session, current_user, text,
-                                                        employer_id=_chosen_employer(form, employers),
-                                                        today=today_in_brussels(), now=utcnow())
-            except DomainError as error:
-                db.session.rollback()
-                attach_errors(form, error)
-            else:
-                if report.ok:
-                    commit()
-                    flash(_("%(n)s dismissals are declared.", n=len(report.imported_ids)), "success")
-                    return redirect(url_for("employers.dashboard"))
-                db.session.rollback()
+            if report.ok:
+                commit()
+                flash(_("%(n)s dismissals are declared.", n=len(report.imported_ids)), "success")
+                return redirect(url_for("employers.dashboard"))
+            db.session.rollback()
     status = 422 if form.is_submitted() else 200
     errors = [{"line": e.line, "field": e.field, "message": _(e.message, **e.params)} for e in report.errors] \
         if report else []
     return render_template("employers/import.html", form=form, several=len(employers) > 1, report=report,
                            errors=errors, columns=csv_import.COLUMNS), status
+
+
+def _uploaded_text(form: ImportForm) -> str | None:
+    """The uploaded CSV as text, reading at most one byte more than the import's limit; None, with the
+    reason on the form, when it is larger or not UTF-8."""
+    data = employers_api.read_at_most(form.file.data, employers_api.MAX_IMPORT_BYTES)
+    if len(data) > employers_api.MAX_IMPORT_BYTES:
+        form.file.errors = [_("The file is larger than %(mb)s MB.", mb=megabytes(employers_api.MAX_IMPORT_BYTES))]
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        form.file.errors = [_("This file is not CSV UTF-8 text. Save it again as \"CSV UTF-8\".")]
+        return None
 
 
 PROGRESS_TYPE = "application/x-ndjson"
