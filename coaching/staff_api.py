@@ -40,9 +40,8 @@ from portal.auth.emails import queue_password_reset
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import ValidationFailed
 from portal.mail import commit
-from portal.pagination import decode_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 from vouchers.presenters import voucher_dict
 from vouchers.schemas import VoucherSchema
@@ -289,11 +288,7 @@ def provider_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
-    after = decode_cursor(query["cursor"], 1)
-    try:
-        after_id = int(after[0]) if after else None
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["not valid"]}) from exc
+    after_id = decode_id_cursor(query["cursor"])
     rows = claim_services.list_claims(db.session, current_user, status=query["status"], limit=query["limit"] + 1,
                                       after_id=after_id)
     next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None

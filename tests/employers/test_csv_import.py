@@ -127,3 +127,17 @@ def _now():
     from portal.clock import utcnow
 
     return utcnow()
+
+
+def test_an_unreadable_line_is_a_line_error_not_a_crash(client, db_session, headers, today):
+    """A value longer than the csv module allows (128 KB), or a quote never closed, names the line."""
+    before = _count(db_session, Declaration)
+    huge = "\n".join([HEADER, *_good_lines(today, 2), "A;" + "x" * 200_000 + ";1;2026-01-01;"])
+    response = client.post("/api/v1/dismissals/import", data=huge.encode(), headers={**headers,
+                                                                                     "Content-Type": "text/csv"})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert {line["line"] for line in response.get_json()["error"]["lines"]} == {4}
+    unclosed = "\n".join([HEADER, *_good_lines(today, 1), 'A;"B;' + "y" * 200_000])
+    _rows, errors = csv_import.read_rows(unclosed)
+    assert [(e.line, e.field) for e in errors] == [(3, "file")]
+    assert _count(db_session, Declaration) == before

@@ -73,7 +73,7 @@ CURSOR_LISTS = [
 ]
 # 2**31 is past the 32-bit ids, 2**63 past any integer column, 1e400 is an infinite float.
 OUT_OF_RANGE = ["[2147483648]", "[9223372036854775808]", "[-9223372036854775809]", "[1e400]",
-                "[100000000000000000000000000000]"]
+                "[100000000000000000000000000000]", '["99999999999999999999999"]']  # also a number as text
 
 
 def _cursor_for(path: str, value: str) -> str:

@@ -15,6 +15,7 @@ from portal.errors import ValidationFailed
 from portal.mail import commit
 from portal.pagination import decode_cursor, encode_cursor
 from portal.permissions import Permission, api_access
+from portal.schema_fields import MAX_ID
 from vouchers.bank_statements import services
 from vouchers.bank_statements.models import BankLine, BankStatement
 from vouchers.bank_statements.schemas import (
@@ -62,7 +63,8 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
             "reference_text": line.reference_text, "remittance_text": line.remittance_text,
             "entry_reference": line.entry_reference, "end_to_end_id": line.end_to_end_id,
             "counterparty_name": line.counterparty_name, "counterparty_iban": line.counterparty_iban,
-            "enterprise_number": line.enterprise_number, "contribution_id": line.contribution_id,
+            "enterprise_number": line.enterprise_number, "hold_reason": line.hold_reason,
+            "possible_duplicate_of": line.possible_duplicate_of, "contribution_id": line.contribution_id,
             "match_method": line.match_method, "decided_by": line.decided_by, "decided_at": line.decided_at,
             "decision_reason": line.decision_reason, **extra}
 
@@ -71,7 +73,7 @@ def _after_id(cursor: str | None) -> int | None:
     values = decode_cursor(cursor, 1)
     if values is None:
         return None
-    if not isinstance(values[0], int) or isinstance(values[0], bool):
+    if not isinstance(values[0], int) or isinstance(values[0], bool) or not 1 <= values[0] <= MAX_ID:
         raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Use next_cursor as it was given."]})
     return values[0]
 
@@ -84,17 +86,23 @@ def _after_id(cursor: str | None) -> int | None:
 @blp.alt_response(200, schema=UploadResultSchema, description="Every statement in the file was imported before: "
                                                               "nothing was added (`duplicate` is true)")
 @blp.alt_response(409, schema=ApiErrorSchema, description="The same statement is being imported at this moment")
+@blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 20 MB (`file_too_large`): "
+                                                          "nothing was imported")
 @blp.alt_response(422, schema=ApiErrorSchema, description="No file, or not a readable CAMT.053 statement "
                                                           "(malformed XML, another message type, an entry without "
                                                           "amount or date): nothing was imported")
 @blp.doc(security=BEARER)
 def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Import a CAMT.053 file (multipart field `file`). Importing the same statement again adds nothing and
-    answers 200 with `duplicate: true` and the statement as it stands. Only credits in euros are matched: by the
-    Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or typed in `Ustrd`), recorded as the
-    contribution's payment. The rest waits in `GET /admin/bank-lines?status=unmatched`."""
+    answers 200 with `duplicate: true` and the statement as it stands; so does the same file (same bytes) again.
+    Only credits in euros are matched: by the Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or
+    typed in `Ustrd`), recorded as the contribution's payment. The rest waits in
+    `GET /admin/bank-lines?status=unmatched`, with a `hold_reason` when a line carried a contribution's reference
+    but a person must decide: `possible_duplicate` (it looks like the line `possible_duplicate_of`, imported
+    with another statement) or `amount_too_large` (more than 100 times the contribution)."""
     upload = files["file"]
-    result = services.import_statement(db.session, current_user, upload.read(), file_name=upload.filename,
+    result = services.import_statement(db.session, current_user, services.read_upload(upload),
+                                       file_name=upload.filename,
                                        now=utcnow(), xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
     commit()
     return upload_payload(result), 200 if result.duplicate else 201
@@ -107,12 +115,17 @@ def upload_payload(result: services.ImportResult) -> dict[str, Any]:
     for line in services.list_lines_of(db.session, current_user, ids):
         groups[line.status].append(line_payload(line))
     statements = [statement_payload(s.statement, figures[s.statement.id], duplicate=s.duplicate,
-                                    repeated_lines=s.repeated_lines) for s in result.statements]
+                                    repeated_lines=s.repeated_lines, possible_duplicates=s.possible_duplicates)
+                  for s in result.statements]
     if result.duplicate:
         message = DUPLICATE_MESSAGE
     else:
         message = (f"{sum(len(s.new_lines) for s in result.statements)} lines imported: {len(groups['matched'])} "
                    f"matched, {len(groups['unmatched'])} waiting to be matched.")
+        held = sum(s.possible_duplicates for s in result.statements)
+        if held:
+            message += (f" {held} of them look like money already imported with another statement "
+                        "(possible duplicates): a person decides.")
     return {"duplicate": result.duplicate, "message": message, "statements": statements, **groups}
 
 

@@ -173,3 +173,63 @@ def initial_status(*, direction: str, reversal: bool, booked: bool, currency: st
     if currency != "EUR":
         return "ignored", "currency"
     return "unmatched", None
+
+
+# --- what may be booked without a person ----------------------------------------------------------
+
+#: A credit larger than this many times its contribution is no payment we book automatically.
+AUTO_MATCH_FACTOR = 100
+
+
+def may_match_automatically(amount_cents: int, contribution_amount_cents: int) -> bool:
+    """Whether a credit carrying a contribution's reference is a sane payment of it: at most
+    ``AUTO_MATCH_FACTOR`` times what the contribution asks. A larger one waits for a person."""
+    return amount_cents <= contribution_amount_cents * AUTO_MATCH_FACTOR
+
+
+#: What banks write when the payer gave no end-to-end id: it identifies nothing.
+_NO_END_TO_END = {"", "NOTPROVIDED"}
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """What tells one payment from another when the bank gave no reference of its own (``AcctSvcrRef``)."""
+
+    direction: str
+    amount_cents: int
+    booked_on: date
+    structured_reference: str | None
+    end_to_end_id: str | None
+    counterparty_iban: str | None
+    counterparty_name: str | None
+
+
+def _name(value: str | None) -> str | None:
+    if not value:
+        return None
+    return " ".join(value.casefold().split()) or None
+
+
+def _signals(facts: LineFacts) -> dict[str, str | None]:
+    end_to_end = (facts.end_to_end_id or "").strip()
+    return {"reference": facts.structured_reference,
+            "end_to_end": None if end_to_end.upper() in _NO_END_TO_END else end_to_end,
+            "iban": facts.counterparty_iban or None, "name": _name(facts.counterparty_name)}
+
+
+def likely_same_payment(a: LineFacts, b: LineFacts) -> bool:
+    """Whether two lines of the same account (from different statements) are probably the same money:
+    the same day, amount and direction, and their structured reference, end-to-end id and payer agree
+    wherever both carry one. The payer is its IBAN when both give one, else its name. Two lines that
+    carry nothing to tell them apart count as the same: a person looks before the money is booked."""
+    if (a.direction, a.amount_cents, a.booked_on) != (b.direction, b.amount_cents, b.booked_on):
+        return False
+    left, right = _signals(a), _signals(b)
+    if left["iban"] and right["iban"]:
+        left["name"] = right["name"] = None
+    compared = [name for name in left if left[name] and right[name]]
+    if any(left[name] != right[name] for name in compared):
+        return False
+    if compared:
+        return True
+    return not any(left.values()) and not any(right.values())

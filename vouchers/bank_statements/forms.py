@@ -9,6 +9,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import choices
+from portal.schema_fields import MAX_ID
 
 _DATE_HINT = _l("Enter a date as YYYY-MM-DD, for example 2027-03-31.")
 
@@ -53,8 +54,9 @@ class LineFilterForm(FlaskForm):
 
 class MatchForm(FlaskForm):
     # The view fills the choices with the line's suggestions; any contribution number is checked by the service.
-    contribution_id = RadioField(_l("Suggested contributions"), coerce=int, validators=[Optional()],
-                                 validate_choice=False)
+    contribution_id = RadioField(_l("Suggested contributions"), coerce=int, validate_choice=False,
+                                 validators=[Optional(), NumberRange(min=1, max=MAX_ID,
+                                                                     message=_l("No contribution has this number."))])
     structured_reference = StringField(_l("Or the contribution's structured reference"),
                                        validators=[Optional(), Length(max=40)],
                                        description=_l("For example +++090/9337/55493+++."),

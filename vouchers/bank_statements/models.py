@@ -9,6 +9,11 @@ is never counted twice. What a line's money became is its ``status``:
 - ``unmatched``: a credit waiting in the queue for a person (the "unmatched money");
 - ``dismissed``: a person decided it is no contribution, with a reason;
 - ``ignored``: not money in for a contribution (a debit, a reversal, not booked, another currency).
+
+An unmatched line may be *held* (``hold_reason``): it carried a contribution's reference, but a person
+must decide. ``possible_duplicate``: it looks like money already imported with another statement
+(``possible_duplicate_of``), so booking it would count the money twice; ``amount_too_large``: far more
+than the contribution asks.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ LINE_STATUSES = ("unmatched", "matched", "dismissed", "ignored")
 DIRECTIONS = ("credit", "debit")
 MATCH_METHODS = ("reference", "manual")
 IGNORE_REASONS = ("debit", "reversal", "not_booked", "currency")
+HOLD_REASONS = ("possible_duplicate", "amount_too_large")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -73,6 +79,9 @@ class BankLine(db.Model):
         CheckConstraint("status <> 'dismissed' OR decision_reason IS NOT NULL", name="dismissed_has_reason"),
         CheckConstraint("(status = 'ignored') = (ignore_reason IS NOT NULL)", name="ignored_has_reason"),
         CheckConstraint(f"ignore_reason IS NULL OR ignore_reason IN ({_in(IGNORE_REASONS)})", name="ignore_known"),
+        CheckConstraint(f"hold_reason IS NULL OR hold_reason IN ({_in(HOLD_REASONS)})", name="hold_known"),
+        CheckConstraint("(COALESCE(hold_reason, '') = 'possible_duplicate') = (possible_duplicate_of IS NOT NULL)",
+                        name="duplicate_has_original"),
         # Only credits can be money for a contribution.
         CheckConstraint("direction = 'credit' OR status = 'ignored'", name="debits_ignored"),
         # The queue and the period's unmatched money.
@@ -108,6 +117,10 @@ class BankLine(db.Model):
     counterparty_id: Mapped[str | None] = mapped_column(String(70))
     # A valid BCE/KBO number found in the payer's identification, name or free text.
     enterprise_number: Mapped[str | None] = mapped_column(String(10))
+    # Why the import left this line for a person although it carried a contribution's reference (HOLD_REASONS),
+    # and, for a possible duplicate, the line imported before that seems to be the same money.
+    hold_reason: Mapped[str | None] = mapped_column(String(20))
+    possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"))
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
     match_method: Mapped[str | None] = mapped_column(String(10))
     # Who matched or dismissed it by hand, when and why (automatic matches have no person).

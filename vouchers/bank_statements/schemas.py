@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from portal.schema_fields import Id
 from vouchers.bank_statements.domain import SUGGESTION_REASONS
-from vouchers.bank_statements.models import IGNORE_REASONS, LINE_STATUSES, MATCH_METHODS
+from vouchers.bank_statements.models import HOLD_REASONS, IGNORE_REASONS, LINE_STATUSES, MATCH_METHODS
 
 
 class StatementUploadSchema(Schema):
@@ -47,6 +47,9 @@ class StatementSchema(Schema):
                                                         "nothing was added."})
     repeated_lines = fields.Integer(metadata={"description": "In an upload's answer: lines left out because the same "
                                                              "money was already imported (same bank reference)."})
+    possible_duplicates = fields.Integer(metadata={"description": "In an upload's answer: new lines held for a "
+                                                                  "person because they look like money already "
+                                                                  "imported with another statement."})
 
 
 class StatementListSchema(Schema):
@@ -76,6 +79,12 @@ class LineSchema(Schema):
     counterparty_name = fields.String(allow_none=True)
     counterparty_iban = fields.String(allow_none=True)
     enterprise_number = fields.String(allow_none=True)
+    hold_reason = fields.String(allow_none=True, metadata={"enum": list(HOLD_REASONS), "description":
+                                "Why a line carrying a contribution's reference was not booked automatically: "
+                                "possible_duplicate (see possible_duplicate_of), or amount_too_large (more than "
+                                "100 times the contribution). A person matches or dismisses it."})
+    possible_duplicate_of = fields.Integer(allow_none=True, metadata={
+        "description": "The line imported before, with another statement, that this one seems to repeat."})
     contribution_id = fields.Integer(allow_none=True)
     match_method = fields.String(allow_none=True, metadata={"enum": list(MATCH_METHODS)})
     decided_by = fields.Integer(allow_none=True)

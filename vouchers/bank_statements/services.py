@@ -3,9 +3,13 @@ let a person match or dismiss what is left.
 
 - Importing the same statement again adds nothing (its identity is unique), and a line already
   imported through another statement is not added twice (its ``line_key`` is unique).
+- A file already imported (same SHA-256) adds nothing either, whatever its statements say.
 - A credit line carrying a valid structured reference of a contribution is recorded at once with
   ``vouchers.employers.services.record_bank_payment``: the money goes to the ledger and the
-  contribution's status follows (partially paid, paid, overpaid).
+  contribution's status follows (partially paid, paid, overpaid). Unless it is *held* for a person:
+  when it looks like money already imported with another statement (a statement corrected under a new
+  id, without the bank's references; the same batch split into payments in one file and kept whole in
+  another), or when it is more than ``domain.AUTO_MATCH_FACTOR`` times the contribution.
 - Everything else waits in the queue. Matching and dismissing take the line's row lock, so two
   administrators cannot both act on it; matching it again to the same contribution changes nothing.
 
@@ -14,11 +18,12 @@ Services flush and never commit; the views commit once.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +33,7 @@ from portal import audit
 from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Permission, can
+from portal.schema_fields import MAX_ID
 from vouchers.bank_statements import camt, domain
 from vouchers.bank_statements.models import BankLine, BankStatement
 from vouchers.employers import services as employer_services
@@ -44,12 +50,30 @@ def _require(actor: Any) -> None:
 
 
 class InvalidStatementFile(ValidationFailed):
-    """The upload is not a CAMT.053 statement we can read (422). ``template``/``params`` translate it."""
+    """The upload is not a CAMT.053 statement we can read (422; 413 when it is too large).
+    ``template``/``params`` translate it."""
 
     def __init__(self, error: camt.CamtError):
         super().__init__(str(error), code=error.code, fields={"file": [str(error)]})
         self.template = error.template
         self.params = error.params
+        if error.code == "file_too_large":
+            self.status = 413
+
+
+def read_upload(stream: BinaryIO) -> bytes:
+    """An uploaded file's bytes, at most one more than ``camt.MAX_FILE_BYTES``: enough for ``camt.parse``
+    to refuse a larger file, without reading all of it into memory."""
+    limit = camt.MAX_FILE_BYTES + 1
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = stream.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 # --- importing -----------------------------------------------------------------------------------
@@ -72,6 +96,11 @@ class StatementImport:
     new_lines: list[BankLine] = field(default_factory=list)
     repeated_lines: int = 0  # lines left out because their money was already imported
 
+    @property
+    def possible_duplicates(self) -> int:
+        """New lines held for a person: they look like money already imported with another statement."""
+        return sum(1 for line in self.new_lines if line.hold_reason == "possible_duplicate")
+
 
 @dataclass
 class ImportResult:
@@ -87,25 +116,38 @@ def import_statement(session: Session, actor: Any, data: bytes, *, file_name: st
                      xsd_path: str | Path | None = None) -> ImportResult:
     """Import every statement of a CAMT.053 file and match its credit lines by structured reference.
 
-    A malformed file raises ``InvalidStatementFile`` (422) and adds nothing. A statement imported
-    before is returned as it is, flagged ``duplicate``.
+    A malformed file raises ``InvalidStatementFile`` (422, or 413 when too large) and adds nothing. A
+    statement imported before is returned as it is, flagged ``duplicate``; so is every statement of a
+    file imported before (the same bytes), even if its statements' identity now reads differently.
     """
     _require(actor)
     try:
         parsed = camt.parse(data)
     except camt.CamtError as error:
         raise InvalidStatementFile(error) from error
+    same_file = list(session.scalars(select(BankStatement).where(BankStatement.file_sha256 == parsed.sha256)))
+    if same_file:
+        known = {row.id: row for row in same_file}
+        for statement in parsed.statements:
+            existing = _existing_statement(session, statement)
+            if existing is not None:
+                known.setdefault(existing.id, existing)
+        return ImportResult([StatementImport(known[key], duplicate=True) for key in sorted(known)])
     valid = camt.schema_valid(parsed, xsd_path)
     results = []
     for statement in parsed.statements:
-        existing = session.scalar(select(BankStatement).where(
-            BankStatement.account == statement.account, BankStatement.statement_ref == statement.statement_ref,
-            BankStatement.sequence == statement.sequence))
+        existing = _existing_statement(session, statement)
         if existing is not None:
             results.append(StatementImport(existing, duplicate=True))
             continue
         results.append(_import_one(session, actor, parsed, statement, valid, file_name=file_name, now=now))
     return ImportResult(results)
+
+
+def _existing_statement(session: Session, statement: camt.ParsedStatement) -> BankStatement | None:
+    return session.scalar(select(BankStatement).where(
+        BankStatement.account == statement.account, BankStatement.statement_ref == statement.statement_ref,
+        BankStatement.sequence == statement.sequence))
 
 
 def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement: camt.ParsedStatement,
@@ -146,10 +188,12 @@ def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement
     except IntegrityError as exc:  # the same statement or line imported at this very moment by someone else
         raise Conflict(N_("This statement is being imported by someone else at the same time. Reload the list of "
                           "statements."), code="statement_importing") from exc
+    _hold_possible_duplicates(session, row, result.new_lines)
     matched = _match_by_reference(session, result.new_lines, now=now)
     audit.record(session, actor=actor, object_type="bank_statement", object_id=row.id, action="imported",
                  reason=f"{statement.account} {statement.statement_ref}/{statement.sequence}: "
-                        f"{len(result.new_lines)} lines, {matched} matched, {result.repeated_lines} already known",
+                        f"{len(result.new_lines)} lines, {matched} matched, {result.repeated_lines} already known, "
+                        f"{result.possible_duplicates} possible duplicates held",
                  now=now)
     session.flush()
     return result
@@ -164,20 +208,96 @@ def _known_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return known
 
 
+def _facts(line: BankLine) -> domain.LineFacts:
+    return domain.LineFacts(direction=line.direction, amount_cents=line.amount_cents, booked_on=line.booked_on,
+                            structured_reference=line.structured_reference, end_to_end_id=line.end_to_end_id,
+                            counterparty_iban=line.counterparty_iban, counterparty_name=line.counterparty_name)
+
+
+def _hold_possible_duplicates(session: Session, statement: BankStatement, lines: Sequence[BankLine]) -> None:
+    """Hold for a person each new credit that looks like money already imported with another statement
+    of the same account, so it is never booked twice:
+
+    - when one of the two lines has no bank reference (``AcctSvcrRef``), and ``domain.likely_same_payment``
+      (same day, amount, and reference / end-to-end id / payer);
+    - when the same booking was split into its payments in one statement and kept whole in the other:
+      an entry of the same day and total, made of another number of lines, whose bank reference (if
+      both have one) is the same.
+
+    Two lines of the same statement are never duplicates of each other: a bank books each payment once."""
+    waiting = [line for line in lines if line.status == "unmatched" and line.direction == "credit"]
+    if not waiting:
+        return
+    days = sorted({line.booked_on for line in waiting})
+    earlier = list(session.scalars(
+        select(BankLine).join(BankStatement, BankStatement.id == BankLine.statement_id)
+        .where(BankStatement.account == statement.account, BankStatement.id != statement.id,
+               BankLine.status.in_(("unmatched", "matched", "dismissed")), BankLine.booked_on.in_(days),
+               BankLine.direction == "credit")
+        .order_by(BankLine.id)))
+    if not earlier:
+        return
+    by_payment: dict[tuple[date, int], list[BankLine]] = defaultdict(list)
+    earlier_entries: dict[tuple[int, int], list[BankLine]] = defaultdict(list)
+    for line in earlier:
+        by_payment[(line.booked_on, line.amount_cents)].append(line)
+        earlier_entries[(line.statement_id, line.entry_index)].append(line)
+    by_entry_total: dict[tuple[date, int], list[list[BankLine]]] = defaultdict(list)
+    for parts in earlier_entries.values():
+        by_entry_total[(parts[0].booked_on, sum(part.amount_cents for part in parts))].append(parts)
+    new_entries: dict[int, list[BankLine]] = defaultdict(list)
+    for line in lines:
+        new_entries[line.entry_index].append(line)
+
+    for line in waiting:
+        original = _same_payment(line, by_payment[(line.booked_on, line.amount_cents)])
+        if original is None:
+            entry = new_entries[line.entry_index]
+            total = sum(part.amount_cents for part in entry)
+            original = next((parts[0] for parts in by_entry_total[(line.booked_on, total)]
+                             if len(parts) != len(entry) and _same_booking(line, parts[0])), None)
+        if original is not None:
+            line.hold_reason = "possible_duplicate"
+            line.possible_duplicate_of = original.id
+    session.flush()
+
+
+def _same_payment(line: BankLine, candidates: Sequence[BankLine]) -> BankLine | None:
+    """The first earlier line that is likely the same payment, unless both carry the bank's reference
+    (then ``line_key`` already told: another reference is another booking)."""
+    facts = _facts(line)
+    for other in candidates:
+        if not (line.entry_reference and other.entry_reference) and domain.likely_same_payment(facts, _facts(other)):
+            return other
+    return None
+
+
+def _same_booking(line: BankLine, other: BankLine) -> bool:
+    """Whether two entries of the same day and total may be one booking: their bank references agree when
+    both have one."""
+    return not (line.entry_reference and other.entry_reference) or line.entry_reference == other.entry_reference
+
+
 def _match_by_reference(session: Session, lines: Sequence[BankLine], *, now: datetime) -> int:
     """Record each unmatched credit whose structured reference is a contribution's, in booking order,
-    so a partial payment and its top-up move the contribution step by step."""
-    candidates = [line for line in lines if line.status == "unmatched" and line.structured_reference]
+    so a partial payment and its top-up move the contribution step by step. Lines held for a person
+    are left alone; a credit far larger than its contribution is held instead of booked."""
+    candidates = [line for line in lines
+                  if line.status == "unmatched" and line.structured_reference and not line.hold_reason]
     if not candidates:
         return 0
     references = sorted({line.structured_reference for line in candidates if line.structured_reference})
-    owners = {reference: contribution_id for reference, contribution_id in session.execute(
-        select(Contribution.structured_reference, Contribution.id)
+    owners = {reference: (contribution_id, amount) for reference, contribution_id, amount in session.execute(
+        select(Contribution.structured_reference, Contribution.id, Contribution.amount_cents)
         .where(Contribution.structured_reference.in_(references)))}
     matched = 0
     for line in sorted(candidates, key=lambda item: (item.booked_on, item.id)):
-        contribution_id = owners.get(line.structured_reference or "")
-        if contribution_id is None:
+        owner = owners.get(line.structured_reference or "")
+        if owner is None:
+            continue
+        contribution_id, contribution_cents = owner
+        if not domain.may_match_automatically(line.amount_cents, contribution_cents):
+            line.hold_reason = "amount_too_large"
             continue
         _apply_match(session, line, contribution_id, method="reference", actor=None,
                      reason=f"structured reference {line.structured_reference}", now=now)
@@ -222,7 +342,7 @@ def _target(session: Session, contribution_id: int | None, reference: str | None
         message = N_("Choose a contribution or type its structured reference, not both.")
         raise ValidationFailed(message, code="one_target", fields={"structured_reference": [message]})
     if contribution_id is not None:
-        contribution = session.get(Contribution, contribution_id)
+        contribution = session.get(Contribution, contribution_id) if 1 <= contribution_id <= MAX_ID else None
         if contribution is None:
             message = N_("No contribution has this number.")
             raise ValidationFailed(message, code="contribution_unknown", fields={"contribution_id": [message]})
@@ -503,7 +623,7 @@ def matched_payments_total(session: Session, line_ids: Sequence[int]) -> int:
 
 __all__ = [
     "InvalidStatementFile", "StatementImport", "ImportResult", "SuggestionView", "Figures", "LineFilters",
-    "line_key", "import_statement", "match_line", "dismiss_line", "get_line", "get_statement", "list_statements",
-    "statement_figures", "list_lines", "list_lines_of", "line_totals", "suggestions_for", "unmatched_lines_query",
-    "unmatched_money", "matched_payments_total",
+    "line_key", "read_upload", "import_statement", "match_line", "dismiss_line", "get_line", "get_statement",
+    "list_statements", "statement_figures", "list_lines", "list_lines_of", "line_totals", "suggestions_for",
+    "unmatched_lines_query", "unmatched_money", "matched_payments_total",
 ]

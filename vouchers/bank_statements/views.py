@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.auth.models import User
@@ -90,13 +91,13 @@ def upload():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_statements(form, 422)
     try:
-        result = services.import_statement(db.session, current_user, form.file.data.read(),
+        result = services.import_statement(db.session, current_user, services.read_upload(form.file.data),
                                            file_name=form.file.data.filename, now=utcnow(),
                                            xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
     except services.InvalidStatementFile as error:
         db.session.rollback()
         form.file.errors = [_(error.template, **error.params)]
-        return _render_statements(form, 422)
+        return _render_statements(form, error.status)
     except Conflict as error:
         db.session.rollback()
         form.form_errors.append(_(error.message))
@@ -116,6 +117,12 @@ def upload():  # type: ignore[no-untyped-def]
         if repeated:
             flash(_("%(n)s lines were left out: the same money was already imported with another statement.",
                     n=repeated), "info")
+        held = sum(s.possible_duplicates for s in result.statements)
+        if held:
+            flash(ngettext("%(num)d line looks like money already imported with another statement: it was not "
+                           "booked. Open it to match or dismiss it.",
+                           "%(num)d lines look like money already imported with another statement: they were not "
+                           "booked. Open them to match or dismiss them.", held), "warning")
     if len(result.statements) > 1:
         return redirect(url_for(".statements"))
     return redirect(url_for(".statement", statement_id=first.statement.id))

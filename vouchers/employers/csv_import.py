@@ -73,6 +73,9 @@ def parse_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
+UNREADABLE_LINE = N_("This line cannot be read: a value is far too long or a quotation mark is not closed.")
+
+
 def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineError]]:
     """Parse the file into (line number, data) pairs; shape problems become line errors."""
     text = text.lstrip("\ufeff")
@@ -86,6 +89,8 @@ def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineEr
         header = next(reader)
     except StopIteration:
         return [], [LineError(1, "file", N_("The file is empty."))]
+    except csv.Error:
+        return [], [LineError(1, "file", UNREADABLE_LINE)]
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
@@ -93,7 +98,14 @@ def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineEr
                               {"columns": ", ".join(COLUMNS)})]
     index = {name: names.index(name) for name in COLUMNS if name in names}
     rows: list[tuple[int, DeclarationData]] = []
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field longer than the csv module allows, or a quote never closed
+            errors.append(LineError(reader.line_num, "file", UNREADABLE_LINE))
+            break
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -151,7 +151,8 @@ class ContributionPayment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
     source: Mapped[str] = mapped_column(String(10))
-    amount_cents: Mapped[int]
+    # 64-bit like the bank lines and the ledger: a bank credit of any size can be recorded.
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     external_id: Mapped[str] = mapped_column(String(255), unique=True)
     booked_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import N_, Forbidden, ValidationFailed
 from portal.pagination import decode_cursor, encode_cursor
+from portal.schema_fields import MAX_ID
 from portal.permissions import Permission, can
 from vouchers.models import VoucherRequest
 
@@ -42,9 +43,11 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
     after = decode_cursor(cursor, 2)
     if after is not None:
         try:
-            due_on, last_id = date.fromisoformat(after[0]), int(after[1])
+            due_on, last_id = date.fromisoformat(after[0]), after[1]
         except (TypeError, ValueError) as exc:
             raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]}) from exc
+        if isinstance(last_id, bool) or not isinstance(last_id, int) or not 1 <= last_id <= MAX_ID:
+            raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]})
         query = query.where(or_(VoucherRequest.decision_due_on > due_on,
                                 and_(VoucherRequest.decision_due_on == due_on, VoucherRequest.id > last_id)))
     rows = list(session.scalars(query.order_by(VoucherRequest.decision_due_on, VoucherRequest.id).limit(limit + 1)))
