@@ -256,6 +256,11 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/employer/agents"): EMPLOYER,
     ("DELETE", "/api/v1/employer/agents/<int:agent_id>"): EMPLOYER_OWN,
     ("GET", "/api/v1/employer/employers"): EMPLOYER,
+    # --- employers: agents invited by e-mail, never linked directly (vouchers/employers/agent_invitations.py) ---
+    ("POST", "/employer/agents/invitations/<int:invitation_id>/cancel"): EMPLOYER_OWN,
+    ("DELETE", "/api/v1/employer/agents/invitations/<int:invitation_id>"): EMPLOYER_OWN,
+    ("GET", "/employer/agents/accept/<token>"): (N,) * 6,  # a bad link: a page saying so, for everyone
+    ("POST", "/employer/agents/accept/<token>"): (N,) * 6,
 }
 
 
@@ -362,12 +367,18 @@ def world(db_session) -> dict[str, int]:
     agent_link = EmployerAgent(agent_user_id=make_user(db_session, Role.EMPLOYER, employer_id=None).id,
                                employer_id=employer.id)  # the other employer's agent
     db_session.add(agent_link)
+    from vouchers.employers.models import EmployerAgentInvitation
+
+    invitation = EmployerAgentInvitation(employer_id=employer.id, email="clerk@other-secretariat.example.be",
+                                         invited_by_id=employer_user.id)  # the other employer's invitation
+    db_session.add(invitation)
     db_session.flush()
     return {"exception_id": exception.id, "dispute_id": dispute.id, "offer_id": offer.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
-            "name": "money-in-out", "agent_id": agent_link.id, **bank_world(db_session)}
+            "name": "money-in-out", "agent_id": agent_link.id, "invitation_id": invitation.id,
+            **bank_world(db_session)}
 
 
 @pytest.fixture

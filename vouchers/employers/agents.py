@@ -1,16 +1,13 @@
-"""Social secretariats acting as agents: an employer's own users link an agent's account by e-mail,
-list and remove its agents; an agent acts for every employer that linked it.
+"""Social secretariats acting as agents: an employer's own users list and remove its agents; an agent
+acts for every employer that linked it.
 
 Only the employer's own users (``user.employer_id``) manage its agents: an agent cannot add
-other agents. Linking an address without an account creates an employer-role account with no
-company of its own (the secretariat's clerk), which the caller then invites to choose a
-password. Every link and removal is in the audit log with who did it.
+other agents. Agents are added by invitation only (``agent_invitations``): the employer never
+learns whether an address has an account. Every link and removal is in the audit log with who did it.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,15 +17,13 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.auth.models import User
-from portal.auth.services import create_user, normalise_email
 from portal.errors import N_, Forbidden, NotFound, ValidationFailed
 from portal.pagination import decode_cursor, encode_cursor
-from portal.permissions import Permission, Role, has_permission
+from portal.permissions import Permission, has_permission
 from vouchers.employers.models import EmployerAgent
-from vouchers.employers.services import add_agent, employers_for
+from vouchers.employers.services import employers_for
 from vouchers.models import Employer
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NOT_FOUND = N_("This agent is not linked to your company.")
 
 
@@ -41,14 +36,6 @@ class AgentLink:
     email: str
     name: str
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class LinkResult:
-    link: EmployerAgent
-    agent: User
-    #: True when the account was created now: the caller sends the "choose a password" e-mail.
-    invited: bool
 
 
 def managed_employer_id(actor: Any) -> int:
@@ -80,37 +67,6 @@ def acting_for(session: Session, actor: Any) -> list[Employer]:
     return [e for e in employers_for(session, actor) if e.id != getattr(actor, "employer_id", None)]
 
 
-def _email_problem(message: str) -> ValidationFailed:
-    return ValidationFailed(message, code="agent_not_possible", fields={"email": [message]})
-
-
-def link_agent(session: Session, actor: Any, *, email: str, name: str = "", now: datetime) -> LinkResult:
-    """Let the account with this e-mail act for the actor's company; create it when there is none.
-
-    Refused (422) for the company's own users and for accounts that are not employer accounts;
-    a second link of the same agent is a conflict (409)."""
-    employer_id = managed_employer_id(actor)
-    address = normalise_email(email or "")
-    if not _EMAIL.match(address) or len(address) > 254:
-        raise _email_problem(N_("This e-mail address is not valid."))
-    agent = session.scalar(User.by_email(address))
-    invited = agent is None
-    if agent is None:
-        first, _, last = (name or "").strip().partition(" ")
-        agent = create_user(session, email=address, password=secrets.token_urlsafe(24), role=Role.EMPLOYER,
-                            first_name=first[:100], last_name=last[:100], language=actor.language)
-    elif agent.role != Role.EMPLOYER or not agent.is_active:
-        raise _email_problem(N_("This address belongs to an account that cannot act for an employer. Ask the "
-                                "social secretariat for the address of its employer account."))
-    elif agent.employer_id == employer_id:
-        raise _email_problem(N_("This person is already a user of your company."))
-    link = add_agent(session, agent_user_id=agent.id, employer_id=employer_id)
-    audit.record(session, actor=actor, object_type="employer", object_id=employer_id, action="agent_linked",
-                 reason=f"agent user {agent.id}" + (" (account created)" if invited else ""), now=now)
-    session.flush()
-    return LinkResult(link, agent, invited)
-
-
 def remove_agent(session: Session, actor: Any, link_id: int, *, now: datetime) -> User:
     """The agent no longer acts for the actor's company. What it declared stays, with its name on it."""
     employer_id = managed_employer_id(actor)
@@ -126,5 +82,4 @@ def remove_agent(session: Session, actor: Any, link_id: int, *, now: datetime) -
     return agent
 
 
-__all__ = ["AgentLink", "LinkResult", "managed_employer_id", "list_agents", "acting_for", "link_agent",
-           "remove_agent"]
+__all__ = ["AgentLink", "managed_employer_id", "list_agents", "acting_for", "remove_agent"]

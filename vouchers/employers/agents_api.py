@@ -1,5 +1,8 @@
-"""Employer API for agents: link, list and remove the social secretariats acting for an employer, and the
-employers a caller may declare for (its own and those it serves as an agent)."""
+"""Employer API for agents: invite, list and remove the social secretariats acting for an employer, cancel
+invitations, and list the employers a caller may declare for (its own and those it serves as an agent).
+
+An invitation gets the same answer whatever the address is, so the API never tells whether an address
+has an account (a beneficiary's address would reveal a person unable to work)."""
 
 from __future__ import annotations
 
@@ -14,8 +17,8 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.permissions import Permission, api_access
-from vouchers.employers import agents, services
-from vouchers.employers.agent_views import tell_agent
+from vouchers.employers import agent_invitations, agents, services
+from vouchers.employers.agent_views import send_invitation
 
 blp = Blueprint("employer_agents_api", __name__, description="Employers' agents (social secretariats)")
 
@@ -28,15 +31,28 @@ class AgentSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class AgentCreatedSchema(AgentSchema):
-    invited = fields.Boolean(required=True, metadata={
-        "description": "True when no account had this address: one was created and e-mailed a link to choose a "
-                       "password."})
+class InvitationSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "The invitation's id, used to cancel it."})
+    email = fields.String(required=True, metadata={"description": "The invited address, lower-cased."})
+    name = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    sent_at = fields.DateTime(required=True, metadata={"description": "When the latest e-mail was sent."})
+    expires_at = fields.DateTime(required=True, metadata={
+        "description": f"The link in the latest e-mail works until then ({agent_invitations.INVITATION_DAYS} days). "
+                       "Invite the same address again to send a new one."})
+
+
+class InvitationSentSchema(Schema):
+    invitation = fields.Nested(InvitationSchema, required=True)
 
 
 class AgentPageSchema(Schema):
-    items = fields.List(fields.Nested(AgentSchema), required=True)
+    items = fields.List(fields.Nested(AgentSchema), required=True, metadata={
+        "description": "The accounts acting for the company (they accepted an invitation)."})
     next_cursor = fields.String(allow_none=True, required=True)
+    invitations = fields.List(fields.Nested(InvitationSchema), required=True, metadata={
+        "description": "The invitations not accepted yet, oldest first: all of them (at most "
+                       f"{agent_invitations.MAX_OPEN_INVITATIONS}), on every page."})
 
 
 class AgentQuerySchema(Schema):
@@ -46,9 +62,10 @@ class AgentQuerySchema(Schema):
 
 class AgentCreateSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254), metadata={
-        "description": "The agent's employer account; created (and invited) when there is none."})
+        "description": "The address the invitation is e-mailed to. The answer is the same whether or not it has "
+                       "an account; the agent acts for the company once it accepts with an employer account."})
     name = fields.String(load_default="", validate=validate.Length(max=200), metadata={
-        "description": "The contact's name, used only when the account is created."})
+        "description": "The contact's name, shown in the list of invitations."})
 
 
 class EmployerSchema(Schema):
@@ -69,6 +86,11 @@ def _agent(link: agents.AgentLink) -> dict[str, Any]:
             "created_at": link.created_at}
 
 
+def _invitation(invitation: agent_invitations.PendingInvitation) -> dict[str, Any]:
+    return {"id": invitation.id, "email": invitation.email, "name": invitation.name,
+            "created_at": invitation.created_at, "sent_at": invitation.sent_at, "expires_at": invitation.expires_at}
+
+
 @blp.route("/employer/agents", methods=["GET"])
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.arguments(AgentQuerySchema, location="query")
@@ -76,28 +98,35 @@ def _agent(link: agents.AgentLink) -> dict[str, Any]:
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
 @blp.doc(security=[{"bearerAuth": []}])
 def list_agents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The accounts acting for the caller's company, oldest link first."""
+    """The accounts acting for the caller's company, oldest link first, and its pending invitations."""
     links, next_cursor = agents.list_agents(db.session, current_user, limit=query["limit"], cursor=query["cursor"])
-    return {"items": [_agent(link) for link in links], "next_cursor": next_cursor}
+    invitations = agent_invitations.list_invitations(db.session, current_user)
+    return {"items": [_agent(link) for link in links], "next_cursor": next_cursor,
+            "invitations": [_invitation(i) for i in invitations]}
 
 
 @blp.route("/employer/agents", methods=["POST"])
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.arguments(AgentCreateSchema)
-@blp.response(201, AgentCreatedSchema)
+@blp.response(202, InvitationSentSchema, description="The invitation was e-mailed; the agent is listed once it "
+                                                     "accepts")
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
-@blp.alt_response(409, schema=ApiErrorSchema, description="This agent already acts for the company")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid address, one of the company's own users, or "
-                                                          "an account that is not an employer account")
+@blp.alt_response(409, schema=ApiErrorSchema, description="This agent already acts for the company "
+                                                          "(`agent_exists`), or too many invitations are pending "
+                                                          "(`too_many_invitations`)")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid address, or one of the company's own users")
 @blp.doc(security=[{"bearerAuth": []}])
-def link_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Let a social secretariat's account declare and pay for the caller's company. The agent is told by e-mail."""
-    result = agents.link_agent(db.session, current_user, email=data["email"], name=data["name"], now=utcnow())
-    tell_agent(db.session, current_user, result)
+def invite_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Invite a social secretariat to declare and pay for the caller's company: a link valid for
+    14 days is e-mailed to the address. Inviting an address with a pending invitation sends it again."""
+    invitation = agent_invitations.invite_agent(db.session, current_user, email=data["email"], name=data["name"],
+                                                now=utcnow())
+    send_invitation(db.session, current_user, invitation)
     commit()
-    name = f"{result.agent.first_name} {result.agent.last_name}".strip()
-    return {"id": result.link.id, "agent_user_id": result.agent.id, "email": result.agent.email, "name": name,
-            "created_at": result.link.created_at, "invited": result.invited}
+    pending = agent_invitations.PendingInvitation(
+        invitation.id, invitation.email, invitation.name, current_user.display_name, invitation.created_at,
+        invitation.sent_at, agent_invitations.expires_at(invitation))
+    return {"invitation": _invitation(pending)}
 
 
 @blp.route("/employer/agents/<int:agent_id>", methods=["DELETE"])
@@ -109,6 +138,20 @@ def link_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 def remove_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """The agent stops acting for the caller's company. What it declared stays, recorded under its name."""
     agents.remove_agent(db.session, current_user, agent_id, now=utcnow())
+    commit()
+    return None
+
+
+@blp.route("/employer/agents/invitations/<int:invitation_id>", methods=["DELETE"])
+@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
+@blp.response(204)
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such invitation for the caller's company")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The invitation was already accepted or cancelled")
+@blp.doc(security=[{"bearerAuth": []}])
+def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a pending invitation: the link in its e-mail stops working."""
+    agent_invitations.cancel_invitation(db.session, current_user, invitation_id, now=utcnow())
     commit()
     return None
 

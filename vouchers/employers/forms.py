@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+
+from vouchers.forms import LANGUAGE_CHOICES
 
 
 class _EmployerChoice(FlaskForm):
@@ -46,14 +48,43 @@ class ImportForm(_EmployerChoice):
 
 
 class AgentForm(FlaskForm):
-    email = EmailField(_l("E-mail address of the agent's account"),
+    email = EmailField(_l("The agent's e-mail address"),
                        validators=[DataRequired(), Email(), Length(max=254)],
-                       description=_l("The social secretariat's employer account. If there is none with this "
-                                      "address yet, we create it and e-mail a link to choose a password."),
+                       description=_l("We e-mail an invitation to this address. The agent acts for your company "
+                                      "once they accept it with an employer account."),
                        render_kw={"autocomplete": "off"})
     name = StringField(_l("Name of the contact (optional)"), validators=[Optional(), Length(max=200)],
-                       description=_l("Used only when we create the account."))
+                       description=_l("Shown in your list of invitations."))
 
 
 class RemoveAgentForm(FlaskForm):
     """Only the CSRF token: the agent is in the URL."""
+
+
+class CancelInvitationForm(FlaskForm):
+    """Only the CSRF token: the invitation is in the URL."""
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Only the CSRF token: the invitation is in the link."""
+
+
+class AgentAccountForm(FlaskForm):
+    """The invitee without an account creates one: the link proved the address."""
+
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)],
+                            render_kw={"autocomplete": "family-name"})
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=10, max=256, message=_l("Use at least 10 characters."))],
+        description=_l("At least 10 characters. A short sentence is easy to remember."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES)

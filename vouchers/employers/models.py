@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -37,6 +37,43 @@ class EmployerAgent(db.Model):
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+OPEN_INVITATION_SQL = "accepted_at IS NULL AND cancelled_at IS NULL"
+
+
+class EmployerAgentInvitation(db.Model):
+    """An employer's invitation to an e-mail address to act as its agent.
+
+    The link is made only when the person reading that mailbox accepts, with an employer account
+    for that address (or one created then). So inviting tells the employer nothing about the address,
+    and creates no account that could keep the address from registering otherwise.
+    """
+
+    __tablename__ = "employer_agent_invitations"
+    __table_args__ = (
+        # One open invitation per employer and address: inviting again re-sends it.
+        Index("uq_employer_agent_invitations_open", "employer_id", "email", unique=True,
+              sqlite_where=text(OPEN_INVITATION_SQL), postgresql_where=text(OPEN_INVITATION_SQL)),
+        CheckConstraint("accepted_at IS NULL OR cancelled_at IS NULL", name="accepted_or_cancelled"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"))
+    # Lower-cased and stripped, as users.email is.
+    email: Mapped[str] = mapped_column(String(254))
+    # The contact's name as the employer typed it: shown in its list and offered when an account is created.
+    name: Mapped[str] = mapped_column(String(200), default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the latest e-mail went out: its link is valid for a fixed number of days from then.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None
 
 
 class Declaration(db.Model):
