@@ -72,12 +72,15 @@ def provider_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 @api_access(Permission.DISPUTE_RESOLVE)
 @blp.arguments(DisputeAcceptSchema)
 @blp.response(200, SessionDisputeSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not waiting for the provider, or the voucher is used up")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Nothing to correct, or a duration not allowed")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Not waiting for the provider")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Nothing to correct, a duration not allowed, or a "
+                  "correction that would raise what the session used (`raises_usage`: escalate instead)")
 @blp.doc(security=BEARER)
 def accept(data: dict[str, Any], dispute_id: int):  # type: ignore[no-untyped-def]
     """Accept the dispute: the seat is corrected (attendance; real duration of an individual session),
-    the hours and euros it no longer uses go back to the voucher, and it counts as confirmed."""
+    the hours and euros it no longer uses go back to the voucher, and it counts as confirmed. A
+    correction only ever lowers what the session used: never longer, never attended instead of a
+    no-show or a late cancellation (422 ``raises_usage``; send the dispute to the fund instead)."""
     view = dispute_services.accept_dispute(db.session, current_user, dispute_id, now=utcnow(), **data)
     commit()
     return dispute_payload(view)
@@ -123,12 +126,13 @@ def admin_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 @api_access(Permission.ADMIN_DISPUTES_DECIDE)
 @blp.arguments(DisputeDecisionSchema)
 @blp.response(200, SessionDisputeSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or the voucher is used up")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, or upheld without the real attendance")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, upheld without the real attendance, or "
+                  "upheld with a correction that would raise what the session used (`raises_usage`)")
 @blp.doc(security=BEARER)
 def decide(data: dict[str, Any], dispute_id: int):  # type: ignore[no-untyped-def]
-    """Uphold the dispute (the seat is corrected as when a provider accepts it) or dismiss it
-    (the session stays as logged). Either way the seat counts as confirmed."""
+    """Uphold the dispute (the seat is corrected as when a provider accepts it, never beyond what
+    was logged) or dismiss it (the session stays as logged). Either way the seat counts as confirmed."""
     view = dispute_services.decide_dispute(db.session, current_user, dispute_id, now=utcnow(), **data)
     commit()
     return dispute_payload(view)

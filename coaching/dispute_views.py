@@ -40,10 +40,16 @@ def _helpers() -> dict[str, Any]:
             "kind_labels": KIND_LABELS, "local_datetime": local_datetime, "hours": hours}
 
 
-def _durations(form: FlaskForm) -> FlaskForm:
+def _corrections(form: FlaskForm, view: dispute_services.DisputeView) -> FlaskForm:
+    """Offer only corrections that lower what the seat used (the service refuses the others): a
+    shorter duration than logged, and attended only for a seat logged as attended."""
+    logged = view.booked.logged_minutes or view.booked.duration_minutes
     options: dict[Any, Any] = {"": _("As logged")}
-    options.update({choice.value: choice.label for choice in duration_choices("individual")})
+    options.update({choice.value: choice.label for choice in duration_choices("individual")
+                    if choice.value < logged})
     form.duration_minutes.choices = choices(options)
+    if view.seat.attendance != "attended":
+        form.attendance.choices = [choice for choice in form.attendance.choices if choice.value != "attended"]
     return form
 
 
@@ -66,7 +72,7 @@ def _provider_page(dispute_id: int, accept: AcceptDisputeForm | None = None,  # 
                    escalate: EscalateDisputeForm | None = None, status: int = 200):
     view = dispute_services.dispute_for_provider(db.session, current_user, dispute_id)
     return render_template("coaching/staff/dispute.html", v=view,
-                           accept_form=accept or _durations(AcceptDisputeForm(formdata=None)),
+                           accept_form=accept or _corrections(AcceptDisputeForm(formdata=None), view),
                            escalate_form=escalate or EscalateDisputeForm(formdata=None)), status
 
 
@@ -80,8 +86,8 @@ def provider_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.DISPUTE_RESOLVE)
 def accept(dispute_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary is right: correct the session as they say."""
-    dispute_services.dispute_for_provider(db.session, current_user, dispute_id)  # someone else's: 404
-    form, status = _durations(AcceptDisputeForm()), 422
+    view = dispute_services.dispute_for_provider(db.session, current_user, dispute_id)  # someone else's: 404
+    form, status = _corrections(AcceptDisputeForm(), view), 422
     if form.validate_on_submit():
         try:
             dispute_services.accept_dispute(db.session, current_user, dispute_id, attendance=form.attendance.data,
@@ -132,7 +138,7 @@ def _fund_page(dispute_id: int, form: DisputeDecisionForm | None = None,  # type
                status: int = 200):
     view = dispute_services.dispute_for_fund(db.session, current_user, dispute_id)
     return render_template("coaching/fund/dispute.html", v=view,
-                           form=form or _durations(DisputeDecisionForm(formdata=None)),
+                           form=form or _corrections(DisputeDecisionForm(formdata=None), view),
                            decision_labels=DISPUTE_DECISION_LABELS), status
 
 
@@ -150,8 +156,8 @@ def fund_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/admin/fund/disputes/<int:dispute_id>/decision", methods=["POST"])
 @require(Permission.ADMIN_DISPUTES_DECIDE)
 def decide(dispute_id: int):  # type: ignore[no-untyped-def]
-    dispute_services.dispute_for_fund(db.session, current_user, dispute_id)  # not at the fund: 404
-    form, status = _durations(DisputeDecisionForm()), 422
+    view = dispute_services.dispute_for_fund(db.session, current_user, dispute_id)  # not at the fund: 404
+    form, status = _corrections(DisputeDecisionForm(), view), 422
     if form.validate_on_submit():
         try:
             dispute_services.decide_dispute(db.session, current_user, dispute_id, decision=form.decision.data,

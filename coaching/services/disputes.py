@@ -6,10 +6,28 @@ provider's administrators then either accept it, correcting the seat as the bene
 their side of the story. The fund upholds an escalated dispute (the same correction) or dismisses
 it (the log stands). Either way the seat ends confirmed, so an attended seat becomes claimable.
 
+A correction only ever lowers what the seat used (``raised_usage``): attended may become a no-show
+or a late cancellation, an individual session may become shorter, and a no-show may become a late
+cancellation or the reverse (both use nothing). It never makes a session longer, never turns an
+absence into attended and never makes the seat cost more: DOMAIN.md lets the beneficiary confirm
+or dispute what was logged, not let the provider (or the fund) add to it without the beneficiary
+agreeing. Such a correction is refused (422, ``raises_usage``, with the field at fault); a
+provider that stands by its log sends the dispute to the fund instead, and the fund keeps a log by
+dismissing the dispute.
+
 A correction never rewrites the usage ledger: it appends a ``corrected`` entry that reverses what
 the seat had delivered and, if the corrected seat still used time, a new ``delivered`` entry, all
 while the voucher row is locked (as when logging). A disputed seat was never claimable, so no
 claim or fund ledger entry has to be undone.
+
+Hours and euros given back stay usable: a voucher is only completed once it is really used up,
+that is the whole mix (or its value) delivered *and* no attended seat still pending or disputed
+(``sessions.complete_if_used_up``), so a voucher whose last session is disputed stays in progress
+until the dispute ends. A dismissed dispute (the seat confirmed as logged) may then complete it.
+``completed`` is final in the voucher lifecycle (``vouchers.domain.VOUCHER_TRANSITIONS``, DOMAIN.md),
+so a correction never reopens a completed voucher; with the rule above none can have a disputed
+seat (only a voucher completed before that rule could, and it stays completed: the fund may
+re-plan it by hand).
 """
 
 from __future__ import annotations
@@ -129,13 +147,14 @@ def dispute_for_provider(session: Session, actor: Any, dispute_id: int) -> Dispu
 def accept_dispute(session: Session, actor: Any, dispute_id: int, *, attendance: str,
                    duration_minutes: int | None, note: str | None, now: datetime) -> DisputeView:
     """The provider agrees with the beneficiary and corrects the seat (hours and euros given back if
-    the seat had used them)."""
+    the seat had used them). A correction that would raise what the seat used is refused (422,
+    ``raises_usage``): the provider sends such a dispute to the fund instead."""
     view = dispute_for_provider(session, actor, dispute_id)
     lock_row(session, view.dispute)
     if view.dispute.status != "open":
         raise Conflict(N_("This dispute is no longer waiting for the provider."), code="illegal_transition",
                        extra={"from_status": view.dispute.status})
-    _correct(session, actor, view, attendance, duration_minutes, now=now)
+    _correct(session, actor, view, attendance, duration_minutes, now=now, by="provider")
     _close(session, actor, view, "upheld", (note or "").strip() or None, now=now)
     return view
 
@@ -196,7 +215,8 @@ def dispute_for_fund(session: Session, actor: Any, dispute_id: int) -> DisputeVi
 def decide_dispute(session: Session, actor: Any, dispute_id: int, *, decision: str, note: str,
                    attendance: str | None = None, duration_minutes: int | None = None,
                    now: datetime) -> DisputeView:
-    """The fund upholds an escalated dispute (correcting the seat) or dismisses it (the log stands)."""
+    """The fund upholds an escalated dispute (correcting the seat, never beyond what was logged:
+    422 ``raises_usage``) or dismisses it (the log stands)."""
     view = dispute_for_fund(session, actor, dispute_id)
     note = (note or "").strip()
     problems: dict[str, list[str]] = {}
@@ -216,7 +236,7 @@ def decide_dispute(session: Session, actor: Any, dispute_id: int, *, decision: s
                        extra={"from_status": view.dispute.status})
     if decision == "uphold":
         assert attendance is not None
-        _correct(session, actor, view, attendance, duration_minutes, now=now)
+        _correct(session, actor, view, attendance, duration_minutes, now=now, by="fund")
         _close(session, actor, view, "upheld", note, now=now)
     else:
         _close(session, actor, view, "dismissed", note, now=now)
@@ -228,17 +248,21 @@ def decide_dispute(session: Session, actor: Any, dispute_id: int, *, decision: s
 
 def _close(session: Session, actor: Any, view: DisputeView, target: str, note: str | None, *,
            now: datetime) -> None:
-    """The dispute ends; the seat counts as confirmed (as logged, or as corrected)."""
+    """The dispute ends; the seat counts as confirmed (as logged, or as corrected). With no seat of
+    it left to answer, a voucher whose whole mix is delivered is now really used up: completed."""
     before = view.dispute.status
     view.dispute.status = target
     view.dispute.resolved_at = now
     view.dispute.resolved_by = actor.id
     view.dispute.resolution_note = note
-    seat = view.seat
+    seat, voucher = view.seat, view.voucher
+    session.flush()
+    lock_row(session, voucher)  # the voucher before the seat, as in _correct
     lock_row(session, seat)
     seat.confirmation = "confirmed"
     seat.confirmed_at = now
     session.flush()
+    session_services.complete_if_used_up(session, actor, voucher, now=now)
     audit.record(session, actor=actor, object_type="session_dispute", object_id=view.dispute.id,
                  action="decided" if before == "escalated" else "accepted", from_state=before, to_state=target,
                  reason=note, now=now)
@@ -267,9 +291,42 @@ def _delivered_for(session: Session, booked: CoachingSession, voucher_id: int) -
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def raised_usage(*, individual: bool, logged_attendance: str | None, logged_minutes: int, logged_cents: int,
+                 attendance: str, minutes: int, cents: int) -> str | None:
+    """The field at fault if a correction would make the seat use more than it was logged for (a
+    dispute only ever lowers usage), else None. Pure: the logged side comes from the usage ledger."""
+    if attendance != "attended":
+        return None  # a no-show or a late cancellation uses nothing
+    if logged_attendance != "attended":
+        return "attendance"
+    if individual and minutes > logged_minutes:
+        return "duration_minutes"
+    if cents > logged_cents:
+        return "duration_minutes" if individual else "attendance"
+    return None
+
+
+RAISES_USAGE: dict[str, dict[str, str]] = {
+    # who corrects -> field -> the reason, with the way to keep the log
+    "provider": {
+        "attendance": N_("A session logged as a no-show or a late cancellation cannot become attended. "
+                         "If the log is right, send the dispute to the fund instead."),
+        "duration_minutes": N_("The real duration cannot be longer than the logged one. "
+                               "If the log is right, send the dispute to the fund instead."),
+    },
+    "fund": {
+        "attendance": N_("A session logged as a no-show or a late cancellation cannot become attended. "
+                         "To keep the log, dismiss the dispute."),
+        "duration_minutes": N_("The real duration cannot be longer than the logged one. "
+                               "To keep the log, dismiss the dispute."),
+    },
+}
+
+
 def _correct(session: Session, actor: Any, view: DisputeView, attendance: str, duration_minutes: int | None, *,
-             now: datetime) -> None:
-    """Set the seat to what really happened; reverse and rewrite its use of the voucher."""
+             now: datetime, by: str) -> None:
+    """Set the seat to what really happened; reverse and rewrite its use of the voucher. Only ever
+    lowers what the seat used (see the module's docstring); ``by`` is "provider" or "fund"."""
     booked, seat = view.booked, view.seat
     if attendance not in session_services.ATTENDANCE:
         raise ValidationFailed(N_("Attendance is attended, no_show or late_cancel."),
@@ -277,7 +334,7 @@ def _correct(session: Session, actor: Any, view: DisputeView, attendance: str, d
     individual = booked.kind == "individual"
     minutes = booked.duration_minutes if not individual else (duration_minutes or booked.logged_minutes
                                                               or booked.duration_minutes)
-    if attendance == "attended" and individual:
+    if attendance == "attended" and individual and seat.attendance == "attended":
         rules = rules_on(session, today_in_brussels(now))
         problems = domain.validate_session_duration("individual", minutes, rules)
         if problems:
@@ -292,6 +349,13 @@ def _correct(session: Session, actor: Any, view: DisputeView, attendance: str, d
     voucher = view.voucher
     lock_row(session, voucher)  # as when logging: two corrections or logs on one voucher queue here
     used_minutes, used_sessions, used_cents = _delivered_for(session, booked, voucher.id)
+    cost = session_services.seat_cost(voucher, booked.kind, minutes) if attendance == "attended" else 0
+    at_fault = raised_usage(individual=individual, logged_attendance=seat.attendance,
+                            logged_minutes=used_minutes if individual else minutes, logged_cents=used_cents,
+                            attendance=attendance, minutes=minutes, cents=cost)
+    if at_fault:
+        raise ValidationFailed(N_("A correction can only lower what the session used: it never adds hours or euros."),
+                               code="raises_usage", fields={at_fault: [RAISES_USAGE[by][at_fault]]})
     if used_minutes or used_sessions or used_cents:
         session.add(UsageEntry(voucher_id=voucher.id, coaching_session_id=booked.id, kind="corrected",
                                individual_minutes=-used_minutes, collective_sessions=-used_sessions,
@@ -299,26 +363,20 @@ def _correct(session: Session, actor: Any, view: DisputeView, attendance: str, d
         session.flush()
     before = seat.attendance
     if attendance == "attended":
-        session_services.check_fits(session, voucher, booked.kind, minutes, rules=rules_on(session, today_in_brussels(now)))
-        seat.cost_cents = session_services.seat_cost(voucher, booked.kind, minutes)
+        # Never more than was delivered (checked above), so it fits where the logged seat did.
+        seat.cost_cents = cost
         session.add(UsageEntry(voucher_id=voucher.id, coaching_session_id=booked.id, kind="delivered",
                                individual_minutes=minutes if individual else 0,
                                collective_sessions=0 if individual else 1, amount_cents=seat.cost_cents,
                                created_at=now))
         if individual:
             booked.logged_minutes = minutes
-        if voucher.status == "approved":
-            voucher.status = "in_progress"
-            audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="status_changed",
-                         from_state="approved", to_state="in_progress", reason="a disputed session was corrected",
-                         now=now)
     else:
         seat.cost_cents = 0
     seat.attendance = attendance
     view.dispute.corrected_attendance = attendance
     view.dispute.corrected_minutes = minutes if attendance == "attended" and individual else None
     session.flush()
-    session_services.complete_if_used_up(session, actor, voucher, now=now)
     audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="corrected",
                  from_state=before, to_state=attendance,
                  reason=f"dispute {view.dispute.id}" + (f", {minutes} minutes" if attendance == "attended" else ""),

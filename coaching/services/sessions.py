@@ -236,11 +236,21 @@ def log_session(session: Session, actor: Any, session_id: int, attendance: dict[
 
 
 def complete_if_used_up(session: Session, actor: Any, voucher: Voucher, *, now: datetime) -> None:
+    """Complete the (locked) voucher once it is really used up: the whole mix, or its value,
+    delivered, and no attended seat still waiting for the beneficiary's answer or disputed. A dispute
+    can give hours back, and ``completed`` is final (vouchers.domain.VOUCHER_TRANSITIONS), so until
+    then the voucher stays in progress. Called when a session is logged, confirmed (by the
+    beneficiary or by silence) and when a dispute ends."""
     if voucher.status != "in_progress" or voucher.individual_hours is None:
         return
     totals = usage_totals(session, voucher.id)
     if (totals.individual_minutes >= voucher.individual_hours * 60
             and totals.collective_sessions >= (voucher.collective_sessions or 0)) or totals.spent_cents >= voucher.value_cents:
+        unanswered = session.scalar(select(SessionSeat.id).where(
+            SessionSeat.voucher_id == voucher.id, SessionSeat.attendance == "attended",
+            SessionSeat.confirmation.in_(("pending", "disputed"))).limit(1))
+        if unanswered is not None:
+            return
         voucher.status = "completed"
         audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="status_changed",
                      from_state="in_progress", to_state="completed", reason="the whole mix was delivered", now=now)
@@ -284,7 +294,18 @@ def confirm_session(session: Session, actor: Any, session_id: int, *, now: datet
     audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="confirmed",
                  from_state="pending", to_state="confirmed", now=now)
     session.flush()
+    _complete_after_answers(session, actor, [seat.voucher_id], now=now)
     return seat
+
+
+def _complete_after_answers(session: Session, actor: Any, voucher_ids: list[int], *, now: datetime) -> None:
+    """Seats were confirmed: their vouchers may now be really used up."""
+    for voucher_id in sorted(set(voucher_ids)):  # a fixed order, as when booking
+        voucher = session.get(Voucher, voucher_id)
+        if voucher is not None and voucher.status == "in_progress":
+            lock_row(session, voucher)
+            complete_if_used_up(session, actor, voucher, now=now)
+    session.flush()
 
 
 def dispute_session(session: Session, actor: Any, session_id: int, reason: str, *, now: datetime) -> SessionSeat:
@@ -322,4 +343,5 @@ def confirm_by_silence(session: Session, *, today: date, now: datetime) -> list[
         audit.record(session, actor=None, object_type="session_seat", object_id=seat.id, action="confirmed",
                      from_state="pending", to_state="confirmed", reason="no answer within 5 working days", now=now)
     session.flush()
+    _complete_after_answers(session, None, [s.voucher_id for s in seats], now=now)
     return [s.id for s in seats]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,16 @@ def entries(db_session, booked) -> list[tuple[str, int, int]]:
 def actions(db_session, object_type: str, object_id: int) -> list[str]:
     return list(db_session.scalars(select(AuditEntry.action).where(
         AuditEntry.object_type == object_type, AuditEntry.object_id == object_id).order_by(AuditEntry.id)))
+
+
+def refused(db_session, service, *args, **kwargs) -> ValidationFailed:
+    """Run a service that must refuse, as a view does: what the test set up is committed first, and
+    the refusal rolled back, so whatever the service half-wrote would show."""
+    db_session.commit()
+    with pytest.raises(ValidationFailed) as error:
+        service(db_session, *args, **kwargs)
+    db_session.rollback()
+    return error.value
 
 
 # --- services ------------------------------------------------------------------------------------
@@ -189,29 +200,156 @@ def test_upheld_by_the_fund_the_seat_is_corrected(db_session, course, provider_a
     assert dispute.resolved_by == fund_admin.id and dispute.resolution_note == "She was in hospital."
 
 
-def test_a_correction_never_goes_beyond_the_voucher(db_session, make_voucher, provider_admin, coach, slot, today):
-    """A no-show disputed as "I was there" gives an hour back to the voucher only if there is room."""
-    from coaching.services.disputes import accept_dispute
+@pytest.fixture
+def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
+    """A voucher whose whole mix is one individual hour (€150), and a way to log a session of it."""
     from coaching.services.offers import accept_voucher, create_offer
-    from coaching.services.sessions import SessionPlan, dispute_session, log_session, schedule_session
+    from coaching.services.sessions import SessionPlan, log_session, schedule_session
 
-    one_hour = create_offer(db_session, provider_admin, name="1 h", individual_hours=1, collective_sessions=0,
-                            individual_unit_cents=None, collective_unit_cents=None, today=today)
+    offer = create_offer(db_session, provider_admin, name="1 h", individual_hours=1, collective_sessions=0,
+                         individual_unit_cents=None, collective_unit_cents=None, today=today)
     voucher, person = make_voucher()
-    accept_voucher(db_session, provider_admin, voucher.id, one_hour.id, now=utcnow())
-    sessions = []
-    for attendance in ("no_show", "attended"):
-        booked = schedule_session(db_session, provider_admin, SessionPlan(
-            coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=slot(4), duration_minutes=60),
-            now=utcnow())
-        log_session(db_session, provider_admin, booked.id, {voucher.id: attendance}, 60, None, now=utcnow())
-        sessions.append(booked)
-    dispute_session(db_session, person, sessions[0].id, "I was there!", now=utcnow())
-    dispute = db_session.scalar(select(SessionDispute))
-    with pytest.raises(Conflict) as full:
-        accept_dispute(db_session, provider_admin, dispute.id, attendance="attended", duration_minutes=60, note=None,
-                       now=utcnow())
-    assert full.value.code == "balance_exceeded"
+    accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
+
+    class OneHour:
+        def __init__(self):
+            self.voucher, self.person = voucher, person
+
+        def book(self, minutes: int = 60):
+            return schedule_session(db_session, provider_admin, SessionPlan(
+                coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=slot(4),
+                duration_minutes=minutes), now=utcnow())
+
+        def logged(self, attendance: str = "attended", minutes: int = 60):
+            booked = self.book(minutes)
+            log_session(db_session, provider_admin, booked.id, {voucher.id: attendance}, minutes, None, now=utcnow())
+            return booked
+
+        def disputed(self, **kwargs):
+            from coaching.services.sessions import dispute_session
+
+            booked = self.logged(**kwargs)
+            dispute_session(db_session, person, booked.id, "That is not right", now=utcnow())
+            return booked, db_session.scalar(select(SessionDispute).join(SessionSeat).where(
+                SessionSeat.session_id == booked.id))
+
+    return OneHour()
+
+
+def test_accepting_never_raises_what_a_session_used(db_session, course, provider_admin):
+    """The provider cannot make a disputed session cost more than it was logged for: longer, or
+    attended instead of a no-show or a late cancellation. It sends such a dispute to the fund."""
+    from coaching.services.claims import submit_claim
+    from coaching.services.disputes import accept_dispute
+
+    booked, dispute = course.disputed(minutes=60)
+    logged = entries(db_session, booked)
+    longer = refused(db_session, accept_dispute, provider_admin, dispute.id, attendance="attended",
+                     duration_minutes=120, note=None, now=utcnow())
+    assert longer.code == "raises_usage" and longer.status == 422
+    assert list(longer.fields) == ["duration_minutes"]
+    seat = seat_of(db_session, booked)
+    assert (seat.attendance, seat.cost_cents, seat.confirmation) == ("attended", 15000, "disputed")
+    assert db_session.get(SessionDispute, dispute.id).status == "open"
+    assert entries(db_session, booked) == logged
+    totals = usage_totals(db_session, course.voucher.id)
+    assert (totals.individual_minutes, totals.spent_cents) == (60, 15000)
+    with pytest.raises(Conflict) as unclaimable:  # still disputed: nothing to claim, let alone 30000
+        submit_claim(db_session, provider_admin, course.voucher.id, [booked.id], now=utcnow())
+    assert unclaimable.value.code == "not_claimable"
+
+    for attendance in ("no_show", "late_cancel"):
+        absent, absent_dispute = course.disputed(attendance=attendance, minutes=60)
+        for minutes in (120, 60, None):
+            came = refused(db_session, accept_dispute, provider_admin, absent_dispute.id, attendance="attended",
+                           duration_minutes=minutes, note=None, now=utcnow())
+            assert came.code == "raises_usage" and list(came.fields) == ["attendance"]
+        assert (seat_of(db_session, absent).cost_cents, seat_of(db_session, absent).attendance) == (0, attendance)
+    assert usage_totals(db_session, course.voucher.id).spent_cents == 15000
+
+
+def test_a_collective_session_is_never_turned_into_attended(db_session, course, provider_admin):
+    from coaching.services.disputes import accept_dispute
+
+    booked, dispute = course.disputed(kind="collective", minutes=210, attendance="late_cancel")
+    came = refused(db_session, accept_dispute, provider_admin, dispute.id, attendance="attended",
+                   duration_minutes=None, note=None, now=utcnow())
+    assert came.code == "raises_usage"
+    assert usage_totals(db_session, course.voucher.id).collective_sessions == 0
+    accept_dispute(db_session, provider_admin, dispute.id, attendance="no_show", duration_minutes=None, note=None,
+                   now=utcnow())  # from one absence to another: the voucher pays nothing either way
+    assert (seat_of(db_session, booked).attendance, dispute.status) == ("no_show", "upheld")
+    assert usage_totals(db_session, course.voucher.id).spent_cents == 0
+
+
+def test_the_fund_never_raises_what_a_session_used_either(db_session, course, provider_admin, fund_admin):
+    """DOMAIN.md lets the beneficiary dispute a logged session, not add to it: upholding a dispute
+    lowers or keeps what the voucher pays. To keep the log, the fund dismisses the dispute."""
+    from coaching.services.disputes import decide_dispute, escalate_dispute
+
+    _booked, dispute = course.disputed(minutes=60)
+    absent, absent_dispute = course.disputed(attendance="no_show", minutes=60)
+    for one in (dispute, absent_dispute):
+        escalate_dispute(db_session, provider_admin, one.id, "The log is right.", now=utcnow())
+    longer = refused(db_session, decide_dispute, fund_admin, dispute.id, decision="uphold",
+                     note="She stayed two hours.", attendance="attended", duration_minutes=120, now=utcnow())
+    assert longer.code == "raises_usage" and list(longer.fields) == ["duration_minutes"]
+    assert "dismiss the dispute" in longer.fields["duration_minutes"][0]
+    came = refused(db_session, decide_dispute, fund_admin, absent_dispute.id, decision="uphold", note="She came.",
+                   attendance="attended", duration_minutes=60, now=utcnow())
+    assert came.code == "raises_usage" and list(came.fields) == ["attendance"]
+    assert [db_session.get(SessionDispute, d.id).status for d in (dispute, absent_dispute)] == ["escalated"] * 2
+    totals = usage_totals(db_session, course.voucher.id)
+    assert (totals.individual_minutes, totals.spent_cents) == (60, 15000)
+    decide_dispute(db_session, fund_admin, absent_dispute.id, decision="dismiss", note="The log stands.",
+                   now=utcnow())
+    assert seat_of(db_session, absent).attendance == "no_show"
+
+
+def test_a_voucher_is_completed_only_once_its_last_session_is_confirmed(db_session, one_hour):
+    """The whole mix logged is not enough: until the beneficiary confirms (or lets the deadline pass),
+    a dispute could still give hours back, and a completed voucher never reopens."""
+    from coaching.services.sessions import confirm_session
+
+    booked = one_hour.logged(minutes=60)
+    assert one_hour.voucher.status == "in_progress"
+    confirm_session(db_session, one_hour.person, booked.id, now=utcnow())
+    assert one_hour.voucher.status == "completed"
+    assert "status_changed" in actions(db_session, "voucher", one_hour.voucher.id)
+
+
+def test_silence_completes_a_used_up_voucher(db_session, one_hour):
+    from coaching.services.sessions import confirm_by_silence
+
+    booked = one_hour.logged(minutes=60)
+    seat = seat_of(db_session, booked)
+    confirm_by_silence(db_session, today=seat.confirm_by_on, now=utcnow())
+    assert one_hour.voucher.status == "in_progress"
+    assert confirm_by_silence(db_session, today=seat.confirm_by_on + timedelta(days=1), now=utcnow()) == [seat.id]
+    assert one_hour.voucher.status == "completed"
+
+
+def test_a_dismissed_dispute_completes_a_used_up_voucher(db_session, one_hour, provider_admin, fund_admin):
+    from coaching.services.disputes import decide_dispute, escalate_dispute
+
+    _booked, dispute = one_hour.disputed(minutes=60)
+    assert one_hour.voucher.status == "in_progress"
+    escalate_dispute(db_session, provider_admin, dispute.id, "Signed sheet.", now=utcnow())
+    decide_dispute(db_session, fund_admin, dispute.id, decision="dismiss", note="The sheet is signed.", now=utcnow())
+    assert one_hour.voucher.status == "completed"
+
+
+def test_hours_given_back_by_a_dispute_can_be_used(db_session, one_hour, provider_admin):
+    """The voucher's last hour is disputed and accepted as a no-show: the hour is back and bookable."""
+    from coaching.services.disputes import accept_dispute
+
+    _booked, dispute = one_hour.disputed(minutes=60)
+    accept_dispute(db_session, provider_admin, dispute.id, attendance="no_show", duration_minutes=None, note=None,
+                   now=utcnow())
+    assert one_hour.voucher.status == "in_progress"
+    assert usage_totals(db_session, one_hour.voucher.id).individual_minutes == 0
+    again = one_hour.logged(minutes=60)
+    assert seat_of(db_session, again).cost_cents == 15000
 
 
 def test_strangers_find_no_dispute(db_session, course, fund_admin):
@@ -275,6 +413,29 @@ def test_the_dispute_api(client, db_session, course, admin_headers, fund_admin):
     assert client.get("/api/v1/admin/disputes", headers=admin_headers).status_code == 403
 
 
+def test_the_api_refuses_a_correction_that_raises_usage(client, db_session, course, admin_headers, fund_admin,
+                                                        provider_admin):
+    from coaching.services.disputes import escalate_dispute
+
+    booked, dispute = course.disputed(minutes=60)
+    refused = client.post(f"/api/v1/provider/disputes/{dispute.id}/accept", headers=admin_headers,
+                          json={"attendance": "attended", "duration_minutes": 120})
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert error["code"] == "raises_usage" and list(error["fields"]) == ["duration_minutes"]
+    assert seat_of(db_session, booked).cost_cents == 15000
+    _absent, absent_dispute = course.disputed(attendance="no_show", minutes=60)
+    came = client.post(f"/api/v1/provider/disputes/{absent_dispute.id}/accept", headers=admin_headers,
+                       json={"attendance": "attended"})
+    assert came.status_code == 422 and list(came.get_json()["error"]["fields"]) == ["attendance"]
+    escalate_dispute(db_session, provider_admin, absent_dispute.id, "The log is right.", now=utcnow())
+    upheld = client.post(f"/api/v1/admin/disputes/{absent_dispute.id}/decision",
+                         headers=bearer(client, fund_admin.email),
+                         json={"decision": "uphold", "note": "She came.", "attendance": "attended"})
+    assert upheld.status_code == 422 and upheld.get_json()["error"]["code"] == "raises_usage"
+    assert db_session.get(SessionDispute, absent_dispute.id).status == "escalated"
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 
@@ -303,6 +464,25 @@ def test_the_provider_accepts_a_dispute_on_its_page(admin_client, db_session, co
     assert (dispute.status, seat_of(db_session, booked).cost_cents) == ("upheld", 15000)
     after = text(admin_client.get(url, headers=EN))
     assert "Accepted: the session is corrected" in after and "Accept the dispute" not in after
+
+
+def test_the_provider_page_offers_only_corrections_that_lower_usage(admin_client, db_session, course):
+    booked, dispute = course.disputed(minutes=90)
+    url = f"/provider/disputes/{dispute.id}"
+    page = text(admin_client.get(url, headers=EN))
+    assert "never adds hours or euros" in page
+    durations = re.findall(r'<option value="(\d+)"', page)
+    assert durations and max(int(d) for d in durations) < 90  # only shorter than logged
+    longer = post_form(admin_client, f"{url}/accept", {"attendance": "attended", "duration_minutes": "120",
+                                                       "note": "typed"}, token_from=url, headers=EN)
+    assert longer.status_code == 422
+    assert "send the dispute to the fund instead" in text(longer) and "typed</textarea>" in text(longer)
+    assert (dispute.status, seat_of(db_session, booked).cost_cents) == ("open", 22500)
+    _absent, absent_dispute = course.disputed(attendance="no_show", minutes=60)
+    absent_response = admin_client.get(f"/provider/disputes/{absent_dispute.id}", headers=EN)
+    absent_page = text(absent_response)
+    assert absent_response.status_code == 200
+    assert 'value="attended"' not in absent_page and 'value="late_cancel"' in absent_page
 
 
 def test_the_provider_sends_a_dispute_to_the_fund_which_decides(app, admin_client, db_session, course, fund_admin):
@@ -341,7 +521,7 @@ def test_dispute_pages_are_for_provider_admins_and_the_fund(client, db_session, 
     assert client.get("/admin/fund/disputes").status_code == 403
 
 
-# --- real concurrency: a correction and a booking race for the voucher's last hour -------------------
+# --- real concurrency: a correction gives the voucher's last hour back while a booking wants it ------
 
 
 def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
@@ -385,8 +565,8 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
             booked = schedule_session(setup, staff, SessionPlan(coach_id=coaches[0].id, kind="individual",
                                                                 voucher_ids=[voucher.id], starts_at=start,
                                                                 duration_minutes=60), now=utcnow())
-            log_session(setup, staff, booked.id, {voucher.id: "no_show"}, 60, None, now=utcnow())
-            dispute_session(setup, person, booked.id, "I was there", now=utcnow())
+            log_session(setup, staff, booked.id, {voucher.id: "attended"}, 60, None, now=utcnow())
+            dispute_session(setup, person, booked.id, "I was not there", now=utcnow())
             dispute_id = setup.scalar(select(SessionDispute.id))
             setup.commit()
             staff_id, voucher_id, other_coach = staff.id, voucher.id, coaches[1].id
@@ -411,7 +591,7 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
                     outcomes.append(result)
 
         def correct(session, actor):  # noqa: ANN001
-            accept_dispute(session, actor, dispute_id, attendance="attended", duration_minutes=60, note=None,
+            accept_dispute(session, actor, dispute_id, attendance="no_show", duration_minutes=None, note=None,
                            now=utcnow())
 
         def book(session, actor):  # noqa: ANN001
@@ -425,11 +605,13 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-        # Whichever goes first takes the hour; the other is refused (a completed voucher is closed).
-        assert sorted(outcomes) in (["balance_exceeded", "ok"], ["ok", "voucher_closed"])
+        # The voucher stays open while its last hour is disputed (never completed, then stuck): a booking
+        # after the correction gets the hour back; one before it finds the voucher used up.
+        assert sorted(outcomes) in (["balance_exceeded", "ok"], ["ok", "ok"])
         with Session(engine) as check:
             totals = usage_totals(check, voucher_id)
-            assert totals.individual_minutes + totals.scheduled_individual_minutes == 60
+            booked_after = 60 if sorted(outcomes) == ["ok", "ok"] else 0
+            assert (totals.individual_minutes, totals.scheduled_individual_minutes) == (0, booked_after)
     finally:
         wipe_all(engine)
 
