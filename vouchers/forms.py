@@ -22,9 +22,9 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 LANGUAGE_CHOICES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
 
-class _AccountFields(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
+class NewPasswordAndLanguageFields(FlaskForm):
+    """What every new account chooses: a password (twice) and the language of its letters and e-mails."""
+
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), Length(min=10, max=256, message=_l("Use at least 10 characters."))],
@@ -37,6 +37,11 @@ class _AccountFields(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES)
+
+
+class _AccountFields(NewPasswordAndLanguageFields):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
 
 
 class BeneficiaryRegistrationForm(_AccountFields):

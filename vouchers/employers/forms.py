@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms import DateField, EmailField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from vouchers.forms import LANGUAGE_CHOICES
+from vouchers.forms import NewPasswordAndLanguageFields
 
 
 class _EmployerChoice(FlaskForm):
@@ -69,22 +69,10 @@ class AcceptInvitationForm(FlaskForm):
     """Only the CSRF token: the invitation is in the link."""
 
 
-class AgentAccountForm(FlaskForm):
+class AgentAccountForm(NewPasswordAndLanguageFields):
     """The invitee without an account creates one: the link proved the address."""
 
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)],
                             render_kw={"autocomplete": "family-name"})
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=10, max=256, message=_l("Use at least 10 characters."))],
-        description=_l("At least 10 characters. A short sentence is easy to remember."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_repeat = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES)
