@@ -7,8 +7,8 @@ lookup instead of four queries and a template, which keeps the search fast when 
 once (issue 5's throughput target).
 
 What is safe to keep, and so the only thing kept:
-- a GET or HEAD request that carries no cookie of a logged-in session (anyone with a session cookie
-  goes straight to the app, so staff always see their own changes at once);
+- a GET or HEAD request that carries no session cookie and no Authorization header (anyone who may be
+  logged in goes straight to the app, so staff always see their own changes at once);
 - answered by a view marked with :func:`public_page` with status 200, for a visitor who is not logged in;
 - whose response sets no cookie (nothing personal: no session, no CSRF token).
 
@@ -76,8 +76,8 @@ class PublicPageCache:
         if environ.get("REQUEST_METHOD") not in _CACHED_METHODS:
             return None
         cookies = environ.get("HTTP_COOKIE", "")
-        if self.session_cookie in cookies:
-            return None
+        if self.session_cookie in cookies or "HTTP_AUTHORIZATION" in environ:
+            return None  # possibly someone logged in (browser session or API token): always the app
         return (environ.get("REQUEST_METHOD", ""), environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""),
                 environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
                 environ.get("HTTP_ACCEPT_LANGUAGE", ""), cookies)

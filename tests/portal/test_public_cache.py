@@ -75,11 +75,12 @@ def test_what_is_never_kept() -> None:
     assert [client.get("/cookie").text for _ in range(2)] == ["cookie 1", "cookie 2"]
     assert client.get("/missing").status_code == 404
     assert client.post("/public").status_code == 405
-    # A visitor with a session cookie (maybe logged in) always reaches the app.
+    # A visitor with a session cookie or an API token (maybe logged in) always reaches the app.
     client.get("/public")
+    assert client.get("/public", headers={"Authorization": "Bearer x"}).text == "public 2"
     client.set_cookie("session", "abc")
-    assert client.get("/public").text == "public 2"
-    assert calls == {"public": 2, "plain": 2, "cookie": 2}
+    assert client.get("/public").text == "public 3"
+    assert calls == {"public": 3, "plain": 2, "cookie": 2}
 
 
 def test_each_language_and_query_has_its_own_copy_and_old_entries_go_first() -> None:
