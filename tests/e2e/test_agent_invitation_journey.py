@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from typing import Any
 
 import pytest
@@ -18,18 +17,6 @@ from tests.e2e.conftest import assert_accessible
 from tests.support.factories import PASSWORD
 
 INVITATION_LINK = re.compile(r"https?://\S+/employer/agents/accept/\S+")
-
-
-def _invitation_link(smtp_server: Any, email: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in list(smtp_server.messages):
-            if message["To"] == email:
-                found = INVITATION_LINK.search(message.get_body(preferencelist=("plain",)).get_content())
-                if found:
-                    return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no invitation reached {email}")
 
 
 @pytest.fixture
@@ -70,7 +57,7 @@ def test_an_employer_invites_its_secretariat_which_creates_its_account(page: Pag
     context.set_default_timeout(15_000)
     try:
         clerk = context.new_page()
-        link = _invitation_link(smtp_server, clerk_email)
+        link = smtp_server.wait_for_link(clerk_email, INVITATION_LINK)
         clerk.goto(link)
         expect(clerk.get_by_role("main")).to_contain_text(manager["company"])
         expect(clerk.get_by_label("First name")).to_have_value("Paula")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,18 +17,6 @@ from tests.e2e.conftest import assert_accessible
 from tests.support.factories import PASSWORD, new_enterprise_number, new_iban, new_niss
 
 LINK = re.compile(r"https?://\S+/confirm/\S+")
-
-
-def _confirmation_link(smtp_server: Any, email: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in list(smtp_server.messages):
-            if message["To"] == email:
-                found = LINK.search(message.get_body(preferencelist=("plain",)).get_content())
-                if found:
-                    return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no confirmation e-mail reached {email}")
 
 
 def test_a_clerk_registers_declares_and_downloads_the_letter(page: Page, smtp_server: Any, tmp_path) -> None:
@@ -60,7 +47,7 @@ def test_a_clerk_registers_declares_and_downloads_the_letter(page: Page, smtp_se
     assert_accessible(page)
 
     # 2. Confirm the address with the link from the e-mail.
-    page.goto(_confirmation_link(smtp_server, email))
+    page.goto(smtp_server.wait_for_link(email, LINK))
     expect(page.locator(".alert--success")).to_contain_text("your e-mail address is confirmed")
     assert_accessible(page)
 

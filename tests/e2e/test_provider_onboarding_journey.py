@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,18 +19,6 @@ from tests.support.factories import PASSWORD, new_enterprise_number, new_iban
 
 RESET_LINK = re.compile(r"https?://\S+/password/reset/\S+")
 NEW_PASSWORD = "a long sentence for the coach"
-
-
-def _link_sent_to(smtp_server: Any, email: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in list(smtp_server.messages):
-            if message["To"] == email:
-                found = RESET_LINK.search(message.get_body(preferencelist=("plain",)).get_content())
-                if found:
-                    return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no invitation reached {email}")
 
 
 def _choose_password_and_log_in(page: Page, link: str, email: str) -> None:
@@ -98,7 +85,7 @@ def test_the_fund_lists_a_provider_whose_staff_find_their_way_in(page: Page, smt
     page.locator("header form[action$='/logout'] button[type=submit]").click()
 
     # 2. The provider's administrator accepts the invitation and invites a coach.
-    _choose_password_and_log_in(page, _link_sent_to(smtp_server, admin_email), admin_email)
+    _choose_password_and_log_in(page, smtp_server.wait_for_link(admin_email, RESET_LINK), admin_email)
     _in_english(page)
     assert_accessible(page)
     page.goto("/provider/coaches")
@@ -111,7 +98,7 @@ def test_the_fund_lists_a_provider_whose_staff_find_their_way_in(page: Page, smt
     page.locator("header form[action$='/logout'] button[type=submit]").click()
 
     # 3. The coach accepts the invitation and finds their week.
-    _choose_password_and_log_in(page, _link_sent_to(smtp_server, coach_email), coach_email)
+    _choose_password_and_log_in(page, smtp_server.wait_for_link(coach_email, RESET_LINK), coach_email)
     _in_english(page)
     page.goto("/coach/week")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pieter Claes")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -37,3 +39,16 @@ class SMTPServer:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    def wait_for_link(self, to: str, pattern: re.Pattern[str], timeout: float = 10.0) -> str:
+        """The first link matching ``pattern`` in the plain text of an e-mail sent to ``to`` (sending is
+        asynchronous: wait up to ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(self.messages):
+                if message["To"] == to:
+                    found = pattern.search(message.get_body(preferencelist=("plain",)).get_content())
+                    if found:
+                        return found.group(0)
+            time.sleep(0.1)
+        raise AssertionError(f"no e-mail with a link like {pattern.pattern} reached {to}")
