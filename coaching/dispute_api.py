@@ -116,8 +116,8 @@ def admin_disputes(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 def admin_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
     """One dispute sent to the fund (reading it is logged: it names the beneficiary)."""
     view = dispute_services.dispute_for_fund(db.session, current_user, dispute_id)
-    audit.record(db.session, actor=current_user, object_type="session_dispute", object_id=dispute_id,
-                 action="viewed", now=utcnow())
+    audit.record_read(db.session, actor=current_user, object_type="session_dispute", object_id=dispute_id,
+                      now=utcnow())
     commit()
     return dispute_payload(view)
 

@@ -147,8 +147,8 @@ def _fund_page(dispute_id: int, form: DisputeDecisionForm | None = None,  # type
 def fund_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
     page = _fund_page(dispute_id)
     # The page shows a beneficiary's name and the dispute's reasons: a read of personal data, logged.
-    audit.record(db.session, actor=current_user, object_type="session_dispute", object_id=dispute_id,
-                 action="viewed", now=utcnow())
+    audit.record_read(db.session, actor=current_user, object_type="session_dispute", object_id=dispute_id,
+                      now=utcnow())
     commit()
     return page
 

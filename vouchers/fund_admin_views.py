@@ -165,8 +165,7 @@ def claims():  # type: ignore[no-untyped-def]
 def claim(claim_id: int):  # type: ignore[no-untyped-def]
     detail = admin_services.claim_detail(db.session, current_user, claim_id)
     # The page shows a beneficiary's name and the reasons of disputes: a read of personal data, logged.
-    audit.record(db.session, actor=current_user, object_type="claim", object_id=claim_id, action="viewed",
-                 now=utcnow())
+    audit.record_read(db.session, actor=current_user, object_type="claim", object_id=claim_id, now=utcnow())
     commit()
     return _render_claim(detail, ApproveForm(), RejectForm())
 
