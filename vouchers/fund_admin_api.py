@@ -16,10 +16,9 @@ from portal.auth.emails import queue_password_reset
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import ValidationFailed
 from portal.fund_account import fund_account_settings
 from portal.mail import commit
-from portal.pagination import decode_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission
 from vouchers import ledger, payouts
 from vouchers.fund_admin_schemas import (
@@ -53,15 +52,6 @@ def batch_payload(batch: payouts.PayoutBatch) -> dict[str, Any]:
             "claim_count": batch.claim_count, "message_id": batch.message_id, "execution_on": batch.execution_on,
             "paid_on": batch.paid_on, "created_at": batch.created_at,
             "download_url": url_for("fund_admin_api.download_payout_file", batch_id=batch.id)}
-
-
-def _after_id(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor, 1)
-    if values is None:
-        return None
-    if not isinstance(values[0], int):
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": ["Use next_cursor as it was given."]})
-    return values[0]
 
 
 @blp.route("/admin/providers", methods=["GET"])
@@ -127,7 +117,7 @@ def create_payout_batch():  # type: ignore[no-untyped-def]
 def list_payout_batches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Payout batches, newest first."""
     rows = payouts.list_batches(db.session, current_user, limit=query["limit"] + 1,
-                                before_id=_after_id(query["cursor"]))
+                                before_id=decode_id_cursor(query["cursor"]))
     next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
     return {"items": [batch_payload(b) for b in rows[: query["limit"]]], "next_cursor": next_cursor}
 
@@ -188,6 +178,6 @@ def audit_log(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The audit log, newest first, filtered by object (`object_type`, `object_id`) and person (`actor_id`)."""
     rows = admin_services.audit_trail(db.session, current_user, object_type=query["object_type"],
                                       object_id=query["object_id"], actor_id=query["actor_id"],
-                                      limit=query["limit"] + 1, before_id=_after_id(query["cursor"]))
+                                      limit=query["limit"] + 1, before_id=decode_id_cursor(query["cursor"]))
     next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
     return {"items": rows[: query["limit"]], "next_cursor": next_cursor}

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.auth.models import User
-from portal.errors import N_, Forbidden, NotFound, ValidationFailed
-from portal.pagination import decode_cursor, encode_cursor
+from portal.errors import N_, Forbidden, NotFound
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, has_permission
 from vouchers.employers.models import EmployerAgent
 from vouchers.employers.services import employers_for
@@ -51,11 +51,9 @@ def list_agents(session: Session, actor: Any, *, limit: int = 50,
     employer_id = managed_employer_id(actor)
     query = (select(EmployerAgent.id, User.id, User.email, User.first_name, User.last_name, EmployerAgent.created_at)
              .join(User, User.id == EmployerAgent.agent_user_id).where(EmployerAgent.employer_id == employer_id))
-    after = decode_cursor(cursor, 1)
-    if after is not None:
-        if not isinstance(after[0], int):
-            raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]})
-        query = query.where(EmployerAgent.id > after[0])
+    after_id = decode_id_cursor(cursor)
+    if after_id is not None:
+        query = query.where(EmployerAgent.id > after_id)
     rows = session.execute(query.order_by(EmployerAgent.id).limit(limit + 1)).all()
     links = [AgentLink(link_id, user_id, email, f"{first} {last}".strip(), created)
              for link_id, user_id, email, first, last, created in rows[:limit]]

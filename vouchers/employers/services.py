@@ -24,7 +24,7 @@ from portal.audit import AuditEntry
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import RulesBook, rules_on
-from portal.pagination import decode_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.payments import CardDeclined, CreatedIntent, GatewayError, GatewayNotConfigured, PaymentGateway
 from portal.permissions import Permission, Role, can, has_permission
 from portal.rules import FundRules
@@ -370,11 +370,9 @@ def list_declarations(session: Session, actor: Any, filters: DeclarationFilters,
         query = query.where(unpaid_and_late)
     elif filters.overdue is False:
         query = query.where(~unpaid_and_late)
-    after = decode_cursor(cursor, 1)
-    if after is not None:
-        if not isinstance(after[0], int):
-            raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]})
-        query = query.where(Declaration.id < after[0])
+    after_id = decode_id_cursor(cursor)
+    if after_id is not None:
+        query = query.where(Declaration.id < after_id)
     rows = list(session.scalars(query.order_by(Declaration.id.desc()).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
