@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,12 @@ from portal.clock import BRUSSELS, utcnow
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, unique
+from tests.support.shared_data import BANKING
 from tests.support.web import bearer, login, post_form
 from vouchers import ledger, payouts
 from vouchers.models import LedgerEntry, Voucher
 
-XSD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "banking" / "xsd" / "pain.001.001.03.xsd"
+XSD = BANKING / "xsd" / "pain.001.001.03.xsd"
 NS = {"p": payouts.PAIN_NAMESPACE}
 DEBTOR = {"debtor_iban": "BE71 0961 2345 6769", "debtor_name": "Fonds Retour au Travail", "debtor_bic": "GKCCBEBB"}
 

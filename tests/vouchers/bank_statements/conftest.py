@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,9 +13,9 @@ import pytest
 from portal.clock import today_in_brussels, utcnow
 from portal.permissions import Role
 from tests.support.factories import make_user, new_niss
+from tests.support.shared_data import BANKING
 from tests.support.web import bearer, login
 
-BANKING = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "banking"
 SAMPLES = BANKING / "camt053"
 CAMT_XSD = BANKING / "xsd" / "camt.053.001.02.xsd"
 FUND_IBAN = "BE71096123456769"
