@@ -272,7 +272,8 @@ def dashboard():  # type: ignore[no-untyped-def]
 def request_detail(request_id: int):  # type: ignore[no-untyped-def]
     request = request_services.get_request(db.session, current_user, request_id)
     today = today_in_brussels()
-    return render_template("vouchers/request_detail.html", request=request_dict(db.session, request, today=today),
+    return render_template("vouchers/request_detail.html",
+                           voucher_request=request_dict(db.session, request, today=today),
                            provider=db.session.get(Provider, request.provider_id) if request.provider_id else None,
                            withdraw_form=WithdrawForm())
 

@@ -143,6 +143,9 @@ def test_withdraw_from_the_page(client, db_session, beneficiary, provider, today
     _walk_wizard(client, provider, today)
     post_form(client, "/request/submit", {"truthful": "y"}, token_from="/request/step/4")
     request = db_session.scalar(select(VoucherRequest).where(VoucherRequest.status == "submitted"))
+    page = client.get(f"/requests/{request.id}", headers=EN)
+    assert page.status_code == 200
+    assert f"Request {request.id}" in page.get_data(as_text=True) and "Withdraw my request" in page.get_data(as_text=True)
     response = post_form(client, f"/requests/{request.id}/withdraw", {"reason": "found a job"},
                          token_from=f"/requests/{request.id}")
     assert response.status_code == 302
