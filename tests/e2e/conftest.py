@@ -233,3 +233,12 @@ def assert_fits_screen(page: Any) -> None:
     """On a phone nothing may need sideways scrolling: the page is no wider than the screen."""
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+def log_out(page: Any) -> None:
+    """Log out with the header's button and wait until the logged-out page has loaded: going on before that
+    would race the old session's cookie against the next form's CSRF token."""
+    from playwright.sync_api import expect
+
+    page.locator("header form[action$='/logout'] button[type=submit]").click()
+    expect(page.locator("header").get_by_role("link", name="Log in")).to_be_visible()

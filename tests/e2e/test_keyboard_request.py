@@ -150,4 +150,5 @@ def test_the_request_form_can_be_completed_with_the_keyboard_alone(page: Page, b
     expect(checkbox).to_be_checked()
     press_button(page, page.get_by_role("button", name="Send my request"))
     expect(page.locator(".alert--success")).to_contain_text("45 days")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Request")  # the request's own page
     assert_accessible(page)

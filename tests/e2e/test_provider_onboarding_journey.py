@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, log_out
 from tests.support.factories import PASSWORD, new_enterprise_number, new_iban
 
 RESET_LINK = re.compile(r"https?://\S+/password/reset/\S+")
@@ -82,7 +82,7 @@ def test_the_fund_lists_a_provider_whose_staff_find_their_way_in(page: Page, smt
     page.get_by_role("button", name="List the provider and send the invitation").click()
     expect(page.get_by_role("main")).to_contain_text(provider_name)
     assert_accessible(page)
-    page.locator("header form[action$='/logout'] button[type=submit]").click()
+    log_out(page)
 
     # 2. The provider's administrator accepts the invitation and invites a coach.
     _choose_password_and_log_in(page, smtp_server.wait_for_link(admin_email, RESET_LINK), admin_email)
@@ -95,7 +95,7 @@ def test_the_fund_lists_a_provider_whose_staff_find_their_way_in(page: Page, smt
     page.get_by_role("button", name="Invite the coach").click()
     expect(page.get_by_role("main")).to_contain_text("Pieter Claes")
     assert_accessible(page)
-    page.locator("header form[action$='/logout'] button[type=submit]").click()
+    log_out(page)
 
     # 3. The coach accepts the invitation and finds their week.
     _choose_password_and_log_in(page, smtp_server.wait_for_link(coach_email, RESET_LINK), coach_email)
