@@ -43,6 +43,7 @@ from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
+from portal.private_cache import private_page
 from vouchers.presenters import voucher_dict
 from vouchers.schemas import VoucherSchema
 from vouchers.services.vouchers import accept_provider_change
@@ -128,6 +129,7 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
 
 @blp.route("/provider/vouchers", methods=["GET"])
 @api_access(Permission.PROVIDER_VOUCHERS_VIEW)
+@private_page
 @blp.response(200, ProviderVoucherListSchema)
 @blp.doc(security=BEARER)
 def provider_vouchers():  # type: ignore[no-untyped-def]
@@ -279,6 +281,7 @@ def submit_claim(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/provider/claims", methods=["GET"])
 @api_access(Permission.CLAIM_SUBMIT)
+@private_page
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)
@@ -297,6 +300,7 @@ def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/admin/claims", methods=["GET"])
 @api_access(Permission.ADMIN_CLAIMS_DECIDE)
+@private_page
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)

@@ -60,6 +60,7 @@ from portal.forms import choices
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
+from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.models import Beneficiary, Voucher
 from vouchers.presenters import voucher_dict
@@ -181,6 +182,7 @@ def _voucher_row(voucher: Voucher) -> dict[str, Any]:
 
 @bp.route("/provider/vouchers")
 @require(Permission.PROVIDER_VOUCHERS_VIEW)
+@private_page
 def vouchers():  # type: ignore[no-untyped-def]
     """The provider's vouchers, and those waiting for it to accept a change of provider."""
     rows = [_voucher_row(v) for v in offer_services.provider_vouchers(db.session, current_user)]
@@ -478,6 +480,7 @@ def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int =
 
 @bp.route("/coach/week")
 @require(Permission.SESSION_SCHEDULE)
+@private_page
 def week():  # type: ignore[no-untyped-def]
     """A coach's week, Monday to Sunday in the coach's own time zone, with the form to book a session."""
     day = _day_from_query()

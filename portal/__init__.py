@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -34,9 +34,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
-    from portal import public_cache
+    from portal import private_cache, public_cache
 
     public_cache.install(app)
+    private_cache.install(app)
     return app
 
 
@@ -63,7 +64,7 @@ def register_extensions(app: Flask) -> None:
     from portal import models_registry  # noqa: F401 - every model on the metadata
     from portal.permissions import register_owner_rules
     from portal.auth.passwords import use_parameters as use_password_parameters
-    from portal.auth.services import load_session_user, user_for_api_token
+    from portal.auth.services import api_token_grant, load_session_user
     from portal.clock import utcnow
     from portal.db import db, render_migration_item
     from portal.extensions import api, babel, csrf, limiter, login_manager, migrate, server_sessions
@@ -96,7 +97,11 @@ def register_extensions(app: Flask) -> None:
     def load_user_from_bearer(req):  # type: ignore[no-untyped-def]
         if not _bearer_request():
             return None
-        return user_for_api_token(db.session, req.headers["Authorization"][7:].strip(), now=utcnow())
+        grant = api_token_grant(db.session, req.headers["Authorization"][7:].strip(), now=utcnow())
+        if grant is None:
+            return None
+        user, g.credential_expires_at = grant  # a cached answer must not outlive the token (private_cache)
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():  # type: ignore[no-untyped-def]

@@ -117,9 +117,20 @@ def load_config() -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {"info": {"description": (
+            "The portal's JSON API. Calls for a person carry `Authorization: Bearer <token>` "
+            "(from `POST /auth/token`). Errors answer `{\"error\": {code, message, fields}}`; lists page with `next_cursor`.\n\n"
+            "Freshness: public marketplace answers may be up to `PUBLIC_CACHE_SECONDS` (30 s) old. A GET for a "
+            "caller with a token may be served from a copy made for that same token at most "
+            "`PRIVATE_CACHE_SECONDS` (10 s) earlier, and only while nothing at all changed in the data since "
+            "(any write, by anyone, ends every copy; so does revoking the token). Such answers carry the header "
+            "`X-Private-Cache: hit`. A caller always sees its own writes at once.")}},
         "PROPAGATE_EXCEPTIONS": False,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         # How long anonymous visitors may be served a public page rendered earlier (portal/public_cache.py); 0: off.
         "PUBLIC_CACHE_SECONDS": float(os.environ.get("PUBLIC_CACHE_SECONDS", "30")),
+        # How long a logged-in person may be served their own page rendered earlier, while nothing in the database
+        # changed (portal/private_cache.py; needs sessions on Redis); 0: off.
+        "PRIVATE_CACHE_SECONDS": float(os.environ.get("PRIVATE_CACHE_SECONDS", "10")),
     }
     return config

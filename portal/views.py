@@ -10,6 +10,7 @@ from portal.db import db
 from portal.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.private_cache import private_page
 from portal.public_cache import public_page
 from portal.web import safe_next
 
@@ -66,6 +67,7 @@ def health():  # type: ignore[no-untyped-def]
 
 @bp.route("/notifications")
 @login_required
+@private_page
 def notifications():  # type: ignore[no-untyped-def]
     """The messages the portal sent this person, newest first (the same as their e-mails)."""
     from sqlalchemy import select

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from coaching.models import Provider
 from portal import audit
 from portal.clock import today_in_brussels, utcnow
+from portal.private_cache import private_page
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
 from portal.fund_settings import rules_on
@@ -35,6 +36,7 @@ DEFAULT_PAGE_SIZE = 50
 
 @bp.get("/requests")
 @require(Permission.ADMIN_REQUESTS_VIEW)
+@private_page
 def queue():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     form = QueueFilterForm(request.args)

@@ -16,6 +16,7 @@ from portal.db import db
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, api_access
+from portal.private_cache import private_page
 from vouchers import domain, services
 from vouchers.models import Voucher
 from vouchers.presenters import request_dict, request_dicts, voucher_dict
@@ -137,6 +138,7 @@ def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
 @api_access()
+@private_page
 @blp.response(200, VoucherSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
@@ -147,6 +149,7 @@ def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
 
 @blp.route("/admin/voucher-requests", methods=["GET"])
 @api_access(Permission.ADMIN_REQUESTS_VIEW)
+@private_page
 @blp.arguments(AdminRequestQuerySchema, location="query")
 @blp.response(200, AdminRequestPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])

@@ -18,6 +18,7 @@ from portal.fund_settings import rules_on
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers import domain, privacy, services
 from vouchers.forms import (
@@ -260,6 +261,7 @@ def request_submit():  # type: ignore[no-untyped-def]
 
 @bp.route("/my")
 @require(Permission.REQUEST_VIEW_OWN)
+@private_page
 def dashboard():  # type: ignore[no-untyped-def]
     """The beneficiary's page: where the request stands, the voucher and its balance."""
     today = today_in_brussels()
@@ -292,6 +294,7 @@ def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/vouchers/<int:voucher_id>")
 @require(Permission.VOUCHER_VIEW_OWN)
+@private_page
 def voucher_detail(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
     return _voucher_page(voucher, _change_provider_form(voucher))

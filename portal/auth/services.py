@@ -135,12 +135,13 @@ def issue_api_token(session: Session, user: User, *, now: datetime, hours: int) 
     return token, expires_at
 
 
-def user_for_api_token(session: Session, token: str, *, now: datetime) -> User | None:
+def api_token_grant(session: Session, token: str, *, now: datetime) -> tuple[User, datetime] | None:
+    """The active user a live token stands for, and when the token expires."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    return (user, row.expires_at) if user is not None and user.is_active else None
 
 
 def revoke_api_token(session: Session, token: str, *, now: datetime) -> bool:

@@ -122,3 +122,27 @@ def test_sessions_and_rate_limits_are_shared_by_both_hosts(two_hosts):
                                                                       "password": "wrong password!"},
                                    timeout=30).status_code)
     assert codes == [401, 401, 401, 429]
+
+
+def test_a_write_on_one_host_ends_the_other_hosts_private_copies(two_hosts):
+    """Each host keeps logged-in people's pages for a few seconds (portal/private_cache.py); a password changed on
+    B is a write that A must see at once, or A would go on serving the fund's queue to a revoked session."""
+    host_a, host_b = two_hosts
+    reader, changer = requests.Session(), requests.Session()
+    for browser, host in ((reader, host_a), (changer, host_b)):
+        token = _token(browser, f"{host}/login")
+        assert browser.post(f"{host}/login", data={"csrf_token": token, "email": "host@example.be",
+                                                   "password": "a good long password"},
+                            allow_redirects=False, timeout=30).status_code == 302
+    pages = [reader.get(f"{host_a}/admin/requests", allow_redirects=False, timeout=30) for _ in range(4)]
+    assert all(page.status_code == 200 for page in pages)
+    assert pages[-1].headers.get("X-Private-Cache") == "hit"  # A serves its copy
+    token = _token(changer, f"{host_b}/account/password")
+    changed = changer.post(f"{host_b}/account/password",
+                           data={"csrf_token": token, "current_password": "a good long password",
+                                 "password": "another good long password",
+                                 "password_repeat": "another good long password"},
+                           allow_redirects=False, timeout=30)
+    assert changed.status_code == 302
+    after = reader.get(f"{host_a}/admin/requests", allow_redirects=False, timeout=30)
+    assert after.status_code == 302 and "/login" in after.headers["Location"]

@@ -9,6 +9,7 @@ from flask import current_app, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from portal.permissions import api_access
+from portal.private_cache import private_page
 from marshmallow import Schema, fields, validate
 
 from portal.auth.schemas import ApiErrorSchema
@@ -253,6 +254,7 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/dismissals", methods=["GET"])
 @api_access(Permission.DISMISSAL_VIEW_OWN)
+@private_page
 @blp.arguments(DismissalQuerySchema, location="query")
 @blp.response(200, DismissalPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])

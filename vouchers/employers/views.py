@@ -32,6 +32,7 @@ from portal.i18n import long_date
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission, require
+from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.employers import api as employers_api
 from vouchers.employers import csv_import, letters, services
@@ -95,6 +96,7 @@ def _preselect(form: Any, employers: list[Any]) -> None:
 
 @bp.route("/")
 @require(Permission.DISMISSAL_VIEW_OWN)
+@private_page
 def dashboard():  # type: ignore[no-untyped-def]
     """What is declared, what is due, paid and overdue."""
     today = today_in_brussels()
