@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from coaching.calendar import ical_feed
 from coaching.models import Coach, CoachingSession, SessionSeat
+from coaching.presenters import provider_voucher_page
 from coaching.services import availability as availability_services
 from coaching.services import claims as claim_services
 from coaching.services import offers as offer_services
@@ -32,6 +33,7 @@ from coaching.staff_schemas import (
     OfferListSchema,
     OfferSchema,
     ProviderVoucherListSchema,
+    ProviderVoucherQuerySchema,
     RejectSchema,
     SessionCreateSchema,
     SessionSchema,
@@ -130,18 +132,16 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
 @blp.route("/provider/vouchers", methods=["GET"])
 @api_access(Permission.PROVIDER_VOUCHERS_VIEW)
 @private_page
+@blp.arguments(ProviderVoucherQuerySchema, location="query")
 @blp.response(200, ProviderVoucherListSchema)
+@blp.alt_response(422, schema=ApiErrorSchema, description="An unknown status or a bad cursor")
 @blp.doc(security=BEARER)
-def provider_vouchers():  # type: ignore[no-untyped-def]
-    """The vouchers assigned to this provider, and those waiting for it to accept a change of provider."""
-    items = []
-    for voucher in offer_services.provider_vouchers(db.session, current_user, status=request.args.get("status")):
-        data = voucher_dict(db.session, voucher)
-        user = voucher.beneficiary.user
-        data["beneficiary_name"] = f"{user.first_name} {user.last_name}".strip()
-        data["pending_acceptance"] = voucher.pending_provider_id == current_user.provider_id
-        items.append(data)
-    return {"items": items, "next_cursor": None}
+def provider_vouchers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The vouchers assigned to this provider, and those waiting for it to accept a change of provider, newest
+    first, paged with `next_cursor`."""
+    rows, next_cursor = provider_voucher_page(db.session, current_user, status=query["status"], limit=query["limit"],
+                                              cursor=query["cursor"])
+    return {"items": rows, "next_cursor": next_cursor}
 
 
 @blp.route("/provider/vouchers/<int:voucher_id>/accept", methods=["POST"])

@@ -174,6 +174,13 @@ class ProviderVoucherSchema(Schema):
     pending_acceptance = fields.Boolean(metadata={"description": "A provider change waiting for this provider."})
 
 
+class ProviderVoucherQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["approved", "in_progress", "completed", "expired", "withdrawn"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
 class ProviderVoucherListSchema(Schema):
     items = fields.List(fields.Nested(ProviderVoucherSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)

@@ -27,6 +27,7 @@ from wtforms import Field
 from coaching.calendar import sessions_between, week_bounds
 from coaching.domain import STANDARD_MIXES
 from coaching.models import ClaimLine, Coach, CoachingSession, Offer, SessionSeat
+from coaching.presenters import provider_voucher_page, provider_voucher_rows
 from coaching.services import availability as availability_services
 from coaching.services import claims as claim_services
 from coaching.services import offers as offer_services
@@ -63,7 +64,6 @@ from portal.permissions import Permission, Role, can, require
 from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.models import Beneficiary, Voucher
-from vouchers.presenters import voucher_dict
 from vouchers.services import vouchers as voucher_services
 
 bp = Blueprint("coaching_staff", __name__)
@@ -136,11 +136,6 @@ def _provider_coaches() -> list[Coach]:
                                                        Coach.active.is_(True)).order_by(Coach.display_name)))
 
 
-def _schedulable_vouchers() -> list[Voucher]:
-    """Open vouchers of this provider whose mix is fixed: the only ones a session can be booked on."""
-    return offer_services.schedulable_vouchers(db.session, current_user)
-
-
 def duration_choices(kind: str | None = None) -> list[Any]:
     rules = rules_on(db.session, today_in_brussels())
     individual = range(rules.individual_session_min_minutes, rules.individual_session_max_minutes + 1,
@@ -174,19 +169,24 @@ def _seat_rows(session_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def _voucher_row(voucher: Voucher) -> dict[str, Any]:
-    data = voucher_dict(db.session, voucher)
-    data["beneficiary_name"] = _person(voucher.beneficiary.user)
-    data["pending_acceptance"] = voucher.pending_provider_id == current_user.provider_id
-    return data
+    return provider_voucher_rows(db.session, current_user, [voucher])[0]
 
 
 @bp.route("/provider/vouchers")
 @require(Permission.PROVIDER_VOUCHERS_VIEW)
 @private_page
 def vouchers():  # type: ignore[no-untyped-def]
-    """The provider's vouchers, and those waiting for it to accept a change of provider."""
-    rows = [_voucher_row(v) for v in offer_services.provider_vouchers(db.session, current_user)]
-    return render_template("coaching/staff/vouchers.html", rows=rows)
+    """The provider's vouchers, and those waiting for it to accept a change of provider, 50 a page."""
+    cursor = request.args.get("cursor") or None
+    page_size = current_app.config.get("PROVIDER_VOUCHERS_PAGE_SIZE", 50)
+    try:
+        rows, next_cursor = provider_voucher_page(db.session, current_user, cursor=cursor, limit=page_size)
+    except ValidationFailed:
+        flash(_("This page link is not valid any more. Here is the first page."), "error")
+        cursor = None
+        rows, next_cursor = provider_voucher_page(db.session, current_user, limit=page_size)
+    return render_template("coaching/staff/vouchers.html", rows=rows, first_page=cursor is not None,
+                           next_url=next_cursor and url_for(".vouchers", cursor=next_cursor))
 
 
 def _accept_form(voucher: Voucher) -> AcceptForm:
@@ -451,8 +451,8 @@ def _schedule_form(coach: Coach | None, day: date) -> ScheduleForm:
     else:
         staff = _provider_coaches()
     form.coach_id.choices = choices({c.id: c.display_name for c in staff})
-    form.voucher_ids.choices = choices({v.id: f"{v.code} · {_person(v.beneficiary.user)}"
-                                        for v in _schedulable_vouchers()})
+    form.voucher_ids.choices = choices({v.id: f"{v.code} · {v.beneficiary_name}"
+                                        for v in offer_services.schedulable_vouchers(db.session, current_user)})
     form.duration_minutes.choices = duration_choices()
     return form
 

@@ -48,20 +48,32 @@ class UsageTotals:
 
 
 def usage_totals(session: Session, voucher_id: int) -> UsageTotals:
+    return usage_totals_of(session, [voucher_id])[voucher_id]
+
+
+def usage_totals_of(session: Session, voucher_ids: list[int]) -> dict[int, UsageTotals]:
+    """The totals of several vouchers in one grouped query (a list page shows hundreds); zeros for a voucher
+    without entries."""
     delivered = UsageEntry.kind.in_(("delivered", "corrected"))
     booked = UsageEntry.kind.in_(("scheduled", "released"))
 
     def total(column, condition):  # type: ignore[no-untyped-def]
         return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
 
-    row = session.execute(
+    totals = {voucher_id: UsageTotals() for voucher_id in voucher_ids}
+    if not voucher_ids:
+        return totals
+    rows = session.execute(
         select(
+            UsageEntry.voucher_id,
             total(UsageEntry.amount_cents, delivered),
             total(UsageEntry.amount_cents, booked),
             total(UsageEntry.individual_minutes, delivered),
             total(UsageEntry.collective_sessions, delivered),
             total(UsageEntry.individual_minutes, booked),
             total(UsageEntry.collective_sessions, booked),
-        ).where(UsageEntry.voucher_id == voucher_id)
-    ).one()
-    return UsageTotals(*(int(value) for value in row))
+        ).where(UsageEntry.voucher_id.in_(voucher_ids)).group_by(UsageEntry.voucher_id)
+    )
+    for voucher_id, *values in rows:
+        totals[voucher_id] = UsageTotals(*(int(value) for value in values))
+    return totals

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.usage import usage_totals_of
 from portal.fund_settings import RulesBook
 from vouchers import domain
 from vouchers.models import Voucher, VoucherRequest
 from vouchers.services.requests import clock_for, timeline, waiting_list_positions
-from vouchers.services.vouchers import voucher_figures
+from vouchers.services.vouchers import VoucherFigures, figures_from
 
 
 def request_dicts(session: Session, requests: list[VoucherRequest], *, today: date,
@@ -58,7 +59,16 @@ def request_dict(session: Session, request: VoucherRequest, *, today: date, with
 
 
 def voucher_dict(session: Session, voucher: Voucher) -> dict[str, Any]:
-    figures = voucher_figures(session, voucher)
+    return voucher_dicts(session, [voucher])[0]
+
+
+def voucher_dicts(session: Session, vouchers: list[Voucher]) -> list[dict[str, Any]]:
+    """Several vouchers with their balances: one query for all their usage, however many there are."""
+    totals = usage_totals_of(session, [voucher.id for voucher in vouchers])
+    return [_voucher_data(voucher, figures_from(voucher, totals[voucher.id])) for voucher in vouchers]
+
+
+def _voucher_data(voucher: Voucher, figures: VoucherFigures) -> dict[str, Any]:
     mix = None
     if voucher.individual_hours is not None:
         mix = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +21,7 @@ from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
 from vouchers import domain as voucher_domain
-from vouchers.models import Voucher
+from vouchers.models import Beneficiary, Voucher
 
 
 def provider_of(actor: Any, permission: Permission) -> int:
@@ -112,22 +113,40 @@ def add_coach(session: Session, actor: Any, *, name: str, email: str, timezone: 
     return coach, user
 
 
-def provider_vouchers(session: Session, actor: Any, *, status: str | None = None) -> list[Voucher]:
+def provider_vouchers(session: Session, actor: Any, *, status: str | None = None, limit: int = 50,
+                      before_id: int | None = None) -> list[Voucher]:
+    """The provider's vouchers and those waiting for it to accept a change, newest first: up to ``limit`` with
+    an id below ``before_id`` (the keyset of the pages)."""
     provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
     query = select(Voucher).where((Voucher.provider_id == provider_id) | (Voucher.pending_provider_id == provider_id))
     if status:
         query = query.where(Voucher.status == status)
-    return list(session.scalars(query.order_by(Voucher.id.desc()).limit(500)))
+    if before_id is not None:
+        query = query.where(Voucher.id < before_id)
+    return list(session.scalars(query.order_by(Voucher.id.desc()).limit(limit)))
 
 
-def schedulable_vouchers(session: Session, actor: Any, *, limit: int = 500) -> list[Voucher]:
+@dataclass(frozen=True)
+class SchedulableVoucher:
+    id: int
+    code: str
+    beneficiary_name: str
+
+
+def schedulable_vouchers(session: Session, actor: Any, *, limit: int = 500) -> list[SchedulableVoucher]:
     """Open vouchers of the actor's provider whose mix is fixed: the only ones a session can be
-    booked on (newest first; one indexed range of ``ix_vouchers_provider_status``)."""
+    booked on (newest first; one indexed range of ``ix_vouchers_provider_status``). Only what the booking
+    form shows is read: a busy provider has hundreds."""
     provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
-    return list(session.scalars(select(Voucher).where(Voucher.provider_id == provider_id,
-                                                      Voucher.status.in_(("approved", "in_progress")),
-                                                      Voucher.individual_hours.is_not(None))
-                                .order_by(Voucher.id.desc()).limit(limit)))
+    rows = session.execute(
+        select(Voucher.id, Voucher.code, User.first_name, User.last_name, User.email)
+        .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id).join(User, User.id == Beneficiary.user_id)
+        .where(Voucher.provider_id == provider_id, Voucher.status.in_(("approved", "in_progress")),
+               Voucher.individual_hours.is_not(None))
+        .order_by(Voucher.id.desc()).limit(limit))
+    return [SchedulableVoucher(id=row.id, code=row.code,
+                               beneficiary_name=f"{row.first_name} {row.last_name}".strip() or row.email)
+            for row in rows]
 
 
 def accept_voucher(session: Session, actor: Any, voucher_id: int, offer_id: int, *, now: datetime) -> Voucher:

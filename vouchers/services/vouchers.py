@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching.usage import usage_totals
+from coaching.usage import UsageTotals, usage_totals
 from portal import audit
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
@@ -33,7 +33,10 @@ class VoucherFigures:
 
 def voucher_figures(session: Session, voucher: Voucher) -> VoucherFigures:
     """Sums over the voucher's usage entries (coaching sessions logged and scheduled)."""
-    totals = usage_totals(session, voucher.id)
+    return figures_from(voucher, usage_totals(session, voucher.id))
+
+
+def figures_from(voucher: Voucher, totals: UsageTotals) -> VoucherFigures:
     return VoucherFigures(
         value_cents=voucher.value_cents,
         spent_cents=totals.spent_cents,
