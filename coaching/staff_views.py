@@ -442,7 +442,21 @@ def local_to_utc(day: date, start: time, tz: str) -> datetime:
     return instant
 
 
-def _schedule_form(coach: Coach | None, day: date) -> ScheduleForm:
+VOUCHER_CHOICES = 25  # vouchers listed in the booking form; the others are found by code or name
+
+
+def _voucher_search() -> str:
+    return " ".join(request.args.get("find", "").split())[:100]
+
+
+def _chosen_voucher_ids() -> list[int]:
+    """The vouchers a sent booking form ticked (found by a search, so maybe not among the newest)."""
+    return [int(value) for value in request.form.getlist("voucher_ids")[:50] if value.isdigit()
+            and int(value) <= 2**31 - 1]
+
+
+def _schedule_form(coach: Coach | None, day: date, *, search: str = "",
+                   chosen: list[int] | None = None) -> ScheduleForm:
     form = ScheduleForm(data={"coach_id": coach.id if coach else None, "start_on": day, "start_time": time(9, 0),
                               "duration_minutes": 60})
     if current_user.role == Role.COACH:
@@ -451,15 +465,20 @@ def _schedule_form(coach: Coach | None, day: date) -> ScheduleForm:
     else:
         staff = _provider_coaches()
     form.coach_id.choices = choices({c.id: c.display_name for c in staff})
-    form.voucher_ids.choices = choices({v.id: f"{v.code} · {v.beneficiary_name}"
-                                        for v in offer_services.schedulable_vouchers(db.session, current_user)})
+    listed = offer_services.schedulable_vouchers(db.session, current_user, search=search, limit=VOUCHER_CHOICES)
+    if chosen:
+        listed = offer_services.schedulable_vouchers(db.session, current_user, ids=chosen, limit=len(chosen)) + [
+            v for v in listed if v.id not in chosen]
+    form.voucher_ids.choices = choices({v.id: f"{v.code} · {v.beneficiary_name}" for v in listed})
     form.duration_minutes.choices = duration_choices()
     return form
 
 
-def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int = 200,  # type: ignore[no-untyped-def]
+               search: str = ""):
+    found = {"find": search, "voucher_choices": VOUCHER_CHOICES}
     if coach is None:
-        return render_template("coaching/staff/week.html", coach=None, form=form), status
+        return render_template("coaching/staff/week.html", coach=None, form=form, **found), status
     start, end = week_bounds(day, coach.timezone)
     zone = ZoneInfo(coach.timezone)
     days = [start.date() + timedelta(days=n) for n in range(7)]
@@ -475,7 +494,7 @@ def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int =
         available=availability_services.day_ranges_for(db.session, coach, days[0], days[-1]),
         previous_day=days[0] - timedelta(days=7), next_day=days[0] + timedelta(days=7),
         calendar_url=calendar_url(coach),
-        can_reset=can(current_user, Permission.CALENDAR_MANAGE)), status
+        can_reset=can(current_user, Permission.CALENDAR_MANAGE), **found), status
 
 
 @bp.route("/coach/week")
@@ -485,14 +504,15 @@ def week():  # type: ignore[no-untyped-def]
     """A coach's week, Monday to Sunday in the coach's own time zone, with the form to book a session."""
     day = _day_from_query()
     coach = _viewed_coach(request.args.get("coach_id", type=int))
-    return _week_page(coach, day, _schedule_form(coach, day))
+    search = _voucher_search()
+    return _week_page(coach, day, _schedule_form(coach, day, search=search), search=search)
 
 
 @bp.route("/coach/sessions", methods=["POST"])
 @require(Permission.SESSION_SCHEDULE)
 def schedule():  # type: ignore[no-untyped-def]
     """Book a session from the week view; a double booking or an exhausted voucher shows the form again."""
-    form = _schedule_form(None, today_in_brussels())
+    form = _schedule_form(None, today_in_brussels(), chosen=_chosen_voucher_ids())
     status = 422
     if form.validate_on_submit():
         try:

@@ -133,17 +133,26 @@ class SchedulableVoucher:
     beneficiary_name: str
 
 
-def schedulable_vouchers(session: Session, actor: Any, *, limit: int = 500) -> list[SchedulableVoucher]:
+def schedulable_vouchers(session: Session, actor: Any, *, limit: int = 25, search: str | None = None,
+                         ids: list[int] | None = None) -> list[SchedulableVoucher]:
     """Open vouchers of the actor's provider whose mix is fixed: the only ones a session can be
-    booked on (newest first; one indexed range of ``ix_vouchers_provider_status``). Only what the booking
-    form shows is read: a busy provider has hundreds."""
+    booked on, newest first (one indexed range of ``ix_vouchers_provider_status``).
+
+    A busy provider has hundreds, so the booking form lists a few: those whose code or beneficiary's name holds
+    every word of ``search``, or those with the given ``ids`` (the ones a sent form chose), else the newest.
+    Only what the form shows is read."""
     provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
-    rows = session.execute(
-        select(Voucher.id, Voucher.code, User.first_name, User.last_name, User.email)
-        .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id).join(User, User.id == Beneficiary.user_id)
-        .where(Voucher.provider_id == provider_id, Voucher.status.in_(("approved", "in_progress")),
-               Voucher.individual_hours.is_not(None))
-        .order_by(Voucher.id.desc()).limit(limit))
+    query = (select(Voucher.id, Voucher.code, User.first_name, User.last_name, User.email)
+             .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id).join(User, User.id == Beneficiary.user_id)
+             .where(Voucher.provider_id == provider_id, Voucher.status.in_(("approved", "in_progress")),
+                    Voucher.individual_hours.is_not(None)))
+    if ids is not None:
+        query = query.where(Voucher.id.in_(ids))
+    for word in (search or "").split()[:5]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Voucher.code.ilike(pattern, escape="\\") | User.first_name.ilike(pattern, escape="\\")
+                            | User.last_name.ilike(pattern, escape="\\"))
+    rows = session.execute(query.order_by(Voucher.id.desc()).limit(limit))
     return [SchedulableVoucher(id=row.id, code=row.code,
                                beneficiary_name=f"{row.first_name} {row.last_name}".strip() or row.email)
             for row in rows]

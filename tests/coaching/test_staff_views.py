@@ -570,3 +570,40 @@ def test_a_session_crossing_into_the_week_is_in_the_week(db_session, accepted, c
         assert [s.id for s in sessions_between(db_session, coach.id, start, end)] == [booked.id]
     start, end = week_bounds(monday + timedelta(days=7), coach.timezone)
     assert sessions_between(db_session, coach.id, start, end) == []
+
+
+def test_a_busy_providers_booking_form_lists_the_newest_and_finds_the_others(admin_client, db_session, make_voucher,
+                                                                            offer, provider_admin, coach, today):
+    from coaching.services.offers import accept_voucher
+    from coaching.staff_views import VOUCHER_CHOICES
+    from portal.clock import utcnow
+
+    made = []
+    for n in range(VOUCHER_CHOICES + 2):
+        voucher, person = make_voucher()
+        person.last_name = f"Zeta{n:02d}" + ("_x%" if n == 0 else "")
+        accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
+        made.append((voucher, person))
+    oldest, _person = made[0]
+    ticks = f'name="voucher_ids" value="{oldest.id}"'
+    week = text(admin_client.get(f"/coach/week?coach_id={coach.id}", headers=EN))
+    assert week.count('name="voucher_ids"') == VOUCHER_CHOICES and ticks not in week
+    assert 'id="voucher-search-hint"' in week
+    # Found by name (each word must match; % and _ are plain characters, not wildcards).
+    found = text(admin_client.get(f"/coach/week?coach_id={coach.id}&find=zeta00", headers=EN))
+    assert found.count('name="voucher_ids"') == 1 and ticks in found
+    assert "Vouchers matching “zeta00”" in found
+    assert text(admin_client.get(f"/coach/week?coach_id={coach.id}&find=Zeta0+{oldest.code}")).count(
+        'name="voucher_ids"') == 1
+    # Only the oldest's name holds a "%" and a "_", and they are plain characters, not wildcards.
+    for plain, matches in (("%25", 1), ("_x", 1), ("x%25", 1), ("%25x", 0), ("Zeta_0", 0)):
+        assert text(admin_client.get(f"/coach/week?coach_id={coach.id}&find={plain}")).count(
+            'name="voucher_ids"') == matches, plain
+    nothing = text(admin_client.get(f"/coach/week?coach_id={coach.id}&find=nobody+here", headers=EN))
+    assert 'name="voucher_ids"' not in nothing and "No open voucher matches “nobody here”" in nothing
+    # A voucher found by search but not among the newest can be booked.
+    day = next_weekday(today)
+    response = post_form(admin_client, "/coach/sessions", schedule_form(coach, oldest, day), token_from="/coach/week")
+    assert response.status_code == 302, text(response)
+    seat = db_session.scalar(select(SessionSeat).where(SessionSeat.voucher_id == oldest.id))
+    assert seat is not None
