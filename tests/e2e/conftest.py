@@ -125,6 +125,10 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
             "PUBLIC_CACHE_SECONDS": 0,  # tests see each change at once; tests/portal/test_public_cache.py tests the cache
+            # The journeys run with logged-in people's pages cached as in production (kept in this process here,
+            # in Redis there): a page read after any write must never come from a stale copy.
+            "PRIVATE_CACHE_SECONDS": 10,
+            "PRIVATE_CACHE_LOCAL": True,
             "RATELIMIT_ENABLED": False,
             # The hasher is process-wide: keep the same cheap cost as the main test app.
             "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
