@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +47,23 @@ def build_csv(start: int, count: int, today, *, bad_line: int | None = None) -> 
     return "\r\n".join(lines) + "\r\n"
 
 
+def add_employer(session: Any, email: str = "payroll@bench.tnw.be") -> None:
+    """One employer (a social secretariat) and its payroll clerk, who logs in with bench-password."""
+    from portal.auth.services import create_user
+    from portal.clock import utcnow
+    from portal.demo_numbers import enterprise_number
+    from portal.permissions import Role
+    from vouchers.models import Employer
+
+    employer = Employer(company_name="Secrétariat Social Bench ASBL", enterprise_number=enterprise_number(4242),
+                        onss_number="1234567890", address="Rue de la Loi 1\n1000 Bruxelles",
+                        email=email, phone="+32 2 000 00 00", iban="BE71096123456769")
+    session.add(employer)
+    session.flush()
+    create_user(session, email=email, password="bench-password", role=Role.EMPLOYER,
+                first_name="Paula", last_name="Payroll", employer_id=employer.id, confirmed_at=utcnow())
+
+
 def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
@@ -62,19 +80,7 @@ def main() -> None:
                       "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
     with app.app_context():
         upgrade()
-        from portal.auth.services import create_user
-        from portal.clock import utcnow
-        from portal.demo_numbers import enterprise_number
-        from portal.permissions import Role
-        from vouchers.models import Employer
-
-        employer = Employer(company_name="Secrétariat Social Bench ASBL", enterprise_number=enterprise_number(4242),
-                            onss_number="1234567890", address="Rue de la Loi 1\n1000 Bruxelles",
-                            email="payroll@bench.tnw.be", phone="+32 2 000 00 00", iban="BE71096123456769")
-        db.session.add(employer)
-        db.session.flush()
-        create_user(db.session, email="payroll@bench.tnw.be", password="bench-password", role=Role.EMPLOYER,
-                    first_name="Paula", last_name="Payroll", employer_id=employer.id, confirmed_at=utcnow())
+        add_employer(db.session)
         db.session.commit()
     today = today_in_brussels()
     client = app.test_client()

@@ -21,19 +21,3 @@ done = function(summary, latency, requests)
     latency.max / 1000,
     errors.status, errors.connect, errors.read, errors.write, errors.timeout))
 end
-
--- WRK_VARY_QUERY=1: every request gets its own URL (a random `_v=` parameter), so that no answer can come
--- from the portal's public page cache and the figure shows the page's own work.
-if os.getenv("WRK_VARY_QUERY") == "1" then
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-  local prefix = tostring(math.random(1, 1000000000))
-  local counter = 0
-  request = function()
-    counter = counter + 1
-    local separator = "?"
-    if string.find(wrk.path, "?", 1, true) then
-      separator = "&"
-    end
-    return wrk.format(nil, wrk.path .. separator .. "_v=" .. prefix .. "-" .. counter)
-  end
-end

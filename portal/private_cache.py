@@ -257,7 +257,7 @@ class PrivatePageCache:
     def data_changed(self) -> None:
         try:
             self.store.bump()
-        except Exception:
+        except Exception:  # the write is committed: its copies die within PRIVATE_CACHE_SECONDS anyway
             if self.logger is not None:
                 self.logger.warning("private page cache: could not move the data generation forward",
                                     exc_info=True)
@@ -293,7 +293,7 @@ class PrivatePageCache:
         entry_key = self._entry_key(environ, kind, value)
         try:
             session_data, generation, raw = self.store.read(session_id, entry_key)
-        except Exception:
+        except Exception:  # the cache only saves work: without it the app answers
             if self.logger is not None:
                 self.logger.warning("private page cache unavailable", exc_info=True)
             return self.wsgi_app(environ, start_response)
@@ -370,7 +370,7 @@ class PrivatePageCache:
             meta = {"gen": generation.decode(), "fp": fingerprint, "exp": expires, "status": status,
                     "headers": headers}
             self.store.write(entry_key, json.dumps(meta).encode() + b"\n" + body, expires - now)
-        except Exception:
+        except Exception:  # the answer is made and sent; only the copy is lost
             if self.logger is not None:
                 self.logger.warning("private page cache: could not keep a copy", exc_info=True)
 
