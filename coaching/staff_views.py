@@ -185,7 +185,8 @@ def vouchers():  # type: ignore[no-untyped-def]
         flash(_("This page link is not valid any more. Here is the first page."), "error")
         cursor = None
         rows, next_cursor = provider_voucher_page(db.session, current_user, limit=page_size)
-    return render_template("coaching/staff/vouchers.html", rows=rows, first_page=cursor is not None,
+    return render_template("coaching/staff/vouchers.html", rows=rows,
+                           first_url=url_for(".vouchers") if cursor is not None else None,
                            next_url=next_cursor and url_for(".vouchers", cursor=next_cursor))
 
 
