@@ -56,6 +56,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 from werkzeug.http import parse_cookie
 
+from portal.wsgi_capture import call_app, read_body
+
 MARK = "X-Private-Cacheable"
 HIT_HEADER = ("X-Private-Cache", "hit")  # on answers served from a copy: for operators and tests
 GENERATION_KEY = "tnw:private-cache:generation"
@@ -323,23 +325,14 @@ class PrivatePageCache:
 
     def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any], entry_key: str,
               session_id: str | None, fingerprint: str, generation: bytes) -> Iterable[bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, [(name, value) for name, value in headers if name != MARK], exc_info)
-
-        result = self.wsgi_app(environ, capture)
-        headers: list[tuple[str, str]] = captured.get("headers", [])
+        result, status, headers = call_app(self.wsgi_app, environ, start_response, MARK)
         mark = next((value for name, value in headers if name == MARK), None)
-        if mark is None or not captured["status"].startswith("200"):
+        if mark is None or not status.startswith("200"):
             return result
-        body = b"".join(result)
-        if hasattr(result, "close"):
-            result.close()
+        body = read_body(result)
         kept = self._headers_to_keep(headers)
         if kept is not None:
-            self._keep(entry_key, session_id, fingerprint, generation, captured["status"], kept, body, mark)
+            self._keep(entry_key, session_id, fingerprint, generation, status, kept, body, mark)
         return [body]
 
     def _headers_to_keep(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]] | None:

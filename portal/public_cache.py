@@ -30,6 +30,8 @@ from typing import Any
 from flask import Flask, make_response
 from flask_login import current_user
 
+from portal.wsgi_capture import call_app, read_body
+
 MARK = "X-Public-Cacheable"
 MAX_ENTRIES = 2000
 _CACHED_METHODS = frozenset({"GET", "HEAD"})
@@ -102,22 +104,13 @@ class PublicPageCache:
 
     def _fill(self, key: tuple[str, ...], environ: dict[str, Any], start_response: Callable[..., Any],
               now: float) -> Iterable[bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], Any]:
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, [(name, value) for name, value in headers if name != MARK], exc_info)
-
-        result = self.wsgi_app(environ, capture)
-        headers: list[tuple[str, str]] = captured.get("headers", [])
+        result, status, headers = call_app(self.wsgi_app, environ, start_response, MARK)
         names = {name.lower() for name, _value in headers}
         if MARK.lower() not in names:
             return result
-        body = b"".join(result)
-        if hasattr(result, "close"):
-            result.close()
-        if "set-cookie" not in names and captured["status"].startswith("200"):
-            entry = _Entry(captured["status"], [(n, v) for n, v in headers if n != MARK], body, now + self.seconds)
+        body = read_body(result)
+        if "set-cookie" not in names and status.startswith("200"):
+            entry = _Entry(status, [(n, v) for n, v in headers if n != MARK], body, now + self.seconds)
             with self._lock:
                 self._entries[key] = entry
                 self._entries.move_to_end(key)
