@@ -38,7 +38,7 @@ import psycopg  # noqa: E402
 os.environ.setdefault("BENCH_VOUCHERS", "100000")
 
 from bench import marketplace_bench  # noqa: E402
-from bench.common import copy_rows, drop_database, fresh_database, measure, step  # noqa: E402
+from bench.common import copy_rows, drop_unless_kept, fresh_database, measure, migrated_app, step  # noqa: E402
 
 COACHES = int(os.environ.get("BENCH_COACHES", "5000"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "2000000"))
@@ -169,18 +169,12 @@ def login(client: Any, email: str) -> None:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
 
-    from portal import create_app
     from portal.clock import today_in_brussels
     from portal.config import normalise_database_url
 
     url = normalise_database_url(fresh_database(DB_NAME))
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
-                      "SESSION_DIRECTORY": "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console"})
-    with app.app_context():
-        upgrade()
+    app = migrated_app(url)
     today = today_in_brussels()
     marketplace_bench.load(url, today)
     seeded = load_calendars(url, today)
@@ -255,10 +249,7 @@ def main() -> None:
     week = figures["HTML week page (provider admin, any coach, any week)"]["p95_ms"]
     print(f"\nWeek page p95: {week:.1f} ms; target under {TARGET_P95_MS:.0f} ms -> "
           f"{'OK' if week < TARGET_P95_MS else 'TOO SLOW'}. Worst p95: {worst:.1f} ms ({worst_label}).")
-    if os.environ.get("BENCH_KEEP") != "1":
-        with app.app_context():
-            db.engine.dispose()
-        drop_database(DB_NAME)
+    drop_unless_kept(app, DB_NAME)
 
 
 if __name__ == "__main__":

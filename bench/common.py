@@ -27,6 +27,35 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# The portal in a benchmark's own process: no rate limits, sessions on disk, e-mails printed.
+BENCH_APP_SETTINGS: dict[str, Any] = {"RATELIMIT_ENABLED": False, "SESSION_DIRECTORY": "/tmp/tnw-bench-sessions",
+                                      "MAIL_BACKEND": "console"}
+
+
+def migrated_app(url: str, overrides: dict[str, Any] | None = None) -> Any:
+    """The portal on a benchmark's database (BENCH_APP_SETTINGS, then ``overrides``), its migrations run."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_APP_SETTINGS, **(overrides or {})})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def drop_unless_kept(app: Any, name: str) -> None:
+    """Close the app's connections and drop the benchmark's database, unless BENCH_KEEP=1 keeps it."""
+    if os.environ.get("BENCH_KEEP") == "1":
+        return
+    from portal.db import db
+
+    with app.app_context():
+        db.engine.dispose()
+    drop_database(name)
+
+
 def copy_rows(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
     count = 0
     with conn.cursor() as cur:

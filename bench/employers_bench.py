@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import drop_database, fast_niss, fresh_database, step  # noqa: E402
+from bench.common import drop_unless_kept, fast_niss, fresh_database, migrated_app, step  # noqa: E402
 
 LINES = int(os.environ.get("BENCH_LINES", "10000"))
 DB_NAME = "tnw_bench_employers"
@@ -65,21 +65,15 @@ def add_employer(session: Any, email: str = "payroll@bench.tnw.be") -> None:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from portal import create_app
     from portal.clock import today_in_brussels
     from portal.config import normalise_database_url
     from portal.db import db
 
     url = normalise_database_url(fresh_database(DB_NAME))
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
-                      "SESSION_DIRECTORY": "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console",
-                      "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+    app = migrated_app(url, {"ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
     with app.app_context():
-        upgrade()
         add_employer(db.session)
         db.session.commit()
     today = today_in_brussels()
@@ -115,10 +109,7 @@ def main() -> None:
     print(f"A file of {LINES:,} lines with one bad line: refused in {refused_elapsed:.2f} s, lines reported "
           f"{lines_reported}, nothing imported: {declarations == imported}")
     print(f"Target: under {TARGET_SECONDS:.0f} s -> {'OK' if elapsed < TARGET_SECONDS else 'TOO SLOW'}")
-    if os.environ.get("BENCH_KEEP") != "1":
-        with app.app_context():
-            db.engine.dispose()
-        drop_database(DB_NAME)
+    drop_unless_kept(app, DB_NAME)
 
 
 if __name__ == "__main__":

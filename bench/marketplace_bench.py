@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import copy_rows, drop_database, fast_niss, fresh_database, measure, step  # noqa: E402
+from bench.common import (  # noqa: E402
+    copy_rows, drop_unless_kept, fast_niss, fresh_database, measure, migrated_app, step)
 
 PROVIDERS = int(os.environ.get("BENCH_PROVIDERS", "550"))
 CONTACT_POINTS = int(os.environ.get("BENCH_CONTACT_POINTS", "10000"))
@@ -186,18 +187,12 @@ def throughput(client: Any, path: str, seconds: float = 3.0) -> float:
 
 def main() -> None:
     from flask import Flask
-    from flask_migrate import upgrade
 
-    from portal import create_app
     from portal.config import normalise_database_url
 
     url = normalise_database_url(fresh_database(DB_NAME))
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
     # The public page cache is off here: these figures are the search's own work. Its effect is shown at the end.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "PUBLIC_CACHE_SECONDS": 0,
-                      "SESSION_DIRECTORY": "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console"})
-    with app.app_context():
-        upgrade()
+    app = migrated_app(url, {"PUBLIC_CACHE_SECONDS": 0})
     from portal.clock import today_in_brussels
 
     ids = load(url, today_in_brussels())
@@ -249,12 +244,7 @@ def main() -> None:
     worst_label, worst = max(((k, v["p95_ms"]) for k, v in figures.items()), key=lambda kv: kv[1])
     print(f"Worst p95: {worst:.1f} ms ({worst_label}); target under {TARGET_P95_MS:.0f} ms -> "
           f"{'OK' if worst < TARGET_P95_MS else 'TOO SLOW'}")
-    if os.environ.get("BENCH_KEEP") != "1":
-        from portal.db import db
-
-        with app.app_context():
-            db.engine.dispose()
-        drop_database(DB_NAME)
+    drop_unless_kept(app, DB_NAME)
 
 
 if __name__ == "__main__":

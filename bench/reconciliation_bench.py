@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import copy_rows, fast_niss, percentile, step  # noqa: E402
+from bench.common import copy_rows, fast_niss, migrated_app, percentile, step  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tnw_bench_recon"
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -370,9 +370,6 @@ def explain(url: str, period: tuple[date, date]) -> Iterator[str]:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
-
-    from portal import create_app
     from portal.auth.models import User
     from portal.clock import today_in_brussels
     from portal.db import db
@@ -381,11 +378,7 @@ def main() -> None:
     url = database_url()
     reseed = os.environ.get("BENCH_RESEED") == "1"
     ensure_database(url, fresh=reseed)
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
-                      "SESSION_DIRECTORY": "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console"})
-    with app.app_context():
-        upgrade()
+    app = migrated_app(url)
     today = today_in_brussels()
     if reseed or not seeded(url):
         started = time.perf_counter()

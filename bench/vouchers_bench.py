@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import copy_rows, drop_database, fast_niss, fresh_database, measure, step  # noqa: E402
+from bench.common import (  # noqa: E402
+    copy_rows, drop_unless_kept, fast_niss, fresh_database, measure, migrated_app, step)
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 BENEFICIARIES = int(500_000 * SCALE)
@@ -128,17 +129,11 @@ def explain(url: str, today: date) -> None:
 
 
 def main() -> None:
-    from flask_migrate import upgrade
 
-    from portal import create_app
     from portal.config import normalise_database_url
 
     url = normalise_database_url(fresh_database(DB_NAME))
-    os.environ.setdefault("PORTAL_INSTANCE_PATH", "/tmp/tnw-bench-instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SESSION_DIRECTORY":
-                      "/tmp/tnw-bench-sessions", "MAIL_BACKEND": "console"})
-    with app.app_context():
-        upgrade()
+    app = migrated_app(url)
     from portal.clock import today_in_brussels
 
     today = today_in_brussels()
@@ -182,12 +177,7 @@ def main() -> None:
     figures["HTML beneficiary dashboard"] = measure("HTML beneficiary dashboard", dashboard, RUNS)
     worst = max(f["p95_ms"] for f in figures.values())
     print(f"\nWorst p95: {worst:.1f} ms (target: under 100 ms) -> {'OK' if worst < 100 else 'TOO SLOW'}")
-    if os.environ.get("BENCH_KEEP") != "1":
-        from portal.db import db
-
-        with app.app_context():
-            db.engine.dispose()
-        drop_database(DB_NAME)
+    drop_unless_kept(app, DB_NAME)
 
 
 if __name__ == "__main__":
