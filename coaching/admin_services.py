@@ -7,7 +7,6 @@ and queues the invitation e-mail (it needs the request context for the link).
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from coaching.models import Claim, ClaimLine, Coach, CoachingSession, Provider, 
 from portal import audit
 from portal.audit import AuditEntry
 from portal.auth.models import User
-from portal.auth.services import create_user
+from portal.auth.services import create_user, plausible_email
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
@@ -53,7 +52,6 @@ QUALITY_LABELS: Final[tuple[str, ...]] = (
 PROVIDER_LANGUAGES: Final[Mapping[str, str]] = MappingProxyType(
     {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"})
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ def _check_listing(data: ProviderListing, *, today: date) -> dict[str, Any]:
         problems["languages"] = [N_("Choose languages from the list.")]
     cleaned["languages"] = [code for code in PROVIDER_LANGUAGES if code in languages]
     email = (data.admin_email or "").strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not plausible_email(email) or len(email) > 254:
         problems["admin_email"] = [N_("Enter the e-mail address of the provider's administrator.")]
     cleaned["admin_email"] = email
     if data.admin_language is not None and data.admin_language not in PROVIDER_LANGUAGES:

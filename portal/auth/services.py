@@ -6,6 +6,7 @@ Services flush and never commit; the caller commits once.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,14 @@ PASSWORD_MESSAGES = {
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def plausible_email(address: str) -> bool:
+    """Shaped like an address (something@domain.tld, no spaces): what services check where no form did."""
+    return bool(_EMAIL.match(address))
 
 
 def check_new_password(password: str, email: str) -> None:

@@ -11,7 +11,6 @@ link proves the address), and only then becomes the employer's agent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.auth.models import User
-from portal.auth.services import create_user, normalise_email
+from portal.auth.services import create_user, normalise_email, plausible_email
 from portal.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Role
 from vouchers.employers.agents import managed_employer_id
@@ -37,7 +36,6 @@ INVITATION_DAYS = 14
 MAX_OPEN_INVITATIONS = 50
 SALT = "employer-agent-invitation"
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVITATION_NOT_FOUND = N_("This invitation is not pending any more.")
 
 
@@ -80,7 +78,7 @@ def invite_agent(session: Session, actor: Any, *, email: str, name: str = "", no
     invitation sends it again (the link's validity starts again)."""
     employer_id = managed_employer_id(actor)
     address = normalise_email(email or "")
-    if not _EMAIL.match(address) or len(address) > 254:
+    if not plausible_email(address) or len(address) > 254:
         raise _email_problem(N_("This e-mail address is not valid."))
     account = session.scalar(User.by_email(address))
     if account is not None and account.employer_id == employer_id:

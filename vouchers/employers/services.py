@@ -9,7 +9,6 @@ reordered webhooks cannot move a contribution backwards.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.audit import AuditEntry
+from portal.auth.services import plausible_email
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import RulesBook, rules_on
@@ -136,7 +136,6 @@ PROBLEM_TEXTS = {
     "physician_decision_in_future": N_("The occupational physician's decision cannot be in the future."),
 }
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def clean_declaration(data: DeclarationData, *, today: date, rules: FundRules) -> tuple[CleanDeclaration | None,
@@ -165,7 +164,7 @@ def clean_declaration(data: DeclarationData, *, today: date, rules: FundRules) -
                                                       rules=rules):
             problems.setdefault(problem.field, []).append(PROBLEM_TEXTS[problem.code])
     agent_email = (data.agent_email or "").strip() or None
-    if agent_email and not _EMAIL.match(agent_email):
+    if agent_email and not plausible_email(agent_email):
         problems["agent_email"] = [N_("This e-mail address is not valid.")]
     for name, limit in (("agent_name", 200), ("agent_email", 254), ("agent_phone", 40)):
         if len((getattr(data, name) or "").strip()) > limit:
