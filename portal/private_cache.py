@@ -54,6 +54,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie
 
 from portal.wsgi_capture import call_app, read_body
@@ -82,7 +83,22 @@ def private_page(view: Callable[..., Any]) -> Callable[..., Any]:
             response.headers[MARK] = str(expires_at.timestamp()) if expires_at is not None else "-"
         return response
 
+    wrapper.private_page = True  # type: ignore[attr-defined]  # kept by the decorators above (functools.wraps)
     return wrapper
+
+
+def marked_views(app: Flask) -> Callable[[dict[str, Any]], bool]:
+    """Whether a request goes to a view marked with :func:`private_page`: only those are worth a look in the
+    store, so every other request of a logged-in person costs no extra round trip to Redis."""
+
+    def goes_to_marked_view(environ: dict[str, Any]) -> bool:
+        try:
+            endpoint, _args = app.url_map.bind_to_environ(environ, server_name=app.config.get("SERVER_NAME")).match()
+        except HTTPException:  # not found, wrong method, a redirect: the app answers
+            return False
+        return bool(getattr(app.view_functions.get(endpoint), "private_page", False))
+
+    return goes_to_marked_view
 
 
 # --- Knowing that the data changed -----------------------------------------------------------------
@@ -255,6 +271,7 @@ class PrivatePageCache:
         self.session_cookie = session_cookie
         self.clock = clock
         self.logger = logger
+        self.worth_a_look: Callable[[dict[str, Any]], bool] = lambda environ: True  # attach() narrows it
 
     def data_changed(self) -> None:
         try:
@@ -288,7 +305,7 @@ class PrivatePageCache:
         if environ.get("REQUEST_METHOD") not in _CACHED_METHODS:
             return self.wsgi_app(environ, start_response)
         credential = self._credential(environ)
-        if credential is None:
+        if credential is None or not self.worth_a_look(environ):
             return self.wsgi_app(environ, start_response)
         kind, value = credential
         session_id = value if kind == "session" else None
@@ -387,6 +404,7 @@ def install(app: Flask) -> None:
 def attach(app: Flask, cache: PrivatePageCache) -> None:
     """Put the cache in front of the app and let every commit in this process reach it."""
     _listen_once()
+    cache.worth_a_look = marked_views(app)
     app.wsgi_app = cache  # type: ignore[method-assign]
     app.extensions["private_page_cache"] = cache
     _installed.add(cache)

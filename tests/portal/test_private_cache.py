@@ -295,7 +295,7 @@ def tiny() -> Iterator[SimpleNamespace]:
     clock = FakeClock()
     app, cache, behind = tiny_app(clock)
     try:
-        yield SimpleNamespace(app=app, client=app.test_client(), behind=behind, clock=clock)
+        yield SimpleNamespace(app=app, client=app.test_client(), behind=behind, clock=clock, cache=cache)
     finally:
         private_cache._installed.discard(cache)
 
@@ -303,9 +303,15 @@ def tiny() -> Iterator[SimpleNamespace]:
 def test_only_marked_reads_of_logged_in_people_that_change_nothing_are_kept(tiny) -> None:
     assert tiny.client.get("/page").text == "page 1 "  # not logged in: no session to key a copy on
     tiny.client.get("/login")
+    reads = []
+    store_read = tiny.cache.store.read
+    tiny.cache.store.read = lambda *args: reads.append(args) or store_read(*args)
     assert tiny.client.get("/page").text == "page 2 "  # the shared generation starts: nothing kept yet
     assert [tiny.client.get("/page").text for _ in range(3)] == ["page 3 "] * 3
+    looked = len(reads)
     assert [tiny.client.get("/unmarked").text for _ in range(2)] == ["unmarked 4", "unmarked 5"]
+    assert tiny.client.get("/nowhere").status_code == 404
+    assert len(reads) == looked  # an unmarked view or no view at all: not a single look in the store
     assert [tiny.client.post("/form").text for _ in range(2)] == ["form 6", "form 7"]
     for path in ("/writes", "/cookie"):  # wrote while answering; set a cookie of its own
         before = tiny.behind.calls
@@ -425,3 +431,19 @@ def test_the_redis_store_reads_session_generation_and_copy_in_one_round_trip() -
         assert store.read("sid", "entry")[2] is None
     finally:
         client.flushdb()
+
+
+def test_the_portals_marked_views_are_found_from_the_url(app) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from portal.private_cache import marked_views
+
+    marked = marked_views(app)
+
+    def goes(method: str, path: str) -> bool:
+        return marked(EnvironBuilder(method=method, path=path).get_environ())
+
+    assert goes("GET", "/my") and goes("GET", "/coach/week") and goes("GET", "/api/v1/vouchers/5")
+    assert goes("GET", "/api/v1/admin/voucher-requests") and goes("HEAD", "/admin/requests")
+    assert not goes("GET", "/account/password") and not goes("GET", "/admin/requests/5")
+    assert not goes("POST", "/api/v1/provider/vouchers") and not goes("GET", "/no/such/page")
