@@ -207,9 +207,9 @@ def main() -> None:
     marketplace_bench.explain_request(app, clients[sampled[0]], "the coach's week page",
                                       f"/coach/week?coach_id={coaches_of[sampled[0]][0]}&day={busy_day}")
 
-    from coaching.calendar import sessions_between, week_bounds
-    from coaching.models import Coach
-    from coaching.staff_views import _seat_rows
+    from coaching.calendar.ical import sessions_between, week_bounds
+    from coaching.providers.models import Coach
+    from coaching.calendar.views.coach import _seat_rows
     from portal.db import db
 
     def week_queries() -> None:

@@ -53,7 +53,7 @@ def add_employer(session: Any, email: str = "payroll@bench.tnw.be") -> None:
     from portal.clock import utcnow
     from portal.demo_numbers import enterprise_number
     from portal.permissions import Role
-    from vouchers.models import Employer
+    from vouchers.employers.models import Employer
 
     employer = Employer(company_name="Secrétariat Social Bench ASBL", enterprise_number=enterprise_number(4242),
                         onss_number="1234567890", address="Rue de la Loi 1\n1000 Bruxelles",

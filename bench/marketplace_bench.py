@@ -59,8 +59,9 @@ def region_languages(region: str, postcode: int, rng: random.Random) -> list[str
 
 
 def load(url: str, today: date) -> dict[str, Any]:
-    from coaching.domain import region_for_postcode
-    from coaching.places import THEME_TOPICS, join_languages, municipality_key
+    from coaching.marketplace.domain import region_for_postcode
+    from coaching.marketplace.domain import THEME_TOPICS
+    from coaching.marketplace.domain import join_languages, municipality_key
     from portal.demo_marketplace import MUNICIPALITIES, THEMES
 
     rng = random.Random(42)

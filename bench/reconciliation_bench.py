@@ -348,7 +348,7 @@ def explain(url: str, period: tuple[date, date]) -> Iterator[str]:
     from portal.auth.models import User
     from portal.clock import today_in_brussels
     from portal.db import db
-    from vouchers import reconciliation
+    from vouchers.ledger.services import reconciliation
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     statements: list[tuple[str, Any]] = []
@@ -373,7 +373,7 @@ def main() -> None:
     from portal.auth.models import User
     from portal.clock import today_in_brussels
     from portal.db import db
-    from vouchers import reconciliation
+    from vouchers.ledger.services import reconciliation
 
     url = database_url()
     reseed = os.environ.get("BENCH_RESEED") == "1"

@@ -62,7 +62,6 @@ def _session_backend(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal import models_registry  # noqa: F401 - every model on the metadata
-    from portal.permissions import register_owner_rules
     from portal.auth.passwords import use_parameters as use_password_parameters
     from portal.auth.services import api_token_grant, load_session_user
     from portal.clock import utcnow
@@ -71,7 +70,6 @@ def register_extensions(app: Flask) -> None:
     from portal.i18n import select_locale
     from portal.mail import transport_for
 
-    register_owner_rules()
     use_password_parameters(**app.config["ARGON2_PARAMETERS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
@@ -137,59 +135,21 @@ def _bearer_request() -> bool:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.auth.api import blp as auth_api
-    from portal.auth.views import bp as auth_views
-    from portal.extensions import api, csrf
-    from coaching.provider_views import bp as provider_profile_views
-    from coaching.public_api import blp as marketplace_api
-    from coaching.public_views import bp as marketplace_views
-    from coaching.staff_api import blp as coaching_api
-    from coaching.beneficiary_views import bp as coaching_beneficiary_views
-    from coaching.staff_views import bp as coaching_staff_views
-    from coaching.availability_api import blp as coaching_availability_api
-    from coaching.availability_views import bp as coaching_availability_views
-    from coaching.dispute_api import blp as coaching_disputes_api
-    from coaching.dispute_views import bp as coaching_disputes_views
-    from portal.views import bp as main_views
-    from vouchers.api import blp as vouchers_api
-    from vouchers.admin_views import bp as vouchers_admin_views
-    from vouchers.fund_admin_api import blp as fund_admin_api
-    from vouchers.fund_admin_views import bp as fund_admin_views
-    from vouchers.employers.api import blp as employers_api
-    from vouchers.employers.views import bp as employers_views
-    from vouchers.employers.agent_views import bp as employer_agents_views
-    from vouchers.employers.agents_api import blp as employer_agents_api
-    from vouchers.views import bp as vouchers_views
-    from vouchers.reconciliation_api import blp as reconciliation_api
-    from vouchers.reconciliation_views import bp as reconciliation_views
-    from vouchers.bank_statements.api import blp as bank_statements_api
-    from vouchers.bank_statements.views import bp as bank_statements_views
+    """The portal's own pages and API, then each domain package's (``register`` in its ``__init__``)."""
+    import coaching
+    import vouchers
+    from portal import tasks  # noqa: F401 - the portal's own scheduled jobs
+    from portal.audit import api as audit_api
+    from portal.audit import views as audit_views
+    from portal.auth import api as auth_api
+    from portal.auth import views as auth_views
+    from portal import views as main_views
+    from portal.extensions import add_api, add_pages, api
 
-    app.register_blueprint(main_views)
-    app.register_blueprint(auth_views)
-    app.register_blueprint(vouchers_views)
-    app.register_blueprint(vouchers_admin_views)
-    app.register_blueprint(fund_admin_views)
-    app.register_blueprint(employers_views)
-    app.register_blueprint(marketplace_views)
-    app.register_blueprint(provider_profile_views)
-    app.register_blueprint(coaching_staff_views)
-    app.register_blueprint(coaching_beneficiary_views)
-    app.register_blueprint(coaching_availability_views)
-    app.register_blueprint(coaching_disputes_views)
-    for blueprint in (auth_api, vouchers_api, employers_api, coaching_api, marketplace_api, fund_admin_api,
-                      coaching_availability_api, coaching_disputes_api):
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
-    app.register_blueprint(bank_statements_views)
-    csrf.exempt(bank_statements_api)
-    api.register_blueprint(bank_statements_api, url_prefix="/api/v1")
-    app.register_blueprint(reconciliation_views)
-    csrf.exempt(reconciliation_api)
-    api.register_blueprint(reconciliation_api, url_prefix="/api/v1")
-    app.register_blueprint(employer_agents_views)
-    csrf.exempt(employer_agents_api)
-    api.register_blueprint(employer_agents_api, url_prefix="/api/v1")
+    add_pages(app, main_views.bp, auth_views.bp, audit_views.bp)
+    add_api(auth_api.blp, audit_api.blp)
+    vouchers.register(app)
+    coaching.register(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
 
@@ -210,7 +170,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.i18n import LANGUAGE_NAMES, long_date, money, role_label, status_label
+    from portal.i18n import LANGUAGE_NAMES, hours, local_datetime, local_day, local_time, long_date, money, role_label, status_label
     from portal.permissions import Permission, can
 
     app.jinja_env.filters["money"] = money
@@ -223,6 +183,10 @@ def register_template_helpers(app: Flask) -> None:
         UI_LANGUAGES=app.config["UI_LANGUAGES"],
         status_label=status_label,
         role_label=role_label,
+        local_datetime=local_datetime,
+        local_time=local_time,
+        local_day=local_day,
+        hours=hours,
     )
 
 

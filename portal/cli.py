@@ -9,7 +9,7 @@ from portal.permissions import Role
 
 
 def register_commands(app: Flask) -> None:
-    from vouchers.consistency import register_consistency_command
+    from vouchers.ledger.services.consistency import register_consistency_command
 
     register_consistency_command(app)
 

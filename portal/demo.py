@@ -8,13 +8,14 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching.models import Provider
+from coaching.providers.models import Provider
 from portal.clock import utcnow
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.demo_numbers import belgian_iban, enterprise_number, national_number
 from portal.permissions import Role
-from vouchers.models import Beneficiary, Employer
+from vouchers.requests.models import Beneficiary
+from vouchers.employers.models import Employer
 
 DEMO_PASSWORD = "demo-password"
 DEMO_DOMAIN = "demo.tnw.be"
@@ -120,19 +121,15 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     """Requests and vouchers in every state, a course under way, a claim: once (skipped when present)."""
     from datetime import datetime, time, timedelta
 
-    from coaching.models import Coach, Offer
-    from coaching.services.claims import submit_claim
-    from coaching.services.offers import accept_voucher
-    from coaching.services.sessions import SessionPlan, confirm_session, log_session, schedule_session
+    from coaching.providers.models import Coach, Offer
+    from coaching.claims.services import submit_claim
+    from coaching.providers.services.offers import accept_voucher
+    from coaching.calendar.services import SessionPlan, confirm_session, log_session, schedule_session
     from portal.clock import BRUSSELS, today_in_brussels
-    from vouchers import ledger
-    from vouchers.models import LedgerEntry, Voucher, VoucherRequest
-    from vouchers.services.requests import (
-        RequestData,
-        decide_voucher_request,
-        submit_voucher_request,
-        withdraw_voucher_request,
-    )
+    from vouchers.ledger.services import entries as ledger
+    from vouchers.ledger.models import LedgerEntry
+    from vouchers.requests.models import Voucher, VoucherRequest
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request, withdraw_voucher_request
 
     if session.scalar(select(VoucherRequest.id).limit(1)) is not None:
         return

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from coaching.domain import REGION_CODES, STANDARD_MIXES, region_for_postcode
-from coaching.models import Offer, Provider
-from coaching.places import CatalogueTheme, ContactPoint, join_languages, municipality_key, split_codes
+from coaching.marketplace.domain import REGION_CODES, region_for_postcode
+from coaching.providers.domain import STANDARD_MIXES
+from coaching.providers.models import Offer, Provider
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
+from coaching.marketplace.domain import join_languages, municipality_key, split_codes
 
 # Real Belgian postcodes and municipalities, a few in every region or province.
 MUNICIPALITIES: tuple[tuple[str, str], ...] = (

@@ -26,7 +26,7 @@ def seed_money(session: Session, *, employer_user: Any, fund_admin: Any, coach_u
                now: datetime) -> None:
     """Once: skipped when the employer has declared anything."""
     from vouchers.employers.models import Declaration
-    from vouchers.employers.services import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
 
     if session.scalar(select(Declaration.id).where(Declaration.employer_id == employer_user.employer_id)):
         return
@@ -64,7 +64,7 @@ def _import_bank_statement(session: Session, fund_admin: Any, transfers: list[tu
     """The fund's account statement of yesterday, imported as an administrator would upload it."""
     from flask import current_app
 
-    from vouchers.bank_statements.services import import_statement
+    from vouchers.banking.services.statements import import_statement
 
     booked_on = today - timedelta(days=1)
     entries = [_camt_entry(cents, booked_on, reference, f"Contribution {first}", "Boulangerie Dupont SRL", serial)
@@ -88,8 +88,8 @@ def _import_bank_statement(session: Session, fund_admin: Any, transfers: list[tu
 
 
 def _weekly_hours(session: Session, coach_user: Any, *, now: datetime) -> None:
-    from coaching.models import Coach
-    from coaching.services.availability import WeeklyInput, replace_weekly
+    from coaching.providers.models import Coach
+    from coaching.availability.services import WeeklyInput, replace_weekly
 
     coach = session.scalar(select(Coach).where(Coach.user_id == coach_user.id))
     if coach is None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_session import Session as ServerSideSession
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_wtf.csrf import CSRFProtect
 
 from portal.auth.schemas import ApiErrorSchema
@@ -35,3 +37,17 @@ login_manager = LoginManager()
 migrate = Migrate()
 server_sessions = ServerSideSession()
 api = PortalApi()
+
+
+def add_pages(app: Flask, *blueprints: FlaskBlueprint) -> None:
+    """Register a package's HTML blueprints."""
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+
+
+def add_api(*blueprints: SmorestBlueprint) -> None:
+    """Register a package's API blueprints under /api/v1: bearer calls need no CSRF token (cookie calls are
+    checked in ``create_app``), and their schemas go into the OpenAPI document."""
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")

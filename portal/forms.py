@@ -4,10 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-
 from wtforms.fields.choices import SelectChoice
-
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    StringField,
+)
+from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Regexp
 
 def choices(options: Mapping[Any, Any]) -> list[SelectChoice]:
     """WTForms choices from ``{value: label}``; labels may be lazy translations."""
     return [SelectChoice(value=value, label=label) for value, label in options.items()]
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (cancel, confirm, reset the calendar link)."""
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    object_type = StringField(_l("Object type"), validators=[Optional(), Regexp(r"^[a-z_]{1,50}$", message=_l(
+        "Use an object type from the list, for example claim or voucher."))],
+        description=_l("For example claim, voucher, provider or payout_batch."),
+        render_kw={"list": "object-types", "autocomplete": "off"})
+    object_id = IntegerField(_l("Object number"), validators=[Optional(), NumberRange(min=1)],
+                             render_kw={"inputmode": "numeric"})
+    person = StringField(_l("Person (e-mail or user number)"), validators=[Optional(), Length(max=254)],
+                         description=_l("Who acted."))

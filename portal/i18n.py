@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -83,3 +88,33 @@ def status_label(status: str | None) -> str:
 
 def role_label(role: str) -> str:
     return str(_ROLE_LABELS.get(role, role))
+
+
+def local_datetime(value: datetime | None, tz: str = "Europe/Brussels", fmt: str = "medium") -> str:
+    """An instant as a person reads it in ``tz`` (the coach's zone, or Belgium's for beneficiaries)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz)
+    local = value.astimezone(zone)
+    locale = str(get_locale())
+    return gettext("%(day)s at %(time)s", day=babel_format_date(local.date(), fmt, locale=locale),
+             time=babel_format_time(local, "short", tzinfo=zone, locale=locale))
+
+
+def local_time(value: datetime, tz: str = "Europe/Brussels") -> str:
+    return babel_format_time(value, "short", tzinfo=ZoneInfo(tz), locale=str(get_locale()))
+
+
+def local_day(value: date, fmt: str = "full") -> str:
+    return babel_format_date(value, fmt, locale=str(get_locale()))
+
+
+def hours(minutes: int) -> str:
+    """90 -> "1.5", 120 -> "2": hours for people, from integer minutes."""
+    whole, rest = divmod(minutes, 60)
+    return str(whole) if not rest else f"{minutes / 60:g}"
+
+
+def person_name(user: Any) -> str:
+    """A user's name as shown to others, or nothing for a missing user."""
+    return user.display_name if user is not None else ""

@@ -2,7 +2,7 @@
 
 A permission is ``scope:resource:action``. Roles grant permissions through
 ``ROLE_PERMISSIONS``; ownership of a particular object is decided by owner
-rules that each package registers for its model types (``owner_rule``). A
+rules that each package registers for its model types (``owner_rule``) when the app is composed. A
 user reaching someone else's object gets 404, never a hint that it exists.
 """
 
@@ -196,47 +196,6 @@ def get_owned_or_404(user: Any, permission: Permission, obj: Any) -> Any:
     if obj is None or not can(user, permission, obj):
         abort(404)
     return obj
-
-
-def register_owner_rules() -> None:
-    """Who owns what, for every package's models, kept here beside the role table."""
-    from vouchers.models import Voucher, VoucherRequest
-
-    @owner_rule(VoucherRequest)
-    def _request_owner(user: Any, request_: VoucherRequest) -> bool:
-        return user.role == Role.BENEFICIARY and request_.beneficiary.user_id == user.id
-
-    @owner_rule(Voucher)
-    def _voucher_owner(user: Any, voucher: Voucher) -> bool:
-        if user.role == Role.BENEFICIARY:
-            return voucher.beneficiary.user_id == user.id
-        if user.role in (Role.PROVIDER_ADMIN, Role.COACH):
-            return user.provider_id is not None and user.provider_id in (voucher.provider_id,
-                                                                         voucher.pending_provider_id)
-        return False
-
-    from sqlalchemy import select
-    from sqlalchemy.orm import object_session
-
-    from vouchers.employers.models import Contribution, Declaration, EmployerAgent
-
-    def _acts_for_employer(user: Any, employer_id: int, obj: Any) -> bool:
-        """An employer's own users, and the social secretariats' users linked to it as agents."""
-        if user.role != Role.EMPLOYER:
-            return False
-        if user.employer_id is not None and user.employer_id == employer_id:
-            return True
-        session = object_session(obj)
-        return session is not None and session.scalar(select(EmployerAgent.id).where(
-            EmployerAgent.agent_user_id == user.id, EmployerAgent.employer_id == employer_id)) is not None
-
-    @owner_rule(Declaration)
-    def _declaration_owner(user: Any, declaration: Declaration) -> bool:
-        return _acts_for_employer(user, declaration.employer_id, declaration)
-
-    @owner_rule(Contribution)
-    def _contribution_owner(user: Any, contribution: Contribution) -> bool:
-        return _acts_for_employer(user, contribution.declaration.employer_id, contribution)
 
 
 def api_access(*permissions: Permission, public: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:

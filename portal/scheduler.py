@@ -84,13 +84,8 @@ def scheduled(name: str, *, period: str = "day", description: str = "", **trigge
 
 
 def load_jobs() -> dict[str, Job]:
-    """Import every package's tasks so their jobs register."""
-    import coaching.tasks  # noqa: F401
-    import portal.tasks  # noqa: F401
-    import vouchers.consistency_tasks  # noqa: F401
-    import vouchers.employers.tasks  # noqa: F401
-    import vouchers.tasks  # noqa: F401
-
+    """Every registered job. Packages register theirs when ``create_app`` composes the portal (their
+    ``tasks`` modules apply ``@scheduled``), so this module knows none of them."""
     return JOBS
 
 

@@ -18,8 +18,8 @@ bp = Blueprint("main", __name__)
 
 
 # Where each role starts once logged in.
-ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "vouchers_admin.queue",
-             "provider_admin": "coaching_staff.vouchers", "coach": "coaching_staff.week",
+ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "decisions.queue",
+             "provider_admin": "providers.vouchers", "coach": "calendar.week",
              "employer": "employers.dashboard"}
 
 

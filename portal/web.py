@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from wtforms import Field
 
-from portal.errors import DomainError
+from portal.db import db
+from portal.errors import Conflict, DomainError, ValidationFailed
 
 
 def safe_next(target: str | None, default_endpoint: str = "main.home") -> str:
@@ -31,3 +33,35 @@ def attach_errors(form: FlaskForm, error: DomainError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(gettext(error.message))
+
+
+#: Errors a person can fix on the same page; 403/404 go to the error pages.
+FORM_ERRORS = (ValidationFailed, Conflict)
+
+#: Rows a page of the fund's lists shows.
+PAGE_SIZE = 50
+
+
+def refused(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> int:
+    """Undo what the service flushed, put its reasons on the form, and return the page's status.
+
+    Reasons about a field the form does not have (a provider's IBAN, an offer's cost) go to the top of the form,
+    so nothing the service said is lost. ``aliases`` renames the service's field names to the form's.
+    """
+    db.session.rollback()
+    if aliases:
+        error.fields = {aliases.get(name, name): problems for name, problems in error.fields.items()}
+    attach_errors(form, error)
+    headline = gettext(error.message)
+    if headline not in form.form_errors:
+        form.form_errors.insert(0, headline)
+    for name, problems in error.fields.items():
+        if not isinstance(getattr(form, name, None), Field):
+            form.form_errors.extend(gettext(p) for p in problems if gettext(p) not in form.form_errors)
+    return error.status
+
+
+def page_arg(name: str = "before") -> int | None:
+    """A positive id from the query string for keyset paging; anything else starts at the first page."""
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None

@@ -40,8 +40,8 @@ def fund_admin(db_session):
 
 @pytest.fixture
 def make_voucher(db_session, provider, fund_admin, today):
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     def build(person=None):
         person = person or make_user(db_session, Role.BENEFICIARY, language="en")
@@ -58,7 +58,7 @@ def make_voucher(db_session, provider, fund_admin, today):
 
 @pytest.fixture
 def offer(db_session, provider_admin, today):
-    from coaching.services.offers import create_offer
+    from coaching.providers.services.offers import create_offer
 
     return create_offer(db_session, provider_admin, name="9 h + 3 groups", individual_hours=9, collective_sessions=3,
                         individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -66,7 +66,7 @@ def offer(db_session, provider_admin, today):
 
 @pytest.fixture
 def coach(db_session, provider_admin):
-    from coaching.services.offers import add_coach
+    from coaching.providers.services.offers import add_coach
 
     coach, _user = add_coach(db_session, provider_admin, name="Inès Dubois", email="ines@example.be")
     return coach

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from coaching.models import Availability, AvailabilityException
+from coaching.availability.models import Availability, AvailabilityException
 from portal.audit import AuditEntry
 from portal.clock import BRUSSELS
 from portal.permissions import Role
@@ -173,7 +173,7 @@ def _book(client, headers, coach, voucher, local: datetime, minutes: int = 60):
 
 def test_booking_outside_the_hours_warns_across_daylight_saving(client, db_session, admin_headers, make_voucher,
                                                                 offer, coach, provider_admin):
-    from coaching.services.offers import accept_voucher
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     voucher, _person = make_voucher()
@@ -291,7 +291,7 @@ def test_the_week_view_shows_the_hours_in_local_time(admin_client, db_session, c
 
 def test_the_schedule_page_warns_outside_the_hours(admin_client, db_session, make_voucher, offer, coach,
                                                    provider_admin, today):
-    from coaching.services.offers import accept_voucher
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     voucher, _person = make_voucher()

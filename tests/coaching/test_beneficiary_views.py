@@ -10,7 +10,7 @@ from babel.dates import format_date
 from flask import render_template
 from sqlalchemy import select
 
-from coaching.models import SessionSeat
+from coaching.calendar.models import SessionSeat
 from portal.clock import BRUSSELS, utcnow
 from portal.permissions import Role
 from tests.support.factories import make_user
@@ -26,8 +26,8 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, today):
     """A voucher with its mix fixed and a helper to book (and optionally log) sessions on it."""
-    from coaching.services.offers import accept_voucher
-    from coaching.services.sessions import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher
+    from coaching.calendar.services import SessionPlan, log_session, schedule_session
 
     voucher, person = make_voucher()
     accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())

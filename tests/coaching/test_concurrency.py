@@ -8,7 +8,7 @@ from datetime import time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coaching.models import CoachingSession
+from coaching.calendar.models import CoachingSession
 from portal.clock import BRUSSELS, today_in_brussels, utcnow
 from portal.errors import Conflict
 from portal.permissions import Role
@@ -19,9 +19,9 @@ from tests.support.factories import make_provider, make_user
 def _setup(engine, *, individual_hours: int):
     from datetime import datetime
 
-    from coaching.services.offers import accept_voucher, add_coach, create_offer
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from coaching.providers.services.offers import accept_voucher, add_coach, create_offer
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     today = today_in_brussels()
     with Session(engine) as setup:
@@ -50,7 +50,7 @@ def _setup(engine, *, individual_hours: int):
 
 
 def _race(engine, staff_id, plans):
-    from coaching.services.sessions import schedule_session
+    from coaching.calendar.services import schedule_session
     from portal.auth.models import User
 
     barrier = threading.Barrier(len(plans)) if engine.dialect.name == "postgresql" else None
@@ -81,7 +81,7 @@ def _race(engine, staff_id, plans):
 
 
 def test_the_last_hour_of_a_voucher_is_booked_once(app):
-    from coaching.services.sessions import SessionPlan
+    from coaching.calendar.services import SessionPlan
     from portal.db import db
 
     with app.app_context():
@@ -98,7 +98,7 @@ def test_the_last_hour_of_a_voucher_is_booked_once(app):
 
 
 def test_a_coach_is_never_double_booked(app):
-    from coaching.services.sessions import SessionPlan
+    from coaching.calendar.services import SessionPlan
     from portal.db import db
 
     with app.app_context():

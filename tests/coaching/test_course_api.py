@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coaching.models import ClaimLine
+from coaching.claims.models import ClaimLine
 from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import bearer
-from vouchers import ledger
+from vouchers.ledger.services import entries as ledger
 
 
 def iso(value):
@@ -97,7 +97,7 @@ def test_the_whole_course(client, db_session, admin_headers, make_voucher, offer
 
 def test_balance_caps_individual_minutes(client, db_session, admin_headers, make_voucher, provider_admin, coach, slot,
                                          today):
-    from coaching.services.offers import create_offer
+    from coaching.providers.services.offers import create_offer
 
     small = create_offer(db_session, provider_admin, name="2h", individual_hours=2, collective_sessions=0,
                          individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -112,7 +112,7 @@ def test_balance_caps_individual_minutes(client, db_session, admin_headers, make
 
 def test_collective_session_caps_and_capacity(client, db_session, admin_headers, make_voucher, provider_admin, coach,
                                               slot, today):
-    from coaching.services.offers import create_offer
+    from coaching.providers.services.offers import create_offer
 
     one_group = create_offer(db_session, provider_admin, name="11+1", individual_hours=11, collective_sessions=1,
                              individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -180,8 +180,8 @@ def test_dispute_blocks_the_claim(client, admin_headers, make_voucher, offer, co
 
 
 def test_silence_confirms_after_five_working_days(db_session, client, admin_headers, make_voucher, offer, coach, slot):
-    from coaching.models import SessionSeat
-    from coaching.services.sessions import confirm_by_silence
+    from coaching.calendar.models import SessionSeat
+    from coaching.calendar.services import confirm_by_silence
 
     voucher, _ = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})
@@ -198,8 +198,8 @@ def test_silence_confirms_after_five_working_days(db_session, client, admin_head
 
 
 def test_claims_are_capped_at_the_voucher_value(db_session, make_voucher, provider_admin, coach, today):
-    from coaching.models import CoachingSession, SessionSeat
-    from coaching.services.claims import submit_claim
+    from coaching.calendar.models import CoachingSession, SessionSeat
+    from coaching.claims.services import submit_claim
 
     voucher, _ = make_voucher()
     voucher.individual_hours, voucher.collective_sessions = 12, 0
@@ -289,8 +289,8 @@ def test_admin_claim_list(client, fund_admin, status):
 def test_a_partial_course_is_claimable_when_the_voucher_ends(db_session, client, admin_headers, make_voucher, offer,
                                                              coach, slot, fund_admin, claim_before_expiry):
     """Delivered sessions stay payable after expiry, and the ledger still agrees with the records."""
-    from vouchers.consistency import check_ledger
-    from vouchers.services.vouchers import expire_vouchers
+    from vouchers.ledger.services.consistency import check_ledger
+    from vouchers.requests.services.vouchers import expire_vouchers
 
     voucher, person = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coaching.models import CoachingSession, SessionDispute, SessionSeat
-from coaching.usage import UsageEntry, usage_totals
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.disputes.models import SessionDispute
+from vouchers.requests.usage import UsageEntry, usage_totals
 from portal.audit import AuditEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
@@ -31,8 +32,8 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, slot):
     """Book and log sessions of one voucher (9 h + 3 groups at €150)."""
-    from coaching.services.offers import accept_voucher
-    from coaching.services.sessions import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher
+    from coaching.calendar.services import SessionPlan, log_session, schedule_session
 
     voucher, person = make_voucher()
     accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
@@ -49,7 +50,7 @@ def course(db_session, make_voucher, offer, provider_admin, coach, slot):
             return booked
 
         def disputed(self, **kwargs):
-            from coaching.services.sessions import dispute_session
+            from coaching.calendar.services import dispute_session
 
             booked = self.logged(**kwargs)
             dispute_session(db_session, person, booked.id, "I was not there that day", now=utcnow())
@@ -95,8 +96,8 @@ def test_disputing_opens_a_dispute_at_the_provider(db_session, course, provider_
 
 
 def test_accepting_a_no_show_gives_the_hours_and_euros_back(db_session, course, provider_admin):
-    from coaching.services.claims import submit_claim
-    from coaching.services.disputes import accept_dispute
+    from coaching.claims.services import submit_claim
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(minutes=90)
     before = usage_totals(db_session, course.voucher.id)
@@ -121,8 +122,8 @@ def test_accepting_a_no_show_gives_the_hours_and_euros_back(db_session, course, 
 
 
 def test_accepting_a_shorter_session_corrects_its_duration_and_price(db_session, course, provider_admin):
-    from coaching.services.claims import submit_claim
-    from coaching.services.disputes import accept_dispute
+    from coaching.claims.services import submit_claim
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(minutes=120)
     accept_dispute(db_session, provider_admin, dispute.id, attendance="attended", duration_minutes=60, note=None,
@@ -138,7 +139,7 @@ def test_accepting_a_shorter_session_corrects_its_duration_and_price(db_session,
 
 
 def test_accepting_needs_a_real_correction(db_session, course, provider_admin):
-    from coaching.services.disputes import accept_dispute
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(minutes=90)
     with pytest.raises(ValidationFailed) as same:
@@ -156,8 +157,8 @@ def test_accepting_needs_a_real_correction(db_session, course, provider_admin):
 
 
 def test_escalated_then_dismissed_by_the_fund_the_log_stands(db_session, course, provider_admin, fund_admin):
-    from coaching.services.claims import submit_claim
-    from coaching.services.disputes import accept_dispute, decide_dispute, escalate_dispute, fund_disputes
+    from coaching.claims.services import submit_claim
+    from coaching.disputes.services import accept_dispute, decide_dispute, escalate_dispute, fund_disputes
 
     booked, dispute = course.disputed(minutes=90)
     assert fund_disputes(db_session, fund_admin) == []  # still the provider's business
@@ -184,7 +185,7 @@ def test_escalated_then_dismissed_by_the_fund_the_log_stands(db_session, course,
 
 
 def test_upheld_by_the_fund_the_seat_is_corrected(db_session, course, provider_admin, fund_admin):
-    from coaching.services.disputes import decide_dispute, escalate_dispute
+    from coaching.disputes.services import decide_dispute, escalate_dispute
 
     booked, dispute = course.disputed(minutes=90)
     escalate_dispute(db_session, provider_admin, dispute.id, "We disagree.", now=utcnow())
@@ -203,8 +204,8 @@ def test_upheld_by_the_fund_the_seat_is_corrected(db_session, course, provider_a
 @pytest.fixture
 def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
     """A voucher whose whole mix is one individual hour (€150), and a way to log a session of it."""
-    from coaching.services.offers import accept_voucher, create_offer
-    from coaching.services.sessions import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher, create_offer
+    from coaching.calendar.services import SessionPlan, log_session, schedule_session
 
     offer = create_offer(db_session, provider_admin, name="1 h", individual_hours=1, collective_sessions=0,
                          individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -226,7 +227,7 @@ def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
             return booked
 
         def disputed(self, **kwargs):
-            from coaching.services.sessions import dispute_session
+            from coaching.calendar.services import dispute_session
 
             booked = self.logged(**kwargs)
             dispute_session(db_session, person, booked.id, "That is not right", now=utcnow())
@@ -239,8 +240,8 @@ def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
 def test_accepting_never_raises_what_a_session_used(db_session, course, provider_admin):
     """The provider cannot make a disputed session cost more than it was logged for: longer, or
     attended instead of a no-show or a late cancellation. It sends such a dispute to the fund."""
-    from coaching.services.claims import submit_claim
-    from coaching.services.disputes import accept_dispute
+    from coaching.claims.services import submit_claim
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(minutes=60)
     logged = entries(db_session, booked)
@@ -269,7 +270,7 @@ def test_accepting_never_raises_what_a_session_used(db_session, course, provider
 
 
 def test_a_collective_session_is_never_turned_into_attended(db_session, course, provider_admin):
-    from coaching.services.disputes import accept_dispute
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(kind="collective", minutes=210, attendance="late_cancel")
     came = refused(db_session, accept_dispute, provider_admin, dispute.id, attendance="attended",
@@ -285,7 +286,7 @@ def test_a_collective_session_is_never_turned_into_attended(db_session, course, 
 def test_the_fund_never_raises_what_a_session_used_either(db_session, course, provider_admin, fund_admin):
     """DOMAIN.md lets the beneficiary dispute a logged session, not add to it: upholding a dispute
     lowers or keeps what the voucher pays. To keep the log, the fund dismisses the dispute."""
-    from coaching.services.disputes import decide_dispute, escalate_dispute
+    from coaching.disputes.services import decide_dispute, escalate_dispute
 
     _booked, dispute = course.disputed(minutes=60)
     absent, absent_dispute = course.disputed(attendance="no_show", minutes=60)
@@ -309,7 +310,7 @@ def test_the_fund_never_raises_what_a_session_used_either(db_session, course, pr
 def test_a_voucher_is_completed_only_once_its_last_session_is_confirmed(db_session, one_hour):
     """The whole mix logged is not enough: until the beneficiary confirms (or lets the deadline pass),
     a dispute could still give hours back, and a completed voucher never reopens."""
-    from coaching.services.sessions import confirm_session
+    from coaching.calendar.services import confirm_session
 
     booked = one_hour.logged(minutes=60)
     assert one_hour.voucher.status == "in_progress"
@@ -319,7 +320,7 @@ def test_a_voucher_is_completed_only_once_its_last_session_is_confirmed(db_sessi
 
 
 def test_silence_completes_a_used_up_voucher(db_session, one_hour):
-    from coaching.services.sessions import confirm_by_silence
+    from coaching.calendar.services import confirm_by_silence
 
     booked = one_hour.logged(minutes=60)
     seat = seat_of(db_session, booked)
@@ -330,7 +331,7 @@ def test_silence_completes_a_used_up_voucher(db_session, one_hour):
 
 
 def test_a_dismissed_dispute_completes_a_used_up_voucher(db_session, one_hour, provider_admin, fund_admin):
-    from coaching.services.disputes import decide_dispute, escalate_dispute
+    from coaching.disputes.services import decide_dispute, escalate_dispute
 
     _booked, dispute = one_hour.disputed(minutes=60)
     assert one_hour.voucher.status == "in_progress"
@@ -341,7 +342,7 @@ def test_a_dismissed_dispute_completes_a_used_up_voucher(db_session, one_hour, p
 
 def test_hours_given_back_by_a_dispute_can_be_used(db_session, one_hour, provider_admin):
     """The voucher's last hour is disputed and accepted as a no-show: the hour is back and bookable."""
-    from coaching.services.disputes import accept_dispute
+    from coaching.disputes.services import accept_dispute
 
     _booked, dispute = one_hour.disputed(minutes=60)
     accept_dispute(db_session, provider_admin, dispute.id, attendance="no_show", duration_minutes=None, note=None,
@@ -353,7 +354,7 @@ def test_hours_given_back_by_a_dispute_can_be_used(db_session, one_hour, provide
 
 
 def test_strangers_find_no_dispute(db_session, course, fund_admin):
-    from coaching.services.disputes import accept_dispute, dispute_for_fund, dispute_for_provider
+    from coaching.disputes.services import accept_dispute, dispute_for_fund, dispute_for_provider
 
     _booked, dispute = course.disputed()
     other_admin = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=make_provider(db_session).id)
@@ -415,7 +416,7 @@ def test_the_dispute_api(client, db_session, course, admin_headers, fund_admin):
 
 def test_the_api_refuses_a_correction_that_raises_usage(client, db_session, course, admin_headers, fund_admin,
                                                         provider_admin):
-    from coaching.services.disputes import escalate_dispute
+    from coaching.disputes.services import escalate_dispute
 
     booked, dispute = course.disputed(minutes=60)
     refused = client.post(f"/api/v1/provider/disputes/{dispute.id}/accept", headers=admin_headers,
@@ -530,15 +531,15 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
 
     from sqlalchemy.orm import Session
 
-    from coaching.services.disputes import accept_dispute
-    from coaching.services.offers import accept_voucher, add_coach, create_offer
-    from coaching.services.sessions import SessionPlan, dispute_session, log_session, schedule_session
+    from coaching.disputes.services import accept_dispute
+    from coaching.providers.services.offers import accept_voucher, add_coach, create_offer
+    from coaching.calendar.services import SessionPlan, dispute_session, log_session, schedule_session
     from portal.auth.models import User
     from portal.clock import BRUSSELS, today_in_brussels
     from portal.db import db
     from tests.support.committed import wipe_all
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     with app.app_context():
         engine = db.engine
@@ -617,7 +618,7 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
 
 
 def test_the_beneficiary_sees_how_the_dispute_ended(app, client, db_session, course, provider_admin):
-    from coaching.services.disputes import accept_dispute
+    from coaching.disputes.services import accept_dispute
 
     booked, dispute = course.disputed(minutes=90)
     login(client, course.person.email)

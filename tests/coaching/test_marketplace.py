@@ -8,15 +8,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coaching.domain import region_for_postcode
-from coaching.models import Offer, Provider
-from coaching.places import (
-    MIN_CLOSED_VOUCHERS_FOR_OUTCOMES, CatalogueTheme, ContactPoint, municipality_key, search_providers,
-)
+from coaching.marketplace.domain import region_for_postcode
+from coaching.providers.models import Offer, Provider
+from coaching.marketplace.services.search import MIN_CLOSED_VOUCHERS_FOR_OUTCOMES, search_providers
+from coaching.marketplace.domain import municipality_key
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
 from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, unique
-from vouchers.models import Beneficiary, Voucher, VoucherRequest
+from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
 
 
 EN = {"Accept-Language": "en"}
@@ -373,6 +373,6 @@ def test_demo_marketplace_seed_is_complete_and_idempotent(client, db_session, to
 @pytest.mark.parametrize("typed, region", [("Antwerpen", "antwerp"), ("Flandre-Orientale", "east_flanders"),
                                            ("Luik", "liege"), ("Brussel", "brussels"), ("Hainaut", "hainaut")])
 def test_province_names_in_any_language_map_to_the_region(db_session, typed, region):
-    from coaching.places import resolve_place
+    from coaching.marketplace.services.search import resolve_place
 
     assert resolve_place(db_session, typed).regions == (region,)

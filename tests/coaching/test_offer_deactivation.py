@@ -8,7 +8,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from coaching.models import Offer
+from coaching.providers.models import Offer
 from portal.audit import AuditEntry
 from portal.clock import utcnow
 from portal.permissions import Role
@@ -104,7 +104,7 @@ def test_a_stale_form_changes_nothing(admin_client, db_session, offer):
 
 
 def test_the_service_is_idempotent(db_session, provider_admin, offer):
-    from coaching.services.offers import set_offer_active
+    from coaching.providers.services.offers import set_offer_active
 
     set_offer_active(db_session, provider_admin, offer.id, True, now=utcnow())  # already active: nothing happens
     assert list(db_session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "offer",

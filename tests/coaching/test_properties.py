@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from coaching.models import Claim, ClaimLine, CoachingSession, SessionSeat
-from coaching.usage import usage_totals
+from coaching.claims.models import Claim, ClaimLine
+from coaching.calendar.models import CoachingSession, SessionSeat
+from vouchers.requests.usage import usage_totals
 from portal.clock import utcnow
 from portal.errors import DomainError
-from vouchers import ledger
+from vouchers.ledger.services import entries as ledger
 
 SCHEDULE = st.tuples(st.just("schedule"), st.sampled_from([60, 75, 90, 105, 120, 210]))
 OPERATIONS = st.lists(
@@ -36,10 +37,10 @@ OPERATIONS = st.lists(
 @given(operations=OPERATIONS)
 def test_no_sequence_overspends_or_pays_twice(db_session, make_voucher, provider_admin, fund_admin, coach, today,
                                               operations):
-    from coaching.services.claims import approve_claim, submit_claim
-    from coaching.services.offers import accept_voucher, create_offer
-    from coaching.services.sessions import SessionPlan, cancel_session, confirm_session, log_session, schedule_session
-    from vouchers.services.vouchers import expire_vouchers
+    from coaching.claims.services import approve_claim, submit_claim
+    from coaching.providers.services.offers import accept_voucher, create_offer
+    from coaching.calendar.services import SessionPlan, cancel_session, confirm_session, log_session, schedule_session
+    from vouchers.requests.services.vouchers import expire_vouchers
 
     nested = db_session.begin_nested()
     try:
@@ -106,7 +107,7 @@ def _check_invariants(db_session, voucher) -> None:
     assert ledger.committed_for_voucher(db_session, voucher.id) >= 0
     # A cancelled or logged session holds no booking any more.
     for booked in db_session.scalars(select(CoachingSession).where(CoachingSession.status != "scheduled")):
-        from coaching.usage import UsageEntry
+        from vouchers.requests.usage import UsageEntry
 
         held = db_session.scalar(select(func.coalesce(func.sum(UsageEntry.amount_cents), 0)).where(
             UsageEntry.coaching_session_id == booked.id, UsageEntry.kind.in_(("scheduled", "released"))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from coaching.usage import usage_totals, usage_totals_of
+from vouchers.requests.usage import usage_totals, usage_totals_of
 from tests.support.web import login
 
 EN = {"Accept-Language": "en"}

@@ -9,7 +9,9 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from coaching.models import Claim, Coach, CoachingSession, Offer, SessionSeat
+from coaching.claims.models import Claim
+from coaching.providers.models import Coach, Offer
+from coaching.calendar.models import CoachingSession, SessionSeat
 from portal.clock import BRUSSELS
 from portal.errors import ValidationFailed
 from portal.permissions import Role
@@ -61,7 +63,7 @@ def admin_client(client, provider_admin):
 @pytest.fixture
 def accepted(db_session, make_voucher, offer, provider_admin):
     """A voucher of this provider with the 9 h + 3 groups mix fixed."""
-    from coaching.services.offers import accept_voucher
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     voucher, person = make_voucher()
@@ -71,7 +73,7 @@ def accepted(db_session, make_voucher, offer, provider_admin):
 
 @pytest.fixture
 def booked(db_session, accepted, coach, provider_admin, slot):
-    from coaching.services.sessions import SessionPlan, schedule_session
+    from coaching.calendar.services import SessionPlan, schedule_session
     from portal.clock import utcnow
 
     voucher, person = accepted
@@ -205,7 +207,7 @@ def test_offer_errors_are_shown_next_to_the_fields_and_input_is_kept(admin_clien
 
 
 def test_euro_amounts_are_read_safely():
-    from coaching.staff_forms import euros_to_cents
+    from coaching.providers.forms import euros_to_cents
 
     assert euros_to_cents("150") == 15000
     assert euros_to_cents("150,5") == 15050
@@ -260,7 +262,7 @@ def test_accepting_a_voucher_fixes_its_mix(admin_client, db_session, make_vouche
 
 
 def test_re_planning_never_un_spends(admin_client, db_session, booked, provider_admin, today):
-    from coaching.services.offers import create_offer
+    from coaching.providers.services.offers import create_offer
 
     session, voucher, _person = booked  # 60 minutes already booked
     none_left = create_offer(db_session, provider_admin, name="Groups only", individual_hours=0,
@@ -278,8 +280,8 @@ def test_re_planning_never_un_spends(admin_client, db_session, booked, provider_
 
 def test_a_change_of_provider_waits_for_acceptance(admin_client, db_session, fund_admin, offer, today):
     from portal.clock import utcnow
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     elsewhere = make_provider(db_session)
     person = make_user(db_session, Role.BENEFICIARY, language="en")
@@ -307,7 +309,7 @@ def test_a_change_of_provider_waits_for_acceptance(admin_client, db_session, fun
 
 
 def test_local_time_becomes_aware_utc_across_daylight_saving():
-    from coaching.staff_views import local_to_utc
+    from coaching.calendar.views.coach import local_to_utc
 
     summer = local_to_utc(date(2026, 7, 1), time(9, 0), "Europe/Brussels")
     winter = local_to_utc(date(2026, 12, 1), time(9, 0), "Europe/Brussels")
@@ -338,7 +340,7 @@ def test_scheduling_from_the_week_view(admin_client, db_session, accepted, coach
 
 def test_a_double_booking_shows_the_conflict_and_keeps_the_form(admin_client, db_session, make_voucher, offer,
                                                                  provider_admin, coach, today):
-    from coaching.services.offers import accept_voucher
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     first, _ = make_voucher()
@@ -361,7 +363,7 @@ def test_a_double_booking_shows_the_conflict_and_keeps_the_form(admin_client, db
 
 def test_balance_errors_are_a_conflict_page_not_a_crash(admin_client, db_session, make_voucher, provider_admin, coach,
                                                         today):
-    from coaching.services.offers import accept_voucher, create_offer
+    from coaching.providers.services.offers import accept_voucher, create_offer
     from portal.clock import utcnow
 
     one_hour = create_offer(db_session, provider_admin, name="1h", individual_hours=1, collective_sessions=0,
@@ -382,7 +384,7 @@ def test_balance_errors_are_a_conflict_page_not_a_crash(admin_client, db_session
 
 def test_a_group_session_for_several_vouchers(admin_client, db_session, make_voucher, offer, provider_admin, coach,
                                              today):
-    from coaching.services.offers import accept_voucher
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     first, _ = make_voucher()
@@ -422,7 +424,7 @@ def test_schedule_form_errors_keep_the_input(admin_client, accepted, coach, toda
 
 
 def test_the_week_runs_monday_to_sunday_in_the_coachs_time_zone(client, db_session, provider, accepted, today):
-    from coaching.services.sessions import SessionPlan, schedule_session
+    from coaching.calendar.services import SessionPlan, schedule_session
     from portal.clock import utcnow
 
     voucher, _ = accepted
@@ -554,8 +556,8 @@ def test_the_whole_course_in_pages(client, db_session, provider_admin, make_vouc
 
 def test_a_session_crossing_into_the_week_is_in_the_week(db_session, accepted, coach, provider_admin, today):
     """A session from Sunday 23:00 to Monday 00:30 belongs to both weeks (the query's lower bound keeps it)."""
-    from coaching.calendar import sessions_between, week_bounds
-    from coaching.services.sessions import SessionPlan, schedule_session
+    from coaching.calendar.ical import sessions_between, week_bounds
+    from coaching.calendar.services import SessionPlan, schedule_session
     from portal.clock import utcnow
 
     voucher, _person = accepted
@@ -574,8 +576,8 @@ def test_a_session_crossing_into_the_week_is_in_the_week(db_session, accepted, c
 
 def test_a_busy_providers_booking_form_lists_the_newest_and_finds_the_others(admin_client, db_session, make_voucher,
                                                                             offer, provider_admin, coach, today):
-    from coaching.services.offers import accept_voucher
-    from coaching.staff_views import VOUCHER_CHOICES
+    from coaching.providers.services.offers import accept_voucher
+    from coaching.calendar.views.coach import VOUCHER_CHOICES
     from portal.clock import utcnow
 
     made = []

@@ -16,7 +16,7 @@ def iso(value):
 
 def test_silence_confirms_once_through_the_scheduler(app, db_session, client, admin_headers, make_voucher, offer,
                                                      coach, slot):
-    from coaching.models import SessionSeat
+    from coaching.calendar.models import SessionSeat
 
     voucher, _ = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})

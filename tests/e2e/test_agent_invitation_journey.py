@@ -24,7 +24,7 @@ def manager(live_app: Flask) -> dict[str, str]:
     from portal.db import db
     from portal.permissions import Role
     from tests.support.factories import make_user
-    from vouchers.models import Employer
+    from vouchers.employers.models import Employer
 
     with live_app.app_context():
         user = make_user(db.session, Role.EMPLOYER, language="en")

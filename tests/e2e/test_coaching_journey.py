@@ -21,13 +21,13 @@ def seeded(live_app: Flask) -> dict[str, Any]:
     """A listed provider with an administrator and a coach, and a beneficiary whose voucher was just approved."""
     from sqlalchemy import select
 
-    from coaching.models import Coach
+    from coaching.providers.models import Coach
     from portal.clock import today_in_brussels, utcnow
     from portal.db import db
     from portal.permissions import Role
     from tests.support.factories import make_provider, make_user
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     today = today_in_brussels()
     tag = secrets.token_hex(3)

@@ -22,9 +22,10 @@ from portal.mail import OutboxMessage
 from portal.permissions import Role
 from tests.support.factories import PASSWORD, make_employer, make_user, new_niss
 from tests.support.web import bearer, login, post_form
-from vouchers.employers import agent_invitations, services
+from vouchers.employers.agents import services as agent_invitations
+from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.models import Declaration, EmployerAgent, EmployerAgentInvitation
-from vouchers.models import Employer
+from vouchers.employers.models import Employer
 
 EN = {"Accept-Language": "en"}
 LINK = re.compile(r"https?://[^\s/]+(/employer/agents/accept/\S+)")
@@ -125,7 +126,7 @@ def test_an_invited_address_can_still_register_as_a_beneficiary(app, client, db_
 
 
 def test_the_invitation_is_written_in_the_invitees_language_or_else_the_inviters(client, db_session, monkeypatch):
-    from vouchers.employers import agent_views
+    from vouchers.employers.agents import views as agent_views
 
     inviter = make_user(db_session, Role.EMPLOYER, language="de")
     dutch = make_user(db_session, Role.BENEFICIARY, language="nl")
@@ -146,7 +147,7 @@ def test_the_invitation_is_written_in_the_invitees_language_or_else_the_inviters
 def test_refusals_the_employer_already_knows_keep_the_form(client, db_session, employer_user):
     colleague = make_user(db_session, Role.EMPLOYER, employer_id=employer_user.employer_id)
     agent = make_user(db_session, Role.EMPLOYER, employer_id=None)
-    services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
     login(client, employer_user.email)
     for email, problem in ((colleague.email, "already a user of your company"),
                            (agent.email, "already acts for your company"),
@@ -271,7 +272,7 @@ def test_a_new_address_creates_its_employer_account_when_accepting(app, client, 
     clerk = db_session.scalar(select(User).where(User.email == "clerk@secretariat.example.be"))
     assert clerk.role == Role.EMPLOYER and clerk.employer_id is None and clerk.first_name == "Paula"
     assert clerk.language == "nl" and clerk.confirmed_at is not None  # the link proved the address
-    assert services.is_agent_for(db_session, clerk, employer_user.employer_id)
+    assert declaration_services.is_agent_for(db_session, clerk, employer_user.employer_id)
     entry = _audit(db_session, "agent_linked")[-1]
     assert entry.actor_id == clerk.id and entry.reason.endswith("(account created)")
     page = invitee.get("/employer/agents").get_data(as_text=True)  # logged in, in Dutch, as the new account
@@ -378,8 +379,8 @@ def test_cancelling_an_invitation(client, db_session, employer_user):
 
 def test_remove_an_agent_and_it_loses_access(app, client, db_session, employer_user, today):
     secretariat = make_user(db_session, Role.EMPLOYER, employer_id=None, language="en")
-    link = services.add_agent(db_session, agent_user_id=secretariat.id, employer_id=employer_user.employer_id)
-    declaration = services.declare_dismissal(db_session, secretariat, services.DeclarationData(
+    link = declaration_services.add_agent(db_session, agent_user_id=secretariat.id, employer_id=employer_user.employer_id)
+    declaration = declaration_services.declare_dismissal(db_session, secretariat, declaration_services.DeclarationData(
         worker_first_name="A", worker_last_name="B", worker_niss=new_niss(), contract_end_on=today),
         today=today, now=utcnow()).declaration
     agent = app.test_client()
@@ -399,7 +400,7 @@ def test_remove_an_agent_and_it_loses_access(app, client, db_session, employer_u
     assert entry.actor_id == employer_user.id and entry.reason == f"agent user {secretariat.id}"
     assert agent.get(f"/employer/declarations/{declaration.id}").status_code == 404
     assert db_session.get(Declaration, declaration.id).declared_by_id == secretariat.id  # what it did stays
-    other_link = services.add_agent(db_session, agent_user_id=secretariat.id,
+    other_link = declaration_services.add_agent(db_session, agent_user_id=secretariat.id,
                                     employer_id=make_employer(db_session).id)
     assert post_form(client, f"/employer/agents/{other_link.id}/remove", {}, token_from="/employer/agents"
                      ).status_code == 404
@@ -429,7 +430,7 @@ def test_the_api(app, client, db_session, employer_user, headers):
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"]["email"]
 
     second = make_user(db_session, Role.EMPLOYER, employer_id=None)
-    services.add_agent(db_session, agent_user_id=second.id, employer_id=employer_user.employer_id)
+    declaration_services.add_agent(db_session, agent_user_id=second.id, employer_id=employer_user.employer_id)
     first = client.get("/api/v1/employer/agents?limit=1", headers=headers).get_json()
     assert [i["agent_user_id"] for i in first["items"]] == [secretariat.id] and first["next_cursor"]
     rest = client.get(f"/api/v1/employer/agents?limit=1&cursor={first['next_cursor']}", headers=headers).get_json()

@@ -12,7 +12,7 @@ from portal.audit import AuditEntry
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import bearer
-from vouchers.employers import services
+from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.models import Declaration
 
 
@@ -196,8 +196,8 @@ def test_receipt_pdf(client, headers, dismissal_body):
 def test_an_agent_declares_for_the_employers_it_serves(client, db_session, employer_user, other_employer_user,
                                                        dismissal_body):
     agent = make_user(db_session, Role.EMPLOYER, employer_id=None)
-    services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
-    services.add_agent(db_session, agent_user_id=agent.id, employer_id=other_employer_user.employer_id)
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=other_employer_user.employer_id)
     agent_headers = bearer(client, agent.email)
     needs_choice = declare(client, agent_headers, dismissal_body())
     assert needs_choice.status_code == 422

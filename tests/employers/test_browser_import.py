@@ -44,7 +44,7 @@ def _csv(path: Path, *, bad_line: int | None = None) -> Path:
 
 
 def test_the_clerk_sees_the_import_progress(paying_server, monkeypatch, tmp_path) -> None:  # noqa: F811
-    from vouchers.employers import csv_import
+    from vouchers.employers.services import imports as csv_import
 
     monkeypatch.setattr(csv_import, "PROGRESS_EVERY", 100)  # the server runs in this process
     good, bad = _csv(tmp_path / "good.csv"), _csv(tmp_path / "bad.csv", bad_line=700)

@@ -171,7 +171,7 @@ def _journey(chromium: Any, paying_server: dict[str, Any]) -> None:
     from portal.db import db
     from tests.e2e.conftest import assert_accessible
     from vouchers.employers.models import ContributionPayment, StripeEvent
-    from vouchers.models import LedgerEntry
+    from vouchers.ledger.models import LedgerEntry
 
     app = paying_server["app"]
     email = _employer_login(app)

@@ -17,7 +17,9 @@ from portal.rules import DEFAULT_RULES
 from portal.scheduler import load_jobs, run_job
 from tests.support.factories import make_user, new_niss
 from tests.support.web import login
-from vouchers.employers import domain, services
+from vouchers.employers import domain
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import payments as payment_services
 from vouchers.employers.models import Contribution
 
 
@@ -27,9 +29,9 @@ def jobs():
 
 
 def _declare(db_session, user, today, *, ended_days_ago: int):
-    data = services.DeclarationData(worker_first_name="Amélie", worker_last_name="Peeters", worker_niss=new_niss(),
+    data = declaration_services.DeclarationData(worker_first_name="Amélie", worker_last_name="Peeters", worker_niss=new_niss(),
                                     contract_end_on=today - timedelta(days=ended_days_ago))
-    return services.declare_dismissal(db_session, user, data, today=today, now=utcnow()).declaration
+    return declaration_services.declare_dismissal(db_session, user, data, today=today, now=utcnow()).declaration
 
 
 def _mails(db_session, user, prefix: str) -> list[OutboxMessage]:
@@ -48,14 +50,14 @@ def test_the_reminder_window_follows_the_setting():
 
 def test_a_reminder_seven_days_before_once_to_users_and_agents(app, db_session, jobs, employer_user, today):
     agent = make_user(db_session, Role.EMPLOYER, employer_id=None, language="nl")
-    services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
     colleague = make_user(db_session, Role.EMPLOYER, employer_id=employer_user.employer_id, language="fr")
     stranger = make_user(db_session, Role.EMPLOYER, language="en")
     due_in_7 = _declare(db_session, employer_user, today, ended_days_ago=38)    # due in 7 days: reminded
     due_in_8 = _declare(db_session, employer_user, today, ended_days_ago=37)    # due in 8 days: not yet
     due_today = _declare(db_session, employer_user, today, ended_days_ago=45)   # due today: reminded, not overdue
     paid = _declare(db_session, employer_user, today, ended_days_ago=40)
-    services.record_bank_payment(db_session, paid.contribution.id, amount_cents=180_000, external_id="bank-1",
+    payment_services.record_bank_payment(db_session, paid.contribution.id, amount_cents=180_000, external_id="bank-1",
                                  booked_on=today, now=utcnow())
     processing = _declare(db_session, employer_user, today, ended_days_ago=40)
     processing.contribution.status = "processing"
@@ -91,7 +93,7 @@ def test_overdue_is_flagged_and_told_once_and_the_flag_stays_after_payment(app, 
                                                                            employer_user, today):
     late = _declare(db_session, employer_user, today, ended_days_ago=50)  # due 5 days ago
     partly = _declare(db_session, employer_user, today, ended_days_ago=46)  # due yesterday, partly paid
-    services.record_bank_payment(db_session, partly.contribution.id, amount_cents=50_000, external_id="bank-2",
+    payment_services.record_bank_payment(db_session, partly.contribution.id, amount_cents=50_000, external_id="bank-2",
                                  booked_on=today, now=utcnow())
     cancelled = _declare(db_session, employer_user, today, ended_days_ago=60)
     cancelled.status = "cancelled"
@@ -114,7 +116,7 @@ def test_overdue_is_flagged_and_told_once_and_the_flag_stays_after_payment(app, 
 
     body = client.get(f"/api/v1/dismissals/{late.id}", headers=headers).get_json()["contribution"]
     assert body["is_overdue"] is True and body["overdue_flagged_at"] is not None
-    services.record_bank_payment(db_session, late.contribution.id, amount_cents=180_000, external_id="bank-3",
+    payment_services.record_bank_payment(db_session, late.contribution.id, amount_cents=180_000, external_id="bank-3",
                                  booked_on=today, now=utcnow())
     body = client.get(f"/api/v1/dismissals/{late.id}", headers=headers).get_json()["contribution"]
     assert body["status"] == "paid" and body["is_overdue"] is False and body["overdue_flagged_at"] is not None

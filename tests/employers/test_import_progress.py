@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.support.factories import new_niss
 from tests.support.web import csrf_token, login
-from vouchers.employers import csv_import
+from vouchers.employers.services import imports as csv_import
 from vouchers.employers.models import Declaration
 
 HEADER = "worker_first_name;worker_last_name;worker_niss;contract_end_on;physician_decision_on"
@@ -91,9 +91,9 @@ def test_a_clash_while_importing_rolls_everything_back(client, db_session, emplo
                                                        monkeypatch):
     """Someone else declares one of these workers between the check and the insert of its batch."""
     from portal.errors import Conflict
-    from vouchers.employers import services
+    from vouchers.employers.services import declarations as declaration_services
 
-    real = services.declare_many
+    real = declaration_services.declare_many
     batches = []
 
     def clashing(*args, **kwargs):  # noqa: ANN002, ANN003
@@ -103,7 +103,7 @@ def test_a_clash_while_importing_rolls_everything_back(client, db_session, emplo
                            "Nothing was imported: please try again.", code="already_declared")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "declare_many", clashing)
+    monkeypatch.setattr(declaration_services, "declare_many", clashing)
     login(client, employer_user.email)
     events = _lines(_upload(client, _csv(today, 25)))
     assert [e["phase"] for e in events][-2:] == ["importing", "failed"]

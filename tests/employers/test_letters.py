@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from vouchers.employers import letters
+from vouchers.employers.services import letters
 
 FACTS = letters.LetterFacts(
     worker_first_name="Amélie", worker_last_name="Peeters", employer_name="Boulangerie Dupont SRL",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.payments import StripeGateway
 from tests.employers.conftest import WEBHOOK_SECRET, deliver, event_payload, sign
 from tests.support.web import csrf_token, login
-from vouchers.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from portal.clock import utcnow
 from portal.scheduler import load_jobs, run_job
 from tests.support.factories import new_niss
-from vouchers.employers import services
-from vouchers.employers.payment_repair import stale_payment_intents
-from vouchers.models import LedgerEntry
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import payments as payment_services
+from vouchers.employers.services.payment_repair import stale_payment_intents
+from vouchers.ledger.models import LedgerEntry
 
 
 @pytest.fixture
@@ -23,17 +24,17 @@ def jobs():
 
 
 def _started_payment(db_session, user, gateway, today):
-    data = services.DeclarationData(worker_first_name="Jan", worker_last_name="Peeters", worker_niss=new_niss(),
+    data = declaration_services.DeclarationData(worker_first_name="Jan", worker_last_name="Peeters", worker_niss=new_niss(),
                                     contract_end_on=today - timedelta(days=10))
-    declaration = services.declare_dismissal(db_session, user, data, today=today, now=utcnow()).declaration
-    intent = services.start_card_payment(db_session, user, declaration.id, gateway, today=today, now=utcnow())
+    declaration = declaration_services.declare_dismissal(db_session, user, data, today=today, now=utcnow()).declaration
+    intent = payment_services.start_card_payment(db_session, user, declaration.id, gateway, today=today, now=utcnow())
     return declaration.contribution, intent.id
 
 
 def _processing(db_session, gateway, contribution, intent_id, today, *, since):
     """A payment_intent.processing that was heard, then nothing: the status says processing since ``since``."""
     gateway.set_status(intent_id, "processing")
-    services.sync_payment_intent(db_session, gateway, intent_id, today=today, now=utcnow())
+    payment_services.sync_payment_intent(db_session, gateway, intent_id, today=today, now=utcnow())
     assert contribution.status == "processing"
     contribution.updated_at = since
     db_session.flush()
@@ -73,7 +74,7 @@ def test_only_stale_ones_are_read(app, db_session, employer_user, gateway, today
     silent.updated_at = now - timedelta(hours=2)
     abandoned, _ = _started_payment(db_session, employer_user, gateway, today)  # due, intent 4 days old
     abandoned.updated_at = now - timedelta(days=4)
-    never_started = services.declare_dismissal(db_session, employer_user, services.DeclarationData(
+    never_started = declaration_services.declare_dismissal(db_session, employer_user, declaration_services.DeclarationData(
         worker_first_name="A", worker_last_name="B", worker_niss=new_niss(), contract_end_on=today),
         today=today, now=now - timedelta(hours=5)).declaration.contribution
     never_started.updated_at = now - timedelta(hours=5)

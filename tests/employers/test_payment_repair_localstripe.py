@@ -12,7 +12,7 @@ from portal.clock import utcnow
 from portal.payments import StripeGateway
 from portal.scheduler import load_jobs, run_job
 from vouchers.employers.models import Contribution
-from vouchers.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry
 
 
 @pytest.fixture

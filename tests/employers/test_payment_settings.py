@@ -71,13 +71,14 @@ def test_payment_start_is_refused_in_the_api_and_the_page(client, headers, dismi
 
 
 def test_the_repair_job_fails_loudly(app, db_session, employer_user, today, production_without_key):
-    from vouchers.employers import services
+    from vouchers.employers.services import declarations as declaration_services
+    from vouchers.employers.services import payments as payment_services
 
     fake = FakeGateway()
-    data = services.DeclarationData(worker_first_name="A", worker_last_name="B", worker_niss="85073003328",
+    data = declaration_services.DeclarationData(worker_first_name="A", worker_last_name="B", worker_niss="85073003328",
                                     contract_end_on=today - timedelta(days=3))
-    declaration = services.declare_dismissal(db_session, employer_user, data, today=today, now=utcnow()).declaration
-    services.start_card_payment(db_session, employer_user, declaration.id, fake, today=today, now=utcnow())
+    declaration = declaration_services.declare_dismissal(db_session, employer_user, data, today=today, now=utcnow()).declaration
+    payment_services.start_card_payment(db_session, employer_user, declaration.id, fake, today=today, now=utcnow())
     declaration.contribution.status = "processing"
     declaration.contribution.updated_at = utcnow() - timedelta(hours=2)
     db_session.flush()

@@ -13,16 +13,17 @@ from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import PASSWORD, make_user, new_niss
 from tests.support.web import login, post_form
-from vouchers.employers import services
-from vouchers.models import Beneficiary, Employer, VoucherRequest
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.requests.models import Beneficiary, VoucherRequest
+from vouchers.employers.models import Employer
 
 EN = {"Accept-Language": "en"}
 
 
 def _declare_for(db_session, employer_user, niss: str, ended_on):
-    data = services.DeclarationData(worker_first_name="Amélie", worker_last_name="Peeters", worker_niss=niss,
+    data = declaration_services.DeclarationData(worker_first_name="Amélie", worker_last_name="Peeters", worker_niss=niss,
                                     contract_end_on=ended_on)
-    return services.declare_dismissal(db_session, employer_user, data, today=ended_on + timedelta(days=3),
+    return declaration_services.declare_dismissal(db_session, employer_user, data, today=ended_on + timedelta(days=3),
                                       now=utcnow()).declaration
 
 
@@ -69,8 +70,8 @@ def test_no_declaration_no_prefill(client, db_session, employer_user, today):
     cancelled = _declare_for(db_session, employer_user, _niss_of(db_session, person), today - timedelta(days=30))
     cancelled.status = "cancelled"
     db_session.flush()
-    assert services.dismissal_declared_for(db_session, person) is None
-    assert services.dismissal_declared_for(db_session, employer_user) is None  # only for beneficiaries
+    assert declaration_services.dismissal_declared_for(db_session, person) is None
+    assert declaration_services.dismissal_declared_for(db_session, employer_user) is None  # only for beneficiaries
     login(client, person.email)
     page = client.get("/request/step/1", headers=EN).get_data(as_text=True)
     assert "Filled in from the declaration" not in page and not _checked(page, "yes")

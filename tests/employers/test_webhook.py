@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.employers.conftest import deliver, event_payload, sign
 from vouchers.employers.models import Contribution, ContributionPayment, StripeEvent
-from vouchers.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry
 
 
 def _declared_with_intent(client, headers, dismissal_body):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from coaching.admin_services import KNOWN_AUDIT_OBJECT_TYPES
+from portal.audit import KNOWN_AUDIT_OBJECT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITTEN = re.compile(r'object_type="([a-z_]+)"')

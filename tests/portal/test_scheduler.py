@@ -28,8 +28,8 @@ def jobs():
 
 
 def _approved_voucher(db_session, today):
-    from vouchers.models import Voucher
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.models import Voucher
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     provider = make_provider(db_session)
     person = make_user(db_session, Role.BENEFICIARY, language="nl")
@@ -49,7 +49,7 @@ def test_every_package_registers_its_jobs(jobs):
 
 def test_expiry_job_twice_in_a_period_has_one_effect(app, db_session, jobs):
     from portal.clock import today_in_brussels
-    from vouchers.models import LedgerEntry
+    from vouchers.ledger.models import LedgerEntry
 
     today = today_in_brussels()
     voucher = _approved_voucher(db_session, today)
@@ -81,8 +81,8 @@ def test_a_new_period_runs_again_but_does_nothing_twice(app, db_session, jobs):
 
 def test_decision_digest_is_sent_once_a_day(app, db_session, jobs):
     from portal.clock import today_in_brussels
-    from vouchers.models import VoucherRequest
-    from vouchers.services.requests import RequestData, submit_voucher_request
+    from vouchers.requests.models import VoucherRequest
+    from vouchers.requests.services.requests import RequestData, submit_voucher_request
 
     today = today_in_brussels()
     admin = make_user(db_session, Role.FUND_ADMIN, language="en")
@@ -104,8 +104,8 @@ def test_decision_digest_is_sent_once_a_day(app, db_session, jobs):
 
 def test_waiting_list_job_serves_and_tells_the_person(app, db_session, jobs):
     from portal.clock import today_in_brussels
-    from vouchers import ledger
-    from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.ledger.services import entries as ledger
+    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
     today = today_in_brussels()
     provider = make_provider(db_session)
@@ -144,8 +144,8 @@ def test_label_warnings_go_to_fund_and_provider_once(app, db_session, jobs):
 
 
 def test_session_reminders_once_per_person(app, db_session, jobs):
-    from coaching.models import CoachingSession, SessionSeat
-    from coaching.services.offers import add_coach
+    from coaching.calendar.models import CoachingSession, SessionSeat
+    from coaching.providers.services.offers import add_coach
     from portal.clock import today_in_brussels
 
     today = today_in_brussels()

@@ -16,7 +16,7 @@ from portal.clock import today_in_brussels
 from portal.permissions import Role
 from tests.support.factories import make_user, new_niss
 from tests.support.web import bearer, csrf_token, login
-from vouchers.bank_statements.models import BankStatement
+from vouchers.banking.models import BankStatement
 from vouchers.employers.models import Declaration
 
 MB = 1024 * 1024

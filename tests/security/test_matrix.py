@@ -292,12 +292,14 @@ def test_every_route_has_a_row(app):
 @pytest.fixture
 def world(db_session) -> dict[str, int]:
     """Objects that belong to other people: the ids every route is called with."""
-    from coaching.models import Claim, ClaimLine, Coach, CoachingSession, SessionSeat
-    from coaching.places import CatalogueTheme, ContactPoint
+    from coaching.claims.models import Claim, ClaimLine
+    from coaching.providers.models import Coach
+    from coaching.calendar.models import CoachingSession, SessionSeat
+    from coaching.marketplace.models import CatalogueTheme, ContactPoint
     from portal.clock import today_in_brussels
     from vouchers.employers.models import Contribution, Declaration
-    from vouchers.models import Beneficiary, Voucher, VoucherRequest
-    from vouchers.payouts import PayoutBatch
+    from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
+    from vouchers.banking.models import PayoutBatch
 
     today = today_in_brussels()
     provider = make_provider(db_session)
@@ -343,7 +345,9 @@ def world(db_session) -> dict[str, int]:
                         xml="<Document/>")
     db_session.add(batch)
     db_session.flush()
-    from coaching.models import AvailabilityException, Offer, SessionDispute
+    from coaching.availability.models import AvailabilityException
+    from coaching.providers.models import Offer
+    from coaching.disputes.models import SessionDispute
 
     exception = AvailabilityException(coach_id=coach.id, on_date=today + timedelta(days=7),
                                       until_on=today + timedelta(days=7))
@@ -384,7 +388,7 @@ def world(db_session) -> dict[str, int]:
 @pytest.fixture
 def callers(app, db_session) -> dict[Any, dict[str, Any]]:
     """One client per role, each belonging to its own organisation (not the world's)."""
-    from coaching.models import Coach
+    from coaching.providers.models import Coach
     from portal.extensions import limiter
     from tests.support.web import login
 

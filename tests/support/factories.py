@@ -37,7 +37,7 @@ def new_iban() -> str:
 
 
 def make_provider(session: Session, **overrides: object):
-    from coaching.models import Provider
+    from coaching.providers.models import Provider
 
     provider = Provider(name=overrides.pop("name", unique("Provider ")), enterprise_number=new_enterprise_number(),
                         iban=new_iban(), regions="brussels", languages="fr,nl", **overrides)
@@ -47,7 +47,7 @@ def make_provider(session: Session, **overrides: object):
 
 
 def make_employer(session: Session):
-    from vouchers.models import Employer
+    from vouchers.employers.models import Employer
 
     employer = Employer(company_name=unique("Company "), enterprise_number=new_enterprise_number(),
                         onss_number="123456789", address="Rue 1\n1000 Bruxelles", email=f"{unique('hr')}@example.be",
@@ -68,7 +68,7 @@ def make_user(session: Session, role: Role | str = Role.BENEFICIARY, *, confirme
                        first_name="Test", last_name=role.value.title(), language=language,
                        confirmed_at=utcnow() if confirmed else None, **links)
     if role == Role.BENEFICIARY:
-        from vouchers.models import Beneficiary
+        from vouchers.requests.models import Beneficiary
 
         session.add(Beneficiary(user_id=user.id, niss=new_niss()))
         session.flush()

@@ -13,29 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coaching.domain import (
-    POSTCODE_RANGES,
-    REGION_CODES,
-    REGION_NAMES,
-    STANDARD_MIXES,
-    Mix,
-    VoucherUsage,
-    add_working_days,
-    apply_log,
-    check_can_log,
-    claim_amount_cents,
-    confirmation_deadline,
-    individual_session_cost_cents,
-    is_working_day,
-    offer_cost_cents,
-    region_for_postcode,
-    remaining_balance,
-    session_cost_cents,
-    suggested_languages,
-    validate_offer,
-    validate_session_duration,
-)
-from coaching import availability as av
+from coaching.marketplace.domain import POSTCODE_RANGES, REGION_CODES, REGION_NAMES, region_for_postcode, suggested_languages
+from coaching.providers.domain import STANDARD_MIXES, Mix, offer_cost_cents, validate_offer
+from coaching.calendar.domain import VoucherUsage, add_working_days, apply_log, check_can_log, confirmation_deadline, individual_session_cost_cents, is_working_day, remaining_balance, session_cost_cents, validate_session_duration
+from coaching.claims.domain import claim_amount_cents
+from coaching.availability import domain as av
 from portal.rules import DEFAULT_RULES
 
 VALUE = DEFAULT_RULES.voucher_value_cents

@@ -64,7 +64,7 @@ def request_body(provider, today):
 @pytest.fixture
 def fund_money(db_session, today):
     """Give the fund money so route-B approvals are not waitlisted."""
-    from vouchers import ledger
+    from vouchers.ledger.services import entries as ledger
 
     def add(cents: int) -> None:
         ledger.record_funding(db_session, amount_cents=cents, booked_on=today, memo="test budget")

@@ -14,8 +14,8 @@ from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import csrf_token, login, post_form
-from vouchers.models import Voucher, VoucherRequest
-from vouchers.services.requests import RequestData, submit_voucher_request
+from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.services.requests import RequestData, submit_voucher_request
 
 ROW_LINK = re.compile(r'href="/admin/requests/(\d+)"')
 
@@ -160,7 +160,7 @@ def test_a_beneficiary_gets_403_and_anonymous_is_sent_to_login(client, db_sessio
 
 
 def test_missing_request_and_drafts_are_404(admin_client, db_session, provider):
-    from vouchers.services.requests import save_draft
+    from vouchers.requests.services.requests import save_draft
 
     person = make_user(db_session, Role.BENEFICIARY, language="en")
     draft = save_draft(db_session, person, RequestData(provider_id=provider.id), step=1, now=utcnow())

@@ -8,15 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from coaching.models import Claim
-from coaching.services.claims import reject_claim
+from coaching.claims.models import Claim
+from coaching.claims.services import reject_claim
 from portal.clock import utcnow
 from portal.mail import OutboxMessage
 from tests.vouchers.test_payouts import DEBTOR, start_course
-from vouchers import payouts
-from vouchers.consistency import check_ledger, register_consistency_command
-from vouchers.models import LedgerEntry, Voucher
-from vouchers.services.vouchers import expire_vouchers
+from vouchers.banking.services import payouts
+from vouchers.ledger.services.consistency import check_ledger, register_consistency_command
+from vouchers.ledger.models import LedgerEntry
+from vouchers.requests.models import Voucher
+from vouchers.requests.services.vouchers import expire_vouchers
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_a_claim_paid_without_its_ledger_entries_is_found(db_session, full_cours
 
 
 def test_a_payout_twice_and_a_negative_commitment_are_found(db_session, full_course, today):
-    from vouchers import ledger
+    from vouchers.ledger.services import entries as ledger
 
     claim = full_course["paid"][0]
     ledger.post(db_session, account="cash", kind="claim_paid", amount_cents=-claim.amount_cents, booked_on=today,
@@ -123,7 +124,7 @@ def test_the_cli_exits_1_on_a_mismatch(app, db_session, full_course):
 
 def test_the_nightly_check_tells_the_fund_once_a_day(app, db_session, admin, full_course, today):
     from portal.scheduler import JOBS
-    from vouchers.consistency_tasks import ledger_consistency
+    from vouchers.ledger.tasks import ledger_consistency
 
     assert "ledger_consistency" in JOBS
     with app.app_context():

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coaching import admin_services
-from coaching.models import Provider
+from coaching.providers.models import Provider
+from coaching.providers.services import listing as provider_listing
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.clock import utcnow
@@ -19,7 +19,7 @@ from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import bearer, login, post_form
 from tests.vouchers.test_payouts import Course, start_course
-from vouchers.models import Voucher
+from vouchers.requests.models import Voucher
 
 GOOD_ENTERPRISE = "0403.170.701"
 GOOD_IBAN = "BE71 0961 2345 6769"
@@ -140,7 +140,7 @@ def test_label_expiry_overview(db_session, admin, today):
     make_provider(db_session, quality_label="ISO 9001", label_valid_until_on=today + timedelta(days=200))
     make_provider(db_session, quality_label="ISO 9001", label_valid_until_on=today + timedelta(days=10),
                   delisted_at=utcnow())
-    rows = admin_services.label_expiry_overview(db_session, today)
+    rows = provider_listing.label_expiry_overview(db_session, today)
     assert [(w.provider.id, w.days_left, w.expired) for w in rows] == [(gone.id, -2, True), (soon.id, 30, False)]
 
 
@@ -268,7 +268,7 @@ def test_the_balance_page_shows_a_chart_and_a_table(admin_client, db_session, co
 
 
 def test_the_chart_handles_a_negative_available_figure():
-    from vouchers.fund_admin_views import bar_chart
+    from vouchers.ledger.views import bar_chart
 
     chart = bar_chart([("cash", "Cash", 100), ("available", "Available", -50)])
     cash, available = chart["bars"]

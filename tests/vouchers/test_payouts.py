@@ -11,15 +11,19 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from coaching.models import Claim, Coach, CoachingSession, Offer, Provider
+from coaching.claims.models import Claim
+from coaching.providers.models import Coach, Offer, Provider
+from coaching.calendar.models import CoachingSession
 from portal.clock import BRUSSELS, utcnow
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, unique
 from tests.support.shared_data import BANKING
 from tests.support.web import bearer, login, post_form
-from vouchers import ledger, payouts
-from vouchers.models import LedgerEntry, Voucher
+from vouchers.ledger.services import entries as ledger
+from vouchers.banking.services import payouts
+from vouchers.ledger.models import LedgerEntry
+from vouchers.requests.models import Voucher
 
 XSD = BANKING / "xsd" / "pain.001.001.03.xsd"
 NS = {"p": payouts.PAIN_NAMESPACE}
@@ -50,8 +54,8 @@ class Course:
         return local.astimezone(timezone.utc)
 
     def voucher(self) -> tuple[Voucher, Any]:
-        from coaching.services.offers import accept_voucher
-        from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+        from coaching.providers.services.offers import accept_voucher
+        from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
 
         person = make_user(self.db, Role.BENEFICIARY, language="en")
         data = RequestData(provider_id=self.provider.id, insurer_code=100, initiative="coordinator",
@@ -65,13 +69,7 @@ class Course:
         return voucher, person
 
     def session(self, voucher: Voucher, person: Any, *, minutes: int = 60, answer: str = "confirm") -> CoachingSession:
-        from coaching.services.sessions import (
-            SessionPlan,
-            confirm_session,
-            dispute_session,
-            log_session,
-            schedule_session,
-        )
+        from coaching.calendar.services import SessionPlan, confirm_session, dispute_session, log_session, schedule_session
 
         booked = schedule_session(self.db, self.staff, SessionPlan(coach_id=self.coach.id, kind="individual",
                                                                    voucher_ids=[voucher.id],
@@ -85,7 +83,7 @@ class Course:
         return booked
 
     def claim(self, *, minutes: int = 60, approve: bool = True, sessions: int = 1) -> Claim:
-        from coaching.services.claims import approve_claim, submit_claim
+        from coaching.claims.services import approve_claim, submit_claim
 
         voucher, person = self.voucher()
         booked = [self.session(voucher, person, minutes=minutes) for _ in range(sessions)]
@@ -96,7 +94,7 @@ class Course:
 
 
 def start_course(db_session, fund, today, **provider_fields: Any) -> Course:
-    from coaching.services.offers import add_coach, create_offer
+    from coaching.providers.services.offers import add_coach, create_offer
 
     provider = make_provider(db_session, **provider_fields)
     staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id, language="en")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import literal, select
 
-from coaching.models import Claim
-from coaching.services.claims import reject_claim
+from coaching.claims.models import Claim
+from coaching.claims.services import reject_claim
 from portal.clock import utcnow
 from portal.errors import Forbidden, ValidationFailed
 from portal.payments import FakeGateway
@@ -23,11 +23,13 @@ from portal.permissions import Role
 from tests.support.factories import make_user, new_niss
 from tests.support.web import bearer, login
 from tests.vouchers.test_payouts import DEBTOR, start_course
-from vouchers import ledger, payouts, reconciliation
+from vouchers.ledger.services import entries as ledger, reconciliation
+from vouchers.banking.services import payouts
 from vouchers.employers import domain as employer_domain
-from vouchers.employers import services as employers
+from vouchers.employers.services import declarations as employers_declarations
+from vouchers.employers.services import payments as employers_payments
 from vouchers.employers.models import Contribution
-from vouchers.reconciliation import Figure, Period, check_period, reconcile
+from vouchers.ledger.services.reconciliation import Figure, Period, check_period, reconcile
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 MARCH_ARGS = "from_on=2026-03-01&to_on=2026-03-31"
@@ -37,9 +39,9 @@ D = date
 def declare(db_session, employer_user, *, due_on: date) -> Contribution:
     """A declaration through the employers' service whose contribution (180,000 cents) is due on ``due_on``."""
     contract_end = due_on - timedelta(days=45)
-    data = employers.DeclarationData(worker_first_name="Ana", worker_last_name="Peeters", worker_niss=new_niss(),
+    data = employers_declarations.DeclarationData(worker_first_name="Ana", worker_last_name="Peeters", worker_niss=new_niss(),
                                      contract_end_on=contract_end)
-    result = employers.declare_dismissal(db_session, employer_user, data, today=contract_end + timedelta(days=1),
+    result = employers_declarations.declare_dismissal(db_session, employer_user, data, today=contract_end + timedelta(days=1),
                                          now=utcnow())
     db_session.flush()
     contribution = result.declaration.contribution
@@ -48,7 +50,7 @@ def declare(db_session, employer_user, *, due_on: date) -> Contribution:
 
 
 def pay_by_bank(db_session, contribution: Contribution, cents: int, on: date) -> None:
-    assert employers.record_bank_payment(db_session, contribution.id, amount_cents=cents,
+    assert employers_payments.record_bank_payment(db_session, contribution.id, amount_cents=cents,
                                          external_id=f"bank-test-{contribution.id}-{on}-{cents}", booked_on=on,
                                          now=utcnow())
 
@@ -90,12 +92,12 @@ def build_march(db_session, admin) -> March:
     pay_by_bank(db_session, c["c7"], 180_000, D(2026, 4, 5))
     pay_by_bank(db_session, c["c8"], 180_000, D(2026, 3, 20))
     gateway = FakeGateway()
-    intent = employers.start_card_payment(db_session, employer_user, c["c4"].declaration_id, gateway,
+    intent = employers_payments.start_card_payment(db_session, employer_user, c["c4"].declaration_id, gateway,
                                           today=D(2026, 3, 17), now=utcnow())
     gateway.succeed(intent.id)
-    employers.sync_payment_intent(db_session, gateway, intent.id, today=D(2026, 3, 18), now=utcnow())
+    employers_payments.sync_payment_intent(db_session, gateway, intent.id, today=D(2026, 3, 18), now=utcnow())
     gateway.refund(intent.id)
-    employers.sync_refunds(db_session, gateway, intent.id, today=D(2026, 3, 25), now=utcnow())
+    employers_payments.sync_refunds(db_session, gateway, intent.id, today=D(2026, 3, 25), now=utcnow())
     ledger.record_funding(db_session, amount_cents=500_000, booked_on=D(2026, 3, 1), memo="budget March")
 
     course = start_course(db_session, admin, D(2026, 2, 20))  # books 1,800,000 funding on 02-20
@@ -176,10 +178,10 @@ def test_a_period_that_has_not_ended_is_judged_today_with_payments_in_flight(db_
     waiting = declare(db_session, employer_user, due_on=today)
     late = declare(db_session, employer_user, due_on=today - timedelta(days=1))
     gateway = FakeGateway()
-    intent = employers.start_card_payment(db_session, employer_user, waiting.declaration_id, gateway, today=today,
+    intent = employers_payments.start_card_payment(db_session, employer_user, waiting.declaration_id, gateway, today=today,
                                           now=utcnow())
     gateway.set_status(intent.id, "processing")
-    employers.sync_payment_intent(db_session, gateway, intent.id, today=today, now=utcnow())
+    employers_payments.sync_payment_intent(db_session, gateway, intent.id, today=today, now=utcnow())
     assert waiting.status == "processing"
     period = Period(today - timedelta(days=30), today + timedelta(days=30))
     figures = reconcile(db_session, admin, period, today=today)
@@ -385,7 +387,7 @@ def test_the_page_starts_with_this_month_and_keeps_bad_input(client, admin, toda
 
 
 def test_the_rows_page_is_paged(client, admin, march, monkeypatch):
-    from vouchers import reconciliation_views
+    from vouchers.ledger import views as reconciliation_views
 
     monkeypatch.setattr(reconciliation_views, "PAGE_SIZE", 2)
     login(client, admin.email)
@@ -419,7 +421,7 @@ def test_unmatched_bank_money_of_the_period(db_session, client, admin, march, to
     """A statement with lines in March and April: the credit lines no contribution took are March's
     unmatched money; a line matched by its structured reference pays its contribution."""
     from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
-    from vouchers.bank_statements.services import import_statement
+    from vouchers.banking.services.statements import import_statement
 
     c6 = march.contributions["c6"]
     statement = camt([

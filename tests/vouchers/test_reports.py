@@ -18,17 +18,12 @@ from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import bearer, login
 from tests.vouchers.test_reconciliation import MARCH, D, build_march, declare
-from vouchers import ledger, reports
-from vouchers.reconciliation import Figure, Period
-from vouchers.services.requests import (
-    RequestData,
-    complete_voucher_request,
-    decide_voucher_request,
-    serve_waiting_list,
-    submit_voucher_request,
-    withdraw_voucher_request,
-)
-from vouchers.services.vouchers import expire_vouchers
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services import reports
+from vouchers.ledger.services import report_tables as report_tables
+from vouchers.ledger.services.reconciliation import Figure, Period
+from vouchers.requests.services.requests import RequestData, complete_voucher_request, decide_voucher_request, serve_waiting_list, submit_voucher_request, withdraw_voucher_request
+from vouchers.requests.services.vouchers import expire_vouchers
 
 ADDRESS = {"street": "Rue Haute", "number": "12", "postcode": "1000", "municipality": "Bruxelles"}
 
@@ -243,10 +238,10 @@ def test_provider_volumes_as_csv_defuse_formulas(client, db_session, admin):
 
 
 def test_safe_cells():
-    assert reports.safe_cell("=1+1") == "'=1+1"
-    assert reports.safe_cell("-2") == "'-2" and reports.safe_cell("+32 2") == "'+32 2"
-    assert reports.safe_cell("\tx") == "'\tx" and reports.safe_cell("Fonds") == "Fonds"
-    assert reports.safe_cell(-5000) == -5000  # numbers stay numbers
+    assert report_tables.safe_cell("=1+1") == "'=1+1"
+    assert report_tables.safe_cell("-2") == "'-2" and report_tables.safe_cell("+32 2") == "'+32 2"
+    assert report_tables.safe_cell("\tx") == "'\tx" and report_tables.safe_cell("Fonds") == "Fonds"
+    assert report_tables.safe_cell(-5000) == -5000  # numbers stay numbers
 
 
 # --- the waiting list --------------------------------------------------------------------------
@@ -297,9 +292,9 @@ def test_the_exports_are_for_the_fund_only(client, db_session):
     headers = bearer(client, make_user(db_session, Role.PROVIDER_ADMIN).email)
     assert client.get("/api/v1/admin/reports/money-in-out.csv", headers=headers).status_code == 403
     with pytest.raises(Forbidden):
-        reports.report_table(db_session, make_user(db_session, Role.COACH), "waiting-list", today=D(2026, 3, 1))
+        report_tables.report_table(db_session, make_user(db_session, Role.COACH), "waiting-list", today=D(2026, 3, 1))
     with pytest.raises(NotFound):
-        reports.report_table(db_session, make_user(db_session, Role.FUND_ADMIN), "nope", today=D(2026, 3, 1))
+        report_tables.report_table(db_session, make_user(db_session, Role.FUND_ADMIN), "nope", today=D(2026, 3, 1))
 
 
 @pytest.mark.parametrize(("name", "query", "table", "chart"), [

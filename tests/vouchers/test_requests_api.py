@@ -11,7 +11,8 @@ from portal.audit import AuditEntry
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import bearer
-from vouchers.models import LedgerEntry, Voucher, VoucherRequest
+from vouchers.ledger.models import LedgerEntry
+from vouchers.requests.models import Voucher, VoucherRequest
 
 
 def submit(client, headers, body):
@@ -150,7 +151,7 @@ def test_request_info_pauses_the_clock_and_completion_restarts_it(client, db_ses
     request.submitted_on = today - timedelta(days=12)
     db_session.flush()
     from portal.clock import utcnow
-    from vouchers.services.requests import RequestData, complete_voucher_request
+    from vouchers.requests.services.requests import RequestData, complete_voucher_request
 
     data = RequestData(**{k: v for k, v in request_body().items() if k not in ("address", "contract_end_on")},
                        contract_end_on=today - timedelta(days=30), address=request_body()["address"])
@@ -183,7 +184,7 @@ def test_withdrawn_request_cannot_be_withdrawn_again_and_is_audited(client, db_s
 def test_route_b_is_waitlisted_without_money_and_served_oldest_first(client, db_session, admin, admin_headers,
                                                                      request_body, provider, today, fund_money):
     from portal.clock import utcnow
-    from vouchers.services.requests import serve_waiting_list
+    from vouchers.requests.services.requests import serve_waiting_list
 
     ids = []
     for _ in range(3):
@@ -227,7 +228,7 @@ def test_one_open_voucher_per_person_is_enforced_by_the_database(db_session, ben
     """Even bypassing the services, a second open voucher for the same person cannot be written."""
     from sqlalchemy.exc import IntegrityError
 
-    from vouchers.models import Beneficiary
+    from vouchers.requests.models import Beneficiary
 
     profile = db_session.scalar(select(Beneficiary).where(Beneficiary.user_id == beneficiary.id))
     requests = []

@@ -13,7 +13,7 @@ import pytest
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import bearer, login
-from vouchers import reports
+from vouchers.ledger.services import report_tables as report_tables
 
 
 def raw_cursor(text: str) -> str:
@@ -126,7 +126,7 @@ def test_the_shared_cursor_helpers():
 
 
 def _csv(header, rows) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(reports.to_csv(header, rows))))
+    return list(csv.reader(io.StringIO(report_tables.to_csv(header, rows))))
 
 
 def test_negative_amounts_stay_numbers_in_the_csv():
@@ -147,7 +147,7 @@ def test_text_cells_are_still_defused():
 def test_the_reconciliation_csv_writes_a_negative_balance_as_a_number(client, db_session):
     from datetime import date
 
-    from vouchers import ledger
+    from vouchers.ledger.services import entries as ledger
 
     # More promised to vouchers than the fund holds: the fund balance is negative.
     ledger.post(db_session, account="committed", kind="voucher_committed", amount_cents=10**12,
@@ -166,7 +166,7 @@ def test_the_reconciliation_csv_writes_a_negative_balance_as_a_number(client, db
 
 
 def test_the_reconciliation_says_which_figures_follow_late_matches(client):
-    from vouchers import reconciliation
+    from vouchers.ledger.services import reconciliation
 
     doc = " ".join(reconciliation.__doc__.split())
     assert "matches known when the figures are computed" in doc and "last day" in doc

@@ -7,21 +7,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coaching.usage import UsageEntry
+from vouchers.requests.usage import UsageEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import login, post_form
-from vouchers import ledger
-from vouchers.models import LedgerEntry
-from vouchers.services.requests import RequestData, decide_voucher_request, submit_voucher_request
-from vouchers.services.vouchers import accept_provider_change, expire_vouchers, request_provider_change
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.models import LedgerEntry
+from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+from vouchers.requests.services.vouchers import accept_provider_change, expire_vouchers, request_provider_change
 
 
 @pytest.fixture
 def voucher(db_session, beneficiary, admin, provider, today):
-    from vouchers.models import Voucher
+    from vouchers.requests.models import Voucher
 
     data = RequestData(provider_id=provider.id, insurer_code=100, initiative="coordinator", force_majeure=True,
                        contract_end_on=today - timedelta(days=5),

@@ -20,9 +20,12 @@ from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission
-from vouchers.employers import csv_import, domain, letters, services
+from vouchers.employers.services import imports as csv_import, letters
+from vouchers.employers import domain
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import payments as payment_services
 from vouchers.employers.models import CONTRIBUTION_STATUSES
-from vouchers.models import Employer
+from vouchers.employers.models import Employer
 
 blp = Blueprint("employers_api", __name__, description="Employers' declarations and contributions")
 
@@ -210,9 +213,9 @@ def receipt_pdf(declaration: Any, lang: str) -> bytes:
     employer = db.session.get(Employer, declaration.employer_id)
     assert employer is not None
     contribution = declaration.contribution
-    sums = services.payment_sums(db.session, contribution.id)
+    sums = declaration_services.payment_sums(db.session, contribution.id)
     payments = [{"booked_on": p.booked_on, "source": p.source, "amount_cents": p.amount_cents}
-                for p in services.payments_of(db.session, contribution.id)]
+                for p in declaration_services.payments_of(db.session, contribution.id)]
     html = letters.receipt_html(
         lang=lang, employer_name=employer.company_name, enterprise_number=employer.enterprise_number,
         declaration_id=declaration.id,
@@ -240,12 +243,12 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     with `warnings`."""
     employer_id = data.pop("employer_id", None)
     today = today_in_brussels()
-    result = services.declare_dismissal(db.session, current_user, services.DeclarationData(**data),
+    result = declaration_services.declare_dismissal(db.session, current_user, declaration_services.DeclarationData(**data),
                                         employer_id=employer_id, today=today, now=utcnow())
     commit()
     declaration = result.declaration
     rules = rules_on(db.session, declaration.contract_end_on)
-    summary = services.contribution_summary(declaration.contribution, domain.PaymentSums(), today=today)
+    summary = declaration_services.contribution_summary(declaration.contribution, domain.PaymentSums(), today=today)
     return {"id": declaration.id, "declared_on": declaration.declared_on,
             "declaration_due_on": declaration.declaration_due_on,
             "apply_by_on": domain.apply_by_on(declaration.contract_end_on, rules),
@@ -262,11 +265,11 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The caller's declarations (every employer it acts for), newest first, paged with `next_cursor`.
     `overdue=true` keeps unpaid contributions past their due day."""
     today = today_in_brussels()
-    filters = services.DeclarationFilters(status=query["status"], overdue=query["overdue"],
+    filters = declaration_services.DeclarationFilters(status=query["status"], overdue=query["overdue"],
                                           employer_id=query["employer_id"])
-    rows, next_cursor = services.list_declarations(db.session, current_user, filters, today=today,
+    rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today,
                                                    limit=query["limit"], cursor=query["cursor"])
-    return {"items": services.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
+    return {"items": declaration_services.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
 
 
 @blp.route("/dismissals/<int:declaration_id>", methods=["GET"])
@@ -276,8 +279,8 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearerAuth": []}])
 def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
     """One declaration with its contribution: amount, paid so far, due day, structured reference, status."""
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
-    return services.declaration_summary(db.session, declaration, today=today_in_brussels())
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
+    return declaration_services.declaration_summary(db.session, declaration, today=today_in_brussels())
 
 
 @blp.route("/dismissals/<int:declaration_id>/payment-intent", methods=["POST"])
@@ -292,7 +295,7 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     `contribution-<id>`. Its metadata carries ids only. The payment is confirmed by Stripe.js with `client_secret`;
     the webhook records it."""
     try:
-        intent = services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+        intent = payment_services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
                                              today=today_in_brussels(), now=utcnow())
     except Conflict:
         commit()  # keep what re-reading the previous PaymentIntent learned (e.g. that it succeeded)
@@ -310,7 +313,7 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
 def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The letter that tells the worker about the coaching voucher, in French, Dutch or German (`?lang=`), with the
     last day to apply (contract end + 6 months)."""
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     lang = _lang(query["lang"], letters.LETTER_LANGUAGES)
     return _pdf(letter_pdf(declaration, lang), f"letter-{declaration.id}-{lang}.pdf")
 
@@ -323,7 +326,7 @@ def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyp
 @blp.doc(security=[{"bearerAuth": []}])
 def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The contribution's receipt: amount, payments received and refunded, status (fr, nl, de or en)."""
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     lang = _lang(query["lang"], letters.RECEIPT_LANGUAGES)
     return _pdf(receipt_pdf(declaration, lang), f"receipt-{declaration.id}.pdf")
 
@@ -395,7 +398,7 @@ def stripe_webhook():  # type: ignore[no-untyped-def]
     if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(data_object, dict):
         return json_error(400, "The event has no id, type or object.", "malformed_request")
     try:
-        processed = services.handle_stripe_event(db.session, gateway_for(current_app), event_id=event_id,
+        processed = payment_services.handle_stripe_event(db.session, gateway_for(current_app), event_id=event_id,
                                                  event_type=event_type, data_object=data_object,
                                                  today=today_in_brussels(), now=utcnow())
     except GatewayError:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from stdnum.be import ogm_vcs
 
-from vouchers.domain import add_months
+from vouchers.requests.domain import add_months
 
 if TYPE_CHECKING:
     from portal.rules import FundRules

@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from vouchers.forms import NewPasswordAndLanguageFields
+from vouchers.requests.forms import NewPasswordAndLanguageFields
 
 
 class _EmployerChoice(FlaskForm):

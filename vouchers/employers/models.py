@@ -10,16 +10,34 @@ say, rewritten only by ``services`` under a row lock.
 from __future__ import annotations
 
 from datetime import date, datetime
-
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+from sqlalchemy import UniqueConstraint, func, select
+
+class Employer(db.Model):
+    __tablename__ = "employers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    # BCE/KBO number, 10 digits, as python-stdnum compacts it.
+    enterprise_number: Mapped[str] = mapped_column(String(10), unique=True)
+    onss_number: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40))
+    iban: Mapped[str] = mapped_column(String(34))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
 
 DECLARATION_STATUSES = ("declared", "cancelled")
+
+
 # Fixed by API.md: outside systems switch on them. Lateness is the separate flag is_overdue.
 CONTRIBUTION_STATUSES = ("due", "processing", "partially_paid", "paid", "overpaid", "refunded")
+
+
 PAYMENT_SOURCES = ("stripe", "bank")
 
 

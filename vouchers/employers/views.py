@@ -35,7 +35,9 @@ from portal.permissions import Permission, require
 from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.employers import api as employers_api
-from vouchers.employers import csv_import, letters, services
+from vouchers.employers.services import imports as csv_import, letters
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import payments as payment_services
 from vouchers.employers.api import letter_pdf, receipt_pdf
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
@@ -74,7 +76,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def _employer_choices(form: Any) -> list[Any]:
-    employers = services.employers_for(db.session, current_user)
+    employers = declaration_services.employers_for(db.session, current_user)
     form.employer_id.choices = choices({e.id: e.company_name for e in employers})
     return employers
 
@@ -102,13 +104,13 @@ def dashboard():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     status = request.args.get("status") if request.args.get("status") in CONTRIBUTION_STATUSES else None
     overdue = True if request.args.get("overdue") == "true" else None
-    employers = services.employers_for(db.session, current_user)
+    employers = declaration_services.employers_for(db.session, current_user)
     chosen = _asked_employer(employers)
-    filters = services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
-    rows, next_cursor = services.list_declarations(db.session, current_user, filters, today=today, limit=50,
+    filters = declaration_services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
+    rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today, limit=50,
                                                    cursor=request.args.get("cursor"))
-    counts = services.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
-    return render_template("employers/dashboard.html", items=services.declaration_summaries(db.session, rows,
+    counts = declaration_services.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
+    return render_template("employers/dashboard.html", items=declaration_services.declaration_summaries(db.session, rows,
                                                                                             today=today),
                            next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
                            status=status, overdue=overdue, today=today, chosen=chosen)
@@ -121,13 +123,13 @@ def declare():  # type: ignore[no-untyped-def]
     employers = _employer_choices(form)
     _preselect(form, employers)
     if form.validate_on_submit():
-        data = services.DeclarationData(
+        data = declaration_services.DeclarationData(
             worker_first_name=form.worker_first_name.data or "", worker_last_name=form.worker_last_name.data or "",
             worker_niss=form.worker_niss.data or "", contract_end_on=form.contract_end_on.data,
             physician_decision_on=form.physician_decision_on.data, agent_name=form.agent_name.data,
             agent_email=form.agent_email.data, agent_phone=form.agent_phone.data)
         try:
-            result = services.declare_dismissal(db.session, current_user, data,
+            result = declaration_services.declare_dismissal(db.session, current_user, data,
                                                 employer_id=_chosen_employer(form, employers),
                                                 today=today_in_brussels(), now=utcnow())
         except DomainError as error:
@@ -145,10 +147,10 @@ def declare():  # type: ignore[no-untyped-def]
 
 
 def _declaration_page(declaration_id: int) -> str:
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     today = today_in_brussels()
-    summary = services.declaration_summary(db.session, declaration, today=today)
-    payments = services.payments_of(db.session, declaration.contribution.id)
+    summary = declaration_services.declaration_summary(db.session, declaration, today=today)
+    payments = declaration_services.payments_of(db.session, declaration.contribution.id)
     return render_template("employers/declaration.html", d=summary, payments=payments,
                            warnings=[warning_text(w["code"], w["params"]) for w in summary["warnings"]],
                            letter_languages=LETTER_LANGUAGE_NAMES,
@@ -168,7 +170,7 @@ def declaration(declaration_id: int):  # type: ignore[no-untyped-def]
 def pay(declaration_id: int):  # type: ignore[no-untyped-def]
     """The card/Bancontact page. Stripe.js comes from STRIPE_JS_URL; static/js/pay.js drives it."""
     try:
-        intent = services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+        intent = payment_services.start_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
                                              today=today_in_brussels(), now=utcnow())
     except DomainError as error:
         if error.status == 404:
@@ -177,8 +179,8 @@ def pay(declaration_id: int):  # type: ignore[no-untyped-def]
         flash(_(error.message), "error")
         return redirect(url_for("employers.declaration", declaration_id=declaration_id))
     commit()
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
-    summary = services.declaration_summary(db.session, declaration, today=today_in_brussels())
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
+    summary = declaration_services.declaration_summary(db.session, declaration, today=today_in_brussels())
     owed = summary["contribution"]["amount_cents"] - summary["contribution"]["paid_cents"]
     return render_template("employers/pay.html", d=summary, owed=owed, client_secret=intent.client_secret,
                            publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
@@ -190,14 +192,14 @@ def pay(declaration_id: int):  # type: ignore[no-untyped-def]
 def pay_confirm(declaration_id: int) -> Response | tuple[Response, int]:
     """Server-side confirmation with a card token (localstripe's Stripe.js mock) or a PaymentMethod id.
     JSON in and out; the CSRF token comes in X-CSRFToken."""
-    services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)  # 404 first
+    declaration_services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)  # 404 first
     body = request.get_json(silent=True) or {}
     payment_method = body.get("payment_method") if isinstance(body.get("payment_method"), str) else None
     token = body.get("token") if isinstance(body.get("token"), str) else None
     if not payment_method and not token:
         return jsonify({"error": {"code": "bad_request", "message": _("No card was given."), "fields": {}}}), 400
     try:
-        status = services.confirm_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
+        status = payment_services.confirm_card_payment(db.session, current_user, declaration_id, gateway_for(current_app),
                                                payment_method=payment_method, token=token,
                                                today=today_in_brussels(), now=utcnow())
     except DomainError as error:
@@ -212,11 +214,11 @@ def pay_confirm(declaration_id: int) -> Response | tuple[Response, int]:
 @require(Permission.CONTRIBUTION_PAY)
 def payment_return(declaration_id: int):  # type: ignore[no-untyped-def]
     """Where Stripe.js (or Bancontact's redirect) lands: re-read the PaymentIntent, then show the declaration."""
-    declaration = services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)
     intent_id = declaration.contribution.payment_intent_id
     if intent_id:
         try:
-            services.sync_payment_intent(db.session, gateway_for(current_app), intent_id, today=today_in_brussels(),
+            payment_services.sync_payment_intent(db.session, gateway_for(current_app), intent_id, today=today_in_brussels(),
                                          now=utcnow())
             commit()
         except GatewayError:
@@ -235,7 +237,7 @@ def payment_return(declaration_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/declarations/<int:declaration_id>/letter.pdf")
 @require(Permission.DISMISSAL_VIEW_OWN)
 def letter(declaration_id: int):  # type: ignore[no-untyped-def]
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     lang = request.args.get("lang")
     if lang not in letters.LETTER_LANGUAGES:
         lang = current_user.language if current_user.language in letters.LETTER_LANGUAGES else "fr"
@@ -247,7 +249,7 @@ def letter(declaration_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/declarations/<int:declaration_id>/receipt.pdf")
 @require(Permission.DISMISSAL_VIEW_OWN)
 def receipt(declaration_id: int):  # type: ignore[no-untyped-def]
-    declaration = services.get_declaration(db.session, current_user, declaration_id)
+    declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     lang = str(get_locale())
     response = Response(receipt_pdf(declaration, lang if lang in letters.RECEIPT_LANGUAGES else "fr"),
                         mimetype="application/pdf")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 def bank_world(session: Session) -> dict[str, Any]:
     from portal.clock import today_in_brussels
-    from vouchers.bank_statements.models import BankLine, BankStatement
+    from vouchers.banking.models import BankLine, BankStatement
 
     today = today_in_brussels()
     statement = BankStatement(account="BE71096123456769", statement_ref="MATRIX-1", sequence="1",

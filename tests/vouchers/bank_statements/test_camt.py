@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from tests.vouchers.bank_statements.conftest import CAMT_XSD, SAMPLES, Entry, Tx, camt
-from vouchers.bank_statements import camt as camt_reader
-from vouchers.bank_statements import domain
+from vouchers.banking import camt as camt_reader
+from vouchers.banking import domain
 from vouchers.employers.domain import reference_for
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.xml"))

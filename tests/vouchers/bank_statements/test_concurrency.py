@@ -17,14 +17,15 @@ from portal.permissions import Role
 from tests.support.committed import wipe_all
 from tests.support.factories import make_user, new_niss
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
-from vouchers.bank_statements import services
-from vouchers.bank_statements.models import BankLine
+from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.models import BankLine
 from vouchers.employers.models import Contribution, ContributionPayment
-from vouchers.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry
 
 
 def _setup(engine) -> dict[str, int]:  # noqa: ANN001
-    from vouchers.employers.services import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
 
     today = today_in_brussels()
     with Session(engine) as setup:
@@ -36,7 +37,7 @@ def _setup(engine) -> dict[str, int]:  # noqa: ANN001
                                    contract_end_on=today - timedelta(days=10))
             contributions.append(declare_dismissal(setup, employer, data, today=today, now=utcnow())
                                  .declaration.contribution)
-        result = services.import_statement(setup, admins[0], camt([Entry("1800.00", acct_svcr_ref="RACE-1",
+        result = statement_services.import_statement(setup, admins[0], camt([Entry("1800.00", acct_svcr_ref="RACE-1",
                                                                          txs=[Tx(ustrd="no reference")])]),
                                            file_name=None, now=utcnow())
         setup.commit()
@@ -65,7 +66,7 @@ def test_two_matches_at_once_record_the_money_once(app, same_target):
                 if barrier is not None:
                     barrier.wait(timeout=10)
                 try:
-                    _line, changed = services.match_line(session, admin, ids["line"], contribution_id=contribution_id,
+                    _line, changed = line_services.match_line(session, admin, ids["line"], contribution_id=contribution_id,
                                                          reason="race", now=utcnow())
                     session.commit()
                     result = "changed" if changed else "unchanged"

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from portal.clock import utcnow
 from tests.support.web import csrf_token
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
-from vouchers.bank_statements import domain, services
-from vouchers.bank_statements.models import BankLine, BankStatement
+from vouchers.banking import domain
+from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.models import BankLine, BankStatement
 from vouchers.employers.models import Contribution, ContributionPayment
-from vouchers.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry
 
 
 def upload_api(client, headers, data: bytes, name: str = "statement.xml"):
@@ -27,8 +29,8 @@ def upload_api(client, headers, data: bytes, name: str = "statement.xml"):
                        data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def _import(db_session, admin, data: bytes) -> services.ImportResult:
-    result = services.import_statement(db_session, admin, data, file_name="statement.xml", now=utcnow())
+def _import(db_session, admin, data: bytes) -> statement_services.ImportResult:
+    result = statement_services.import_statement(db_session, admin, data, file_name="statement.xml", now=utcnow())
     db_session.flush()
     return result
 
@@ -111,7 +113,7 @@ def test_a_file_already_imported_is_refused_by_its_hash(client, db_session, admi
     assert db_session.scalar(select(func.count()).select_from(BankStatement)) == 1
     assert db_session.scalar(select(func.count()).select_from(BankLine)) == 1
     assert _paid(db_session, contribution) == ("paid", 180000, 1)
-    result = services.import_statement(db_session, admin, data, file_name=None, now=utcnow())
+    result = statement_services.import_statement(db_session, admin, data, file_name=None, now=utcnow())
     assert result.duplicate and [s.statement.id for s in result.statements] == [statement.id]
 
 
@@ -138,7 +140,7 @@ def test_a_batch_split_in_one_file_and_whole_in_another(db_session, admin, decla
     whole = _import(db_session, admin, camt([Entry("2300.00", acct_svcr_ref="BATCH-1", txs=[])], statement_id="WHOLE"))
     (line,) = whole.statements[0].new_lines
     assert (line.status, line.tx_index, line.possible_duplicate_of) == ("unmatched", 0, parts[0].id)
-    assert services.unmatched_money(db_session, from_on=date(2026, 11, 20), to_on=date(2026, 11, 20)) == (1, 230000)
+    assert line_services.unmatched_money(db_session, from_on=date(2026, 11, 20), to_on=date(2026, 11, 20)) == (1, 230000)
     assert _paid(db_session, a) == ("paid", 180000, 1)
     assert _paid(db_session, b) == ("partially_paid", 50000, 1)
 
@@ -148,7 +150,7 @@ def test_a_batch_whole_in_one_file_then_split_in_another_books_nothing(db_sessio
     whole = _import(db_session, admin, camt([Entry("2300.00", txs=[])], statement_id="WHOLE"))
     (kept_whole,) = whole.statements[0].new_lines
     # A person matched the whole booking to the first contribution by hand.
-    services.match_line(db_session, admin, kept_whole.id, contribution_id=a.id, reason="phone call", now=utcnow())
+    line_services.match_line(db_session, admin, kept_whole.id, contribution_id=a.id, reason="phone call", now=utcnow())
     split = _import(db_session, admin, camt([Entry("2300.00", txs=[
         Tx(amount="1800.00", reference=a.structured_reference),
         Tx(amount="500.00", reference=b.structured_reference)])], statement_id="SPLIT"))

@@ -14,19 +14,21 @@ from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.vouchers.bank_statements.conftest import SAMPLES, Entry, Tx, camt
-from vouchers import ledger
-from vouchers.bank_statements import services
-from vouchers.bank_statements.models import BankLine, BankStatement
-from vouchers.consistency import check_ledger
+from vouchers.ledger.services import entries as ledger
+from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.models import BankLine, BankStatement
+from vouchers.ledger.services.consistency import check_ledger
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import Contribution, ContributionPayment, Declaration
-from vouchers.models import Employer, LedgerEntry
+from vouchers.employers.models import Employer
+from vouchers.ledger.models import LedgerEntry
 
 NOV_20, NOV_21 = date(2026, 11, 20), date(2026, 11, 21)
 
 
-def _import(db_session, admin, data: bytes, name: str = "statement.xml") -> services.ImportResult:
-    result = services.import_statement(db_session, admin, data, file_name=name, now=utcnow())
+def _import(db_session, admin, data: bytes, name: str = "statement.xml") -> statement_services.ImportResult:
+    result = statement_services.import_statement(db_session, admin, data, file_name=name, now=utcnow())
     db_session.flush()
     return result
 
@@ -108,8 +110,8 @@ def test_a_mixed_statement_reconciles_to_the_cent(db_session, admin, declare):
     credits = [line for line in lines if line.direction == "credit"]
     credited = sum(line.amount_cents for line in credits)
     assert credited == 180000 + 100000 + 200000 + 180000 + 230000 + 180000 + 80000
-    matched = services.matched_payments_total(db_session, [line.id for line in credits if line.status == "matched"])
-    count, unmatched = services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_21)
+    matched = line_services.matched_payments_total(db_session, [line.id for line in credits if line.status == "matched"])
+    count, unmatched = line_services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_21)
     assert (count, unmatched) == (3, 180000 + 50000 + 180000)
     assert matched == 180000 + 180000 + 200000 + 180000
     assert credited == matched + unmatched
@@ -126,17 +128,17 @@ def test_a_mixed_statement_reconciles_to_the_cent(db_session, admin, declare):
         "ignored", "debit", 25000, None)
 
     # The queue: the unknown reference, the mistyped one and the one without a reference.
-    queue = services.list_lines(db_session, admin, services.LineFilters(status="unmatched"))
+    queue = line_services.list_lines(db_session, admin, line_services.LineFilters(status="unmatched"))
     assert [(line.amount_cents, line.reference_text is not None) for line in queue] == [
         (180000, True), (50000, True), (180000, False)]
-    assert services.line_totals(db_session, admin, services.LineFilters(status="unmatched")) == (3, 410000)
-    assert db_session.execute(services.unmatched_lines_query(NOV_20, NOV_21)).scalars().all() == queue
-    assert services.unmatched_money(db_session, from_on=date(2026, 11, 21), to_on=date(2026, 12, 31)) == (0, 0)
+    assert line_services.line_totals(db_session, admin, line_services.LineFilters(status="unmatched")) == (3, 410000)
+    assert db_session.execute(line_services.unmatched_lines_query(NOV_20, NOV_21)).scalars().all() == queue
+    assert line_services.unmatched_money(db_session, from_on=date(2026, 11, 21), to_on=date(2026, 12, 31)) == (0, 0)
 
     # The one without a reference suggests the payer's contribution, found by its enterprise number.
     no_reference = queue[2]
     assert no_reference.enterprise_number == payer.enterprise_number
-    suggestions = services.suggestions_for(db_session, no_reference)
+    suggestions = line_services.suggestions_for(db_session, no_reference)
     assert suggestions[0].contribution_id == payer_owes.id
     assert suggestions[0].reason == "employer_and_amount"
     assert all(s.contribution_id not in (exact.id, partial.id, over.id, batched.id) for s in suggestions)
@@ -176,19 +178,19 @@ def test_a_person_matches_and_dismisses_with_a_reason(db_session, admin, declare
     assert (to_match.status, to_dismiss.status) == ("unmatched", "unmatched")
 
     with pytest.raises(ValidationFailed) as no_reason:
-        services.match_line(db_session, admin, to_match.id, contribution_id=contribution.id, reason="  ",
+        line_services.match_line(db_session, admin, to_match.id, contribution_id=contribution.id, reason="  ",
                             now=utcnow())
     assert "reason" in no_reason.value.fields
     with pytest.raises(ValidationFailed) as nothing:
-        services.match_line(db_session, admin, to_match.id, reason="phone call", now=utcnow())
+        line_services.match_line(db_session, admin, to_match.id, reason="phone call", now=utcnow())
     assert "structured_reference" in nothing.value.fields
     with pytest.raises(ValidationFailed):
-        services.match_line(db_session, admin, to_match.id, reference="+++010/8068/17180+++", reason="x",
+        line_services.match_line(db_session, admin, to_match.id, reference="+++010/8068/17180+++", reason="x",
                             now=utcnow())
     with pytest.raises(ValidationFailed):
-        services.match_line(db_session, admin, to_match.id, contribution_id=2**31 - 1, reason="x", now=utcnow())
+        line_services.match_line(db_session, admin, to_match.id, contribution_id=2**31 - 1, reason="x", now=utcnow())
 
-    line, changed = services.match_line(
+    line, changed = line_services.match_line(
         db_session, admin, to_match.id, reference=format_structured_reference(contribution.structured_reference),
         reason="The employer confirmed by phone", now=utcnow())
     assert changed and line.status == "matched" and line.match_method == "manual"
@@ -196,32 +198,32 @@ def test_a_person_matches_and_dismisses_with_a_reason(db_session, admin, declare
     assert _refresh(db_session, contribution) == ["paid"]
 
     # Idempotent: the same match again changes nothing and records no second payment.
-    _line, changed = services.match_line(db_session, admin, to_match.id, contribution_id=contribution.id,
+    _line, changed = line_services.match_line(db_session, admin, to_match.id, contribution_id=contribution.id,
                                          reason="again", now=utcnow())
     assert not changed
     assert _bank_money(db_session, contribution) == 180000
     with pytest.raises(Conflict) as elsewhere:
-        services.match_line(db_session, admin, to_match.id, contribution_id=other.id, reason="x", now=utcnow())
+        line_services.match_line(db_session, admin, to_match.id, contribution_id=other.id, reason="x", now=utcnow())
     assert elsewhere.value.code == "line_already_matched"
     with pytest.raises(Conflict):
-        services.dismiss_line(db_session, admin, to_match.id, reason="x", now=utcnow())
+        line_services.dismiss_line(db_session, admin, to_match.id, reason="x", now=utcnow())
 
     with pytest.raises(ValidationFailed):
-        services.dismiss_line(db_session, admin, to_dismiss.id, reason="", now=utcnow())
-    line, changed = services.dismiss_line(db_session, admin, to_dismiss.id, reason="A supplier's refund",
+        line_services.dismiss_line(db_session, admin, to_dismiss.id, reason="", now=utcnow())
+    line, changed = line_services.dismiss_line(db_session, admin, to_dismiss.id, reason="A supplier's refund",
                                           now=utcnow())
     assert changed and line.status == "dismissed"
-    assert not services.dismiss_line(db_session, admin, to_dismiss.id, reason="again", now=utcnow())[1]
+    assert not line_services.dismiss_line(db_session, admin, to_dismiss.id, reason="again", now=utcnow())[1]
     with pytest.raises(Conflict) as dismissed:
-        services.match_line(db_session, admin, to_dismiss.id, contribution_id=other.id, reason="x", now=utcnow())
+        line_services.match_line(db_session, admin, to_dismiss.id, contribution_id=other.id, reason="x", now=utcnow())
     assert dismissed.value.code == "line_dismissed"
     with pytest.raises(Conflict) as not_credit:
-        services.match_line(db_session, admin, debit.id, contribution_id=other.id, reason="x", now=utcnow())
+        line_services.match_line(db_session, admin, debit.id, contribution_id=other.id, reason="x", now=utcnow())
     assert not_credit.value.code == "line_not_matchable"
     assert _refresh(db_session, other) == ["due"]
 
     # Neither line is unmatched money any more; both decisions are audited with their reasons.
-    assert services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_20) == (0, 0)
+    assert line_services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_20) == (0, 0)
     audit = {(e.object_id, e.action): e for e in db_session.scalars(
         select(AuditEntry).where(AuditEntry.object_type == "bank_line", AuditEntry.actor_id == admin.id))}
     assert set(audit) == {(to_match.id, "matched"), (to_dismiss.id, "dismissed")}
@@ -235,22 +237,22 @@ def test_only_fund_administrators_may_import_or_decide(db_session, admin):
     for role in (Role.BENEFICIARY, Role.EMPLOYER, Role.PROVIDER_ADMIN, Role.COACH):
         user = make_user(db_session, role)
         with pytest.raises(Forbidden):
-            services.import_statement(db_session, user, camt([Entry("5.00")], statement_id="X"), file_name=None,
+            statement_services.import_statement(db_session, user, camt([Entry("5.00")], statement_id="X"), file_name=None,
                                       now=utcnow())
         with pytest.raises(Forbidden):
-            services.match_line(db_session, user, line.id, contribution_id=1, reason="x", now=utcnow())
+            line_services.match_line(db_session, user, line.id, contribution_id=1, reason="x", now=utcnow())
         with pytest.raises(Forbidden):
-            services.dismiss_line(db_session, user, line.id, reason="x", now=utcnow())
+            line_services.dismiss_line(db_session, user, line.id, reason="x", now=utcnow())
         with pytest.raises(Forbidden):
-            services.list_lines(db_session, user, services.LineFilters())
+            line_services.list_lines(db_session, user, line_services.LineFilters())
     with pytest.raises(NotFound):
-        services.get_line(db_session, admin, 2**31 - 1)
+        line_services.get_line(db_session, admin, 2**31 - 1)
 
 
 def test_a_malformed_file_adds_nothing(db_session, admin):
     before = db_session.scalar(select(func.count()).select_from(BankStatement))
-    with pytest.raises(services.InvalidStatementFile) as refused:
-        services.import_statement(db_session, admin, b"<not-xml", file_name="x.xml", now=utcnow())
+    with pytest.raises(statement_services.InvalidStatementFile) as refused:
+        statement_services.import_statement(db_session, admin, b"<not-xml", file_name="x.xml", now=utcnow())
     assert refused.value.status == 422 and refused.value.code == "xml_malformed"
     assert db_session.scalar(select(func.count()).select_from(BankStatement)) == before
 
@@ -266,7 +268,7 @@ def test_lines_other_than_booked_euro_credits_stay_out_of_matching(db_session, a
     assert [(line.status, line.ignore_reason) for line in result.statements[0].new_lines] == [
         ("ignored", "reversal"), ("ignored", "not_booked"), ("ignored", "currency")]
     assert _refresh(db_session, contribution) == ["due"]
-    assert services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_20) == (0, 0)
+    assert line_services.unmatched_money(db_session, from_on=NOV_20, to_on=NOV_20) == (0, 0)
 
 
 def test_a_batch_whose_parts_do_not_add_up_stays_one_line(db_session, admin, declare):
@@ -305,6 +307,6 @@ def test_every_sample_imports_once(db_session, admin, name):
 def test_the_monthly_sample_keeps_every_credit_as_unmatched_money(db_session, admin):
     _import(db_session, admin, (SAMPLES / "subite_BE68793230773034-202411.xml").read_bytes())
     # Its 4 credits carry no Belgian reference: 180,000.00 EUR waits in the queue; debits are left out.
-    assert services.unmatched_money(db_session, from_on=date(2024, 11, 1), to_on=date(2024, 11, 30)) == (
+    assert line_services.unmatched_money(db_session, from_on=date(2024, 11, 1), to_on=date(2024, 11, 30)) == (
         4, 18_000_000)
-    assert services.unmatched_money(db_session, from_on=date(2024, 12, 1), to_on=date(2024, 12, 31)) == (0, 0)
+    assert line_services.unmatched_money(db_session, from_on=date(2024, 12, 1), to_on=date(2024, 12, 31)) == (0, 0)

@@ -14,9 +14,11 @@ from portal.clock import utcnow
 from portal.errors import ValidationFailed
 from tests.support.web import csrf_token
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
-from vouchers.bank_statements import camt as camt_reader
-from vouchers.bank_statements import domain, services
-from vouchers.bank_statements.models import BankLine, BankStatement
+from vouchers.banking import camt as camt_reader
+from vouchers.banking import domain
+from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.models import BankLine, BankStatement
 from vouchers.employers.models import ContributionPayment
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -55,7 +57,7 @@ def test_a_huge_credit_is_left_for_a_person_then_matched_by_hand(client, db_sess
 
 def test_the_line_page_says_why_a_huge_credit_waits(admin_client, db_session, admin, declare):
     contribution = declare()
-    services.import_statement(db_session, admin, camt([Entry("180000.01", acct_svcr_ref="HUGE-2",
+    statement_services.import_statement(db_session, admin, camt([Entry("180000.01", acct_svcr_ref="HUGE-2",
                                                              txs=[Tx(reference=contribution.structured_reference)])]),
                               file_name=None, now=utcnow())
     line = db_session.scalar(select(BankLine))
@@ -67,7 +69,7 @@ def test_the_line_page_says_why_a_huge_credit_waits(admin_client, db_session, ad
 def test_up_to_a_hundred_times_the_contribution_is_matched(db_session, admin, declare):
     contribution = declare()
     assert contribution.amount_cents == 180000
-    result = services.import_statement(db_session, admin, camt([Entry("180000.00", acct_svcr_ref="CAP-1", txs=[
+    result = statement_services.import_statement(db_session, admin, camt([Entry("180000.00", acct_svcr_ref="CAP-1", txs=[
         Tx(reference=contribution.structured_reference)])]), file_name=None, now=utcnow())
     assert result.statements[0].new_lines[0].status == "matched"
 
@@ -101,7 +103,7 @@ def test_a_cursor_in_range_still_works(client, db_session, admin_headers):
 
 
 def _held_line(db_session, admin) -> BankLine:
-    services.import_statement(db_session, admin, camt([Entry("18.00", acct_svcr_ref="ID-1", txs=[Tx(ustrd="?")])]),
+    statement_services.import_statement(db_session, admin, camt([Entry("18.00", acct_svcr_ref="ID-1", txs=[Tx(ustrd="?")])]),
                               file_name=None, now=utcnow())
     return db_session.scalar(select(BankLine))
 
@@ -126,7 +128,7 @@ def test_a_contribution_number_out_of_range(client, db_session, admin, admin_hea
     assert response.status_code == 422
     assert "contribution_id" in response.get_json()["error"]["fields"]
     with pytest.raises(ValidationFailed) as refused:
-        services.match_line(db_session, admin, line.id, contribution_id=value, reason="phone", now=utcnow())
+        line_services.match_line(db_session, admin, line.id, contribution_id=value, reason="phone", now=utcnow())
     assert "contribution_id" in refused.value.fields
 
 
@@ -148,9 +150,9 @@ class CountingStream(io.BytesIO):
 def test_reading_an_upload_stops_after_the_limit(monkeypatch):
     monkeypatch.setattr(camt_reader, "MAX_FILE_BYTES", 100)
     stream = CountingStream(b"x" * 10_000)
-    data = services.read_upload(stream)
+    data = statement_services.read_upload(stream)
     assert len(data) == 101 and None not in stream.asked and sum(n or 0 for n in stream.asked) <= 101
-    assert services.read_upload(CountingStream(b"y" * 50)) == b"y" * 50
+    assert statement_services.read_upload(CountingStream(b"y" * 50)) == b"y" * 50
 
 
 def test_a_file_over_the_limit_is_a_413_through_the_api(client, db_session, admin_headers, monkeypatch):

@@ -15,9 +15,8 @@ from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import bearer, csrf_token, login
 from tests.vouchers.bank_statements.conftest import CAMT_XSD, Entry, Tx, camt
-from vouchers.bank_statements.models import BankLine, BankStatement
+from vouchers.banking.models import BankLine, BankStatement
 from vouchers.employers.domain import format_structured_reference
-from vouchers.employers.models import Contribution
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -299,7 +298,7 @@ def test_an_upload_without_a_file_on_the_page(admin_client):
 def test_the_queue_link_for_a_period(app, admin_client, db_session, statement):
     from datetime import date
 
-    from vouchers.bank_statements.views import queue_url
+    from vouchers.banking.views import queue_url
 
     assert upload_page(admin_client, statement["data"]).status_code == 302
     with app.test_request_context():

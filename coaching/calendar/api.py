@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+import secrets
+from typing import Any
+from flask import Response, abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import select
+from coaching.calendar.ical import ical_feed
+from coaching.providers.models import Coach
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.availability import services as availability_services
+from coaching.calendar import services as session_services
+from coaching.calendar.schemas import ConfirmationSchema, LogSchema, SessionCreateSchema, SessionSchema
+from coaching.disputes.schemas import DisputeSchema
+from portal.auth.schemas import ApiErrorSchema
+from portal.clock import utcnow
+from portal.db import db
+from portal.mail import commit
+from portal.permissions import Permission, api_access
+from portal.schema_fields import BEARER
+
+blp = Blueprint("calendar_api", __name__, description="Sessions: booking, logging, cancelling, confirmations, and coaches' calendar feeds")
+
+def session_payload(booked: CoachingSession) -> dict[str, Any]:
+    seats = db.session.scalars(select(SessionSeat).where(SessionSeat.session_id == booked.id)
+                               .order_by(SessionSeat.voucher_id)).all()
+    return {**{c: getattr(booked, c) for c in ("id", "coach_id", "kind", "mode", "status", "starts_at", "ends_at",
+                                               "duration_minutes", "logged_minutes", "capacity", "location", "theme")},
+            "seats": seats}
+
+
+@blp.route("/sessions", methods=["POST"])
+@api_access(Permission.SESSION_SCHEDULE)
+@blp.arguments(SessionCreateSchema)
+@blp.response(201, SessionSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Double booking of the coach, or a voucher's balance exceeded")
+@blp.doc(security=BEARER)
+def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Book a session. Individual: 60–120 minutes in 15-minute steps, one voucher. Collective: 210 minutes.
+
+    A session outside the coach's availability is booked all the same, with an
+    ``outside_availability`` warning in ``warnings``.
+    """
+    booked = session_services.schedule_session(db.session, current_user, session_services.SessionPlan(**data),
+                                               now=utcnow())
+    warnings = availability_services.booking_warnings(db.session, booked)
+    commit()
+    return {**session_payload(booked), "warnings": warnings}
+
+
+@blp.route("/sessions/<int:session_id>", methods=["GET"])
+@api_access(Permission.SESSION_LOG)
+@blp.response(200, SessionSchema)
+@blp.doc(security=BEARER)
+def get_session(session_id: int):  # type: ignore[no-untyped-def]
+    """One session (provider staff; a coach sees only their own)."""
+    return session_payload(session_services.get_session_for_staff(db.session, current_user, session_id))
+
+
+@blp.route("/sessions/<int:session_id>/log", methods=["POST"])
+@api_access(Permission.SESSION_LOG)
+@blp.arguments(LogSchema)
+@blp.response(200, SessionSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already logged, or the balance would be exceeded")
+@blp.doc(security=BEARER)
+def log(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
+    """Log attendance per voucher, the real duration and a short neutral note (sensitive)."""
+    attendance = {int(key): value for key, value in data["attendance"].items()}
+    booked = session_services.log_session(db.session, current_user, session_id, attendance, data["duration_minutes"],
+                                          data.get("note"), now=utcnow())
+    commit()
+    return session_payload(booked)
+
+
+@blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@api_access(Permission.SESSION_SCHEDULE)
+@blp.response(200, SessionSchema)
+@blp.doc(security=BEARER)
+def cancel(session_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a scheduled session; its booking is released from the vouchers."""
+    booked = session_services.cancel_session(db.session, current_user, session_id, now=utcnow())
+    commit()
+    return session_payload(booked)
+
+
+def _seat_payload(seat: SessionSeat) -> dict[str, Any]:
+    return {"session_id": seat.session_id, "voucher_id": seat.voucher_id, "attendance": seat.attendance,
+            "confirmation": seat.confirmation, "dispute_reason": seat.dispute_reason}
+
+
+@blp.route("/sessions/<int:session_id>/confirm", methods=["POST"])
+@api_access(Permission.SESSION_CONFIRM)
+@blp.response(200, ConfirmationSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
+@blp.doc(security=BEARER)
+def confirm(session_id: int):  # type: ignore[no-untyped-def]
+    """The beneficiary confirms a logged session (silence confirms it after 5 working days)."""
+    seat = session_services.confirm_session(db.session, current_user, session_id, now=utcnow())
+    commit()
+    return _seat_payload(seat)
+
+
+@blp.route("/sessions/<int:session_id>/dispute", methods=["POST"])
+@api_access(Permission.SESSION_CONFIRM)
+@blp.arguments(DisputeSchema)
+@blp.response(200, ConfirmationSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
+@blp.doc(security=BEARER)
+def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
+    """The beneficiary disputes a logged session; the provider and then the fund look at it."""
+    seat = session_services.dispute_session(db.session, current_user, session_id, data["reason"], now=utcnow())
+    commit()
+    return _seat_payload(seat)
+
+
+@blp.route("/coaches/<int:coach_id>/calendar.ics", methods=["GET"])
+@api_access(public=True)
+@blp.doc(parameters=[{"in": "query", "name": "token", "required": True, "schema": {"type": "string"},
+                      "description": "The coach's secret calendar token (from calendar_url)."}],
+         responses={"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                    "404": {"description": "Unknown coach or wrong token"}})
+def calendar_feed(coach_id: int):  # type: ignore[no-untyped-def]
+    """The coach's iCalendar feed, reached through its secret URL (no login: calendar apps cannot log in)."""
+    coach = db.session.get(Coach, coach_id)
+    token = request.args.get("token", "")
+    if coach is None or not coach.active or not secrets.compare_digest(coach.calendar_token, token):
+        abort(404)
+    body = ical_feed(db.session, coach, now=utcnow(), base_url=current_app.config["PUBLIC_BASE_URL"])
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

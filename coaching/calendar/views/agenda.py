@@ -1,0 +1,103 @@
+"""The beneficiary's coaching pages: agenda, confirming or disputing logged sessions.
+
+Times are shown in Belgian time. The coach's note is shown here because it is the
+beneficiary's own session (only the provider and the beneficiary may read it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from coaching.providers.models import Coach, Provider
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.disputes.models import SessionDispute
+from coaching.calendar import services as session_services
+from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS, MODE_LABELS
+from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
+from coaching.providers.views import FORM_ERRORS, refused
+from portal.i18n import hours, local_datetime, local_time
+from portal.clock import utcnow
+from portal.db import db
+from portal.mail import commit
+from portal.permissions import Permission, require
+from portal.private_cache import private_page
+from vouchers.requests.models import Beneficiary, Voucher
+
+bp = Blueprint("agenda", __name__)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"local_datetime": local_datetime, "local_time": local_time, "hours": hours, "kind_labels": KIND_LABELS,
+            "mode_labels": MODE_LABELS, "attendance_labels": ATTENDANCE_LABELS,
+            "confirmation_labels": CONFIRMATION_LABELS, "dispute_status_labels": DISPUTE_STATUS_LABELS}
+
+
+def _my_seats() -> list[dict[str, Any]]:
+    """The beneficiary's own places in sessions that were not cancelled, soonest first."""
+    query = (select(SessionSeat, CoachingSession, Coach.display_name, Provider.name, SessionDispute.status)
+             .join(CoachingSession, CoachingSession.id == SessionSeat.session_id)
+             .outerjoin(SessionDispute, SessionDispute.seat_id == SessionSeat.id)
+             .join(Voucher, Voucher.id == SessionSeat.voucher_id)
+             .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
+             .join(Coach, Coach.id == CoachingSession.coach_id)
+             .join(Provider, Provider.id == CoachingSession.provider_id)
+             .where(Beneficiary.user_id == current_user.id, CoachingSession.status != "cancelled")
+             .order_by(CoachingSession.starts_at))
+    return [{"seat": seat, "booked": booked, "coach": coach, "provider": provider, "dispute_status": dispute}
+            for seat, booked, coach, provider, dispute in db.session.execute(query)]
+
+
+def _agenda_page(dispute: tuple[int, DisputeForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    items = _my_seats()
+    upcoming = [i for i in items if i["booked"].status == "scheduled"]
+    waiting = [i for i in items if i["seat"].attendance and i["seat"].confirmation == "pending"]
+    answered = [i for i in reversed(items) if i["seat"].confirmation in ("confirmed", "disputed")]
+    return render_template("coaching/beneficiary/agenda.html", upcoming=upcoming, waiting=waiting, answered=answered,
+                           dispute=dispute), status
+
+
+def _own_session_or_404(session_id: int) -> None:
+    if not any(item["booked"].id == session_id for item in _my_seats()):
+        abort(404)
+
+
+@bp.route("/my/sessions")
+@require(Permission.SESSION_CONFIRM)
+@private_page
+def agenda():  # type: ignore[no-untyped-def]
+    """Upcoming sessions, logged sessions waiting for an answer, and past answers."""
+    return _agenda_page()
+
+
+@bp.route("/my/sessions/<int:session_id>/confirm", methods=["POST"])
+@require(Permission.SESSION_CONFIRM)
+def confirm(session_id: int):  # type: ignore[no-untyped-def]
+    """Yes, this session took place as logged: the provider may then claim it."""
+    session_services.confirm_session(db.session, current_user, session_id, now=utcnow())  # 404 / 409
+    commit()
+    flash(_("Thank you. The session is confirmed."), "success")
+    return redirect(url_for(".agenda"))
+
+
+@bp.route("/my/sessions/<int:session_id>/dispute", methods=["POST"])
+@require(Permission.SESSION_CONFIRM)
+def dispute(session_id: int):  # type: ignore[no-untyped-def]
+    """No, something is wrong: the provider looks at it first, then the fund."""
+    _own_session_or_404(session_id)
+    form, status = DisputeForm(), 422
+    if form.validate_on_submit():
+        try:
+            session_services.dispute_session(db.session, current_user, session_id, form.reason.data or "",
+                                             now=utcnow())
+        except FORM_ERRORS as error:
+            status = refused(form, error)
+        else:
+            commit()
+            flash(_("Your disagreement is sent to the provider. The session cannot be paid until it is settled."),
+                  "success")
+            return redirect(url_for(".agenda"))
+    return _agenda_page(dispute=(session_id, form), status=status)

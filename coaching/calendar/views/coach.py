@@ -1,0 +1,282 @@
+"""A coach's week: booking, logging and cancelling sessions, and the calendar feed's link."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import gettext as translate  # for messages held in variables (not extracted)
+from flask_login import current_user
+from sqlalchemy import select
+from coaching.calendar.ical import sessions_between, week_bounds
+from coaching.providers.models import Coach
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.availability import services as availability_services
+from coaching.providers.services import offers as offer_services
+from coaching.calendar import services as session_services
+from coaching.calendar.ical import reset_calendar_token
+from coaching.calendar.forms import LogForm, ScheduleForm, log_form_class
+from portal.forms import ActionForm
+from portal import audit
+from portal.auth.models import User
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.errors import N_, ValidationFailed
+from portal.forms import choices
+from portal.fund_settings import rules_on
+from portal.mail import commit
+from portal.permissions import Permission, Role, can, require
+from portal.private_cache import private_page
+from vouchers.requests.models import Beneficiary, Voucher
+
+bp = Blueprint("calendar", __name__)
+from portal.i18n import hours, person_name
+from portal.web import FORM_ERRORS, refused
+from coaching.providers.services.providers import active_coaches
+
+
+
+
+
+
+
+
+
+def duration_choices(kind: str | None = None) -> list[Any]:
+    rules = rules_on(db.session, today_in_brussels())
+    individual = range(rules.individual_session_min_minutes, rules.individual_session_max_minutes + 1,
+                       rules.session_step_minutes)
+    options: dict[int, str] = {}
+    if kind in (None, "individual"):
+        options.update({m: _("%(h)s h (%(m)s minutes)", h=hours(m), m=m) for m in individual})
+    if kind in (None, "collective"):
+        minutes = rules.collective_session_minutes
+        options[minutes] = _("%(h)s h (%(m)s minutes, group session)", h=hours(minutes), m=minutes)
+    return choices(options)
+
+
+def _seat_rows(session_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The seats of these sessions with the voucher code and the beneficiary's name, per session."""
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not session_ids:
+        return rows
+    query = (select(SessionSeat, Voucher.code, User)
+             .join(Voucher, Voucher.id == SessionSeat.voucher_id)
+             .join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
+             .join(User, User.id == Beneficiary.user_id)
+             .where(SessionSeat.session_id.in_(session_ids)).order_by(SessionSeat.voucher_id))
+    for seat, code, user in db.session.execute(query):
+        rows[seat.session_id].append({"seat": seat, "voucher_id": seat.voucher_id, "code": code,
+                                      "name": person_name(user)})
+    return rows
+
+
+def calendar_url(coach: Coach) -> str:
+    """The secret iCalendar feed URL, as the API gives it."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/api/v1/coaches/{coach.id}/calendar.ics?token={coach.calendar_token}"
+
+
+def _day_from_query() -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return today_in_brussels()
+
+
+def _viewed_coach(coach_id: int | None) -> Coach | None:
+    """A coach sees their own calendar; a provider administrator one of the provider's coaches."""
+    if coach_id:
+        return offer_services.get_coach(db.session, current_user, coach_id)  # someone else's: 404
+    if current_user.role == Role.COACH:
+        own = offer_services.coach_for_user(db.session, current_user)
+        if own is None:
+            abort(404)
+        return own
+    listed = active_coaches(db.session, current_user.provider_id)
+    return listed[0] if listed else None
+
+
+def local_to_utc(day: date, start: time, tz: str) -> datetime:
+    """The coach's wall-clock time on that day as an aware UTC instant.
+
+    A time that does not exist (the hour skipped when clocks go forward) is refused rather than
+    silently moved; in the repeated hour of autumn the first occurrence is meant.
+    """
+    zone = ZoneInfo(tz)
+    wall = datetime.combine(day, start)
+    instant = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+    if instant.astimezone(zone).replace(tzinfo=None) != wall:
+        raise ValidationFailed(N_("This time does not exist on that day: the clocks change."),
+                               fields={"start_time": [N_("This time does not exist on that day: the clocks change.")]})
+    return instant
+
+
+VOUCHER_CHOICES = 25  # vouchers listed in the booking form; the others are found by code or name
+
+
+def _voucher_search() -> str:
+    return " ".join(request.args.get("find", "").split())[:100]
+
+
+def _chosen_voucher_ids() -> list[int]:
+    """The vouchers a sent booking form ticked (found by a search, so maybe not among the newest)."""
+    return [int(value) for value in request.form.getlist("voucher_ids")[:50] if value.isdigit()
+            and int(value) <= 2**31 - 1]
+
+
+def _schedule_form(coach: Coach | None, day: date, *, search: str = "",
+                   chosen: list[int] | None = None) -> ScheduleForm:
+    form = ScheduleForm(data={"coach_id": coach.id if coach else None, "start_on": day, "start_time": time(9, 0),
+                              "duration_minutes": 60})
+    if current_user.role == Role.COACH:
+        own = offer_services.coach_for_user(db.session, current_user)
+        staff = [own] if own is not None else []
+    else:
+        staff = active_coaches(db.session, current_user.provider_id)
+    form.coach_id.choices = choices({c.id: c.display_name for c in staff})
+    listed = offer_services.schedulable_vouchers(db.session, current_user, search=search, limit=VOUCHER_CHOICES)
+    if chosen:
+        listed = offer_services.schedulable_vouchers(db.session, current_user, ids=chosen, limit=len(chosen)) + [
+            v for v in listed if v.id not in chosen]
+    form.voucher_ids.choices = choices({v.id: f"{v.code} · {v.beneficiary_name}" for v in listed})
+    form.duration_minutes.choices = duration_choices()
+    return form
+
+
+def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int = 200,  # type: ignore[no-untyped-def]
+               search: str = ""):
+    found = {"find": search, "voucher_choices": VOUCHER_CHOICES}
+    if coach is None:
+        return render_template("coaching/staff/week.html", coach=None, form=form, **found), status
+    start, end = week_bounds(day, coach.timezone)
+    zone = ZoneInfo(coach.timezone)
+    days = [start.date() + timedelta(days=n) for n in range(7)]
+    by_day: dict[date, list[CoachingSession]] = {d: [] for d in days}
+    booked = sessions_between(db.session, coach.id, start, end)
+    for item in booked:
+        local_day_ = min(max(item.starts_at.astimezone(zone).date(), days[0]), days[-1])
+        by_day[local_day_].append(item)
+    coaches = active_coaches(db.session, current_user.provider_id) if current_user.role != Role.COACH else [coach]
+    return render_template(
+        "coaching/staff/week.html", coach=coach, coaches=coaches, days=days, by_day=by_day,
+        seats=_seat_rows([s.id for s in booked]), today=utcnow().astimezone(zone).date(), form=form,
+        available=availability_services.day_ranges_for(db.session, coach, days[0], days[-1]),
+        previous_day=days[0] - timedelta(days=7), next_day=days[0] + timedelta(days=7),
+        calendar_url=calendar_url(coach),
+        can_reset=can(current_user, Permission.CALENDAR_MANAGE), **found), status
+
+
+@bp.route("/coach/week")
+@require(Permission.SESSION_SCHEDULE)
+@private_page
+def week():  # type: ignore[no-untyped-def]
+    """A coach's week, Monday to Sunday in the coach's own time zone, with the form to book a session."""
+    day = _day_from_query()
+    coach = _viewed_coach(request.args.get("coach_id", type=int))
+    search = _voucher_search()
+    return _week_page(coach, day, _schedule_form(coach, day, search=search), search=search)
+
+
+@bp.route("/coach/sessions", methods=["POST"])
+@require(Permission.SESSION_SCHEDULE)
+def schedule():  # type: ignore[no-untyped-def]
+    """Book a session from the week view; a double booking or an exhausted voucher shows the form again."""
+    form = _schedule_form(None, today_in_brussels(), chosen=_chosen_voucher_ids())
+    status = 422
+    if form.validate_on_submit():
+        try:
+            coach = offer_services.get_coach(db.session, current_user, form.coach_id.data)
+            plan = session_services.SessionPlan(
+                coach_id=coach.id, kind=form.kind.data, voucher_ids=list(form.voucher_ids.data),
+                starts_at=local_to_utc(form.start_on.data, form.start_time.data, coach.timezone),
+                duration_minutes=form.duration_minutes.data, mode=form.mode.data,
+                capacity=form.capacity.data if form.kind.data == "collective" else None,
+                location=(form.location.data or "").strip(), theme=(form.theme.data or "").strip())
+            booked = session_services.schedule_session(db.session, current_user, plan, now=utcnow())
+            warnings = availability_services.booking_warnings(db.session, booked)
+        except FORM_ERRORS as error:
+            status = refused(form, error, aliases={"starts_at": "start_time"})
+        else:
+            commit()
+            flash(_("The session is scheduled."), "success")
+            for warning in warnings:
+                flash(translate(warning["message"]), "warning")  # an N_ message of the availability rules
+            return redirect(url_for(".week", coach_id=coach.id, day=form.start_on.data.isoformat()))
+    known = {choice.value for choice in form.coach_id.choices}
+    coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None)
+    return _week_page(coach, form.start_on.data or today_in_brussels(), form, status)
+
+
+@bp.route("/coach/calendar/<int:coach_id>/reset", methods=["POST"])
+@require(Permission.CALENDAR_MANAGE)
+def reset_calendar(coach_id: int):  # type: ignore[no-untyped-def]
+    """A new secret calendar link; subscriptions with the old one stop."""
+    if ActionForm().validate_on_submit():
+        reset_calendar_token(db.session, current_user, coach_id, now=utcnow())
+        commit()
+        flash(_("The calendar link is reset. Subscribe again with the new link."), "success")
+    return redirect(url_for(".week", coach_id=coach_id))
+
+
+def _log_form(booked: CoachingSession, seats: list[dict[str, Any]]) -> LogForm:
+    form_class = log_form_class([(row["voucher_id"], f"{row['name']} ({row['code']})") for row in seats])
+    form = form_class(data={"duration_minutes": booked.duration_minutes})
+    form.duration_minutes.choices = duration_choices(booked.kind)
+    return form
+
+
+def _session_page(booked: CoachingSession, seats: list[dict[str, Any]], form: LogForm,  # type: ignore[no-untyped-def]
+                  status: int = 200):
+    coach = db.session.get(Coach, booked.coach_id)
+    tz = coach.timezone if coach else "Europe/Brussels"
+    return render_template("coaching/staff/session.html", booked=booked, coach=coach, seats=seats, form=form, tz=tz,
+                           local_start_on=booked.starts_at.astimezone(ZoneInfo(tz)).date()), status
+
+
+@bp.route("/coach/sessions/<int:session_id>")
+@require(Permission.SESSION_LOG)
+def session_detail(session_id: int):  # type: ignore[no-untyped-def]
+    booked = session_services.get_session_for_staff(db.session, current_user, session_id)
+    seats = _seat_rows([booked.id])[booked.id]
+    if booked.note:
+        # The note is sensitive (it may touch on health): each read by staff is logged.
+        audit.record_read(db.session, actor=current_user, object_type="coaching_session", object_id=booked.id,
+                          now=utcnow())
+        commit()
+    return _session_page(booked, seats, _log_form(booked, seats))
+
+
+@bp.route("/coach/sessions/<int:session_id>/log", methods=["POST"])
+@require(Permission.SESSION_LOG)
+def log_session(session_id: int):  # type: ignore[no-untyped-def]
+    """Who came, the real duration and a short neutral note; the beneficiaries then confirm."""
+    booked = session_services.get_session_for_staff(db.session, current_user, session_id)
+    seats = _seat_rows([booked.id])[booked.id]
+    form, status = _log_form(booked, seats), 422
+    if form.validate_on_submit():
+        try:
+            session_services.log_session(db.session, current_user, booked.id, form.attendance_data(),
+                                         form.duration_minutes.data, form.note.data, now=utcnow())
+        except FORM_ERRORS as error:
+            status = refused(form, error)
+        else:
+            commit()
+            flash(_("The session is logged. The beneficiary is asked to confirm it."), "success")
+            return redirect(url_for(".session_detail", session_id=session_id))
+    return _session_page(booked, _seat_rows([booked.id])[booked.id], form, status)
+
+
+@bp.route("/coach/sessions/<int:session_id>/cancel", methods=["POST"])
+@require(Permission.SESSION_SCHEDULE)
+def cancel_session(session_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a scheduled session: its hours and euros are released from the vouchers."""
+    booked = session_services.get_session_for_staff(db.session, current_user, session_id)
+    if ActionForm().validate_on_submit():
+        session_services.cancel_session(db.session, current_user, booked.id, now=utcnow())  # 409 once logged
+        commit()
+        flash(_("The session is cancelled."), "success")
+    return redirect(url_for(".session_detail", session_id=session_id))

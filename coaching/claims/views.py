@@ -1,0 +1,170 @@
+"""Claims: a provider claims payment for confirmed sessions; the fund approves or rejects each claim."""
+
+from __future__ import annotations
+
+from typing import Any
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from coaching.claims import services as claim_services
+from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS
+from coaching.claims.forms import CLAIM_STATUS_LABELS
+from portal import audit
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.errors import Conflict, ValidationFailed
+from portal.mail import commit
+from portal.permissions import Permission, require
+from coaching.claims.forms import ApproveForm, ClaimFilterForm, RejectForm
+from coaching.claims.models import ClaimLine
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.claims.forms import ClaimForm
+from portal.forms import choices
+from vouchers.requests.models import Voucher
+from vouchers.requests.services import vouchers as voucher_services
+from portal.i18n import person_name
+from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
+
+bp = Blueprint("claims", __name__)
+
+@bp.get("/admin/fund/claims")
+@require(Permission.ADMIN_CLAIMS_DECIDE)
+def fund_claims():  # type: ignore[no-untyped-def]
+    form = ClaimFilterForm(request.args)
+    rows: list[Any] = []
+    next_url = None
+    if form.validate():
+        after = page_arg("after")
+        found = claim_services.list_claims(db.session, current_user, status=form.status.data or None,
+                                           limit=PAGE_SIZE + 1, after_id=after)
+        rows = claim_services.claim_summaries(db.session, current_user, found[:PAGE_SIZE])
+        if len(found) > PAGE_SIZE:
+            next_url = url_for(".fund_claims", status=form.status.data or "", after=found[PAGE_SIZE - 1].id)
+    return render_template("fund_admin/claims.html", form=form, rows=rows, next_url=next_url,
+                           first_url=request.args.get("after") and url_for(".fund_claims", status=form.status.data or ""),
+                           claim_status_labels=CLAIM_STATUS_LABELS)
+
+
+@bp.get("/admin/fund/claims/<int:claim_id>")
+@require(Permission.ADMIN_CLAIMS_DECIDE)
+def fund_claim(claim_id: int):  # type: ignore[no-untyped-def]
+    detail = claim_services.claim_detail(db.session, current_user, claim_id)
+    # The page shows a beneficiary's name and the reasons of disputes: a read of personal data, logged.
+    audit.record_read(db.session, actor=current_user, object_type="claim", object_id=claim_id, now=utcnow())
+    commit()
+    return _render_claim(detail, ApproveForm(), RejectForm())
+
+
+def _render_claim(detail: claim_services.ClaimDetail, approve_form: FlaskForm, reject_form: RejectForm,
+                  status: int = 200) -> tuple[str, int]:
+    return render_template("fund_admin/claim.html", d=detail, approve_form=approve_form, reject_form=reject_form,
+                           claim_status_labels=CLAIM_STATUS_LABELS, attendance_labels=ATTENDANCE_LABELS,
+                           confirmation_labels=CONFIRMATION_LABELS, kind_labels=KIND_LABELS), status
+
+
+@bp.post("/admin/fund/claims/<int:claim_id>/approve")
+@require(Permission.ADMIN_CLAIMS_DECIDE)
+def approve(claim_id: int):  # type: ignore[no-untyped-def]
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _render_claim(claim_services.claim_detail(db.session, current_user, claim_id), form, RejectForm(), 422)
+    try:
+        claim_services.approve_claim(db.session, current_user, claim_id, today=today_in_brussels(), now=utcnow())
+    except Conflict as error:
+        db.session.rollback()
+        flash(_(error.message), "error")
+    else:
+        commit()
+        flash(_("Claim %(id)s is approved: it will be paid with the next payout batch.", id=claim_id), "success")
+    return redirect(url_for(".fund_claim", claim_id=claim_id))
+
+
+@bp.post("/admin/fund/claims/<int:claim_id>/reject")
+@require(Permission.ADMIN_CLAIMS_DECIDE)
+def reject(claim_id: int):  # type: ignore[no-untyped-def]
+    form, status = RejectForm(), 422
+    if form.validate_on_submit():
+        try:
+            claim_services.reject_claim(db.session, current_user, claim_id, form.reason.data or "",
+                                        today=today_in_brussels(), now=utcnow())
+        except Conflict as error:
+            db.session.rollback()
+            flash(_(error.message), "error")
+            return redirect(url_for(".fund_claim", claim_id=claim_id))
+        except ValidationFailed as error:
+            status = refused(form, error)
+        else:
+            commit()
+            flash(_("Claim %(id)s is rejected. Its sessions can be claimed again.", id=claim_id), "success")
+            return redirect(url_for(".fund_claim", claim_id=claim_id))
+    return _render_claim(claim_services.claim_detail(db.session, current_user, claim_id), ApproveForm(), form, status)
+
+
+def _claimable() -> dict[int, dict[str, Any]]:
+    """Attended, confirmed and not yet claimed sessions, per voucher of this provider."""
+    query = (select(SessionSeat, CoachingSession, Voucher)
+             .join(CoachingSession, CoachingSession.id == SessionSeat.session_id)
+             .join(Voucher, Voucher.id == SessionSeat.voucher_id)
+             .outerjoin(ClaimLine, ClaimLine.seat_id == SessionSeat.id)
+             .where(Voucher.provider_id == current_user.provider_id,
+                    CoachingSession.provider_id == current_user.provider_id,
+                    SessionSeat.attendance == "attended", SessionSeat.confirmation == "confirmed",
+                    ClaimLine.id.is_(None))
+             .order_by(Voucher.id, CoachingSession.starts_at))
+    groups: dict[int, dict[str, Any]] = {}
+    for seat, booked, voucher in db.session.execute(query):
+        group = groups.setdefault(voucher.id, {"voucher": voucher, "name": person_name(voucher.beneficiary.user),
+                                               "rows": [], "form": None})
+        group["rows"].append({"seat": seat, "booked": booked})
+    return groups
+
+
+def _claim_form(group: dict[str, Any] | None, *, posted: bool) -> ClaimForm:
+    form = ClaimForm() if posted else ClaimForm(formdata=None)
+    rows = group["rows"] if group else []
+    form.session_ids.choices = choices({row["booked"].id: row["booked"].id for row in rows})
+    return form
+
+
+def _claims_page(groups: dict[int, dict[str, Any]], status: int = 200):  # type: ignore[no-untyped-def]
+    for group in groups.values():
+        group["form"] = group["form"] or _claim_form(group, posted=False)
+    claims = list(reversed(claim_services.list_claims(db.session, current_user, limit=200)))
+    codes = dict(db.session.execute(select(Voucher.id, Voucher.code)
+                                    .where(Voucher.id.in_({c.voucher_id for c in claims}))).all()) if claims else {}
+    return render_template("coaching/staff/claims.html", groups=list(groups.values()), claims=claims,
+                           codes=codes), status
+
+
+@bp.route("/provider/claims")
+@require(Permission.CLAIM_SUBMIT)
+def claims():  # type: ignore[no-untyped-def]
+    """Confirmed sessions waiting to be claimed, per voucher, and the provider's claims."""
+    return _claims_page(_claimable())
+
+
+@bp.route("/provider/claims/<int:voucher_id>", methods=["POST"])
+@require(Permission.CLAIM_SUBMIT)
+def submit_claim(voucher_id: int):  # type: ignore[no-untyped-def]
+    """Claim the chosen sessions of one voucher (each session once; capped at the voucher's value)."""
+    voucher_services.get_voucher(db.session, current_user, voucher_id)  # someone else's: 404
+    groups = _claimable()
+    form, status = _claim_form(groups.get(voucher_id), posted=True), 422
+    if form.validate_on_submit():
+        try:
+            claim_services.submit_claim(db.session, current_user, voucher_id, list(form.session_ids.data),
+                                        now=utcnow())
+        except FORM_ERRORS as error:
+            status = refused(form, error)
+        else:
+            commit()
+            flash(_("The claim is sent to the fund."), "success")
+            return redirect(url_for(".claims"))
+        groups = _claimable()
+    if voucher_id in groups:
+        groups[voucher_id]["form"] = form
+    else:
+        flash(_(form.form_errors[0]) if form.form_errors else _("There is nothing to claim on this voucher."), "error")
+    return _claims_page(groups, status)

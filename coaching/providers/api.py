@@ -1,0 +1,190 @@
+"""JSON API of the fund's administration (API.md): providers, payout batches, the fund's position, audit."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from portal.schema_fields import BEARER
+
+from typing import Any
+from flask import current_app
+from flask_login import current_user
+from portal.permissions import api_access
+from coaching.providers.services import listing
+from coaching.providers.services.listing import ProviderListing
+from coaching.providers.models import Provider
+from portal.auth.emails import queue_password_reset
+from portal.auth.schemas import ApiErrorSchema
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.mail import commit
+from portal.permissions import Permission
+from coaching.providers.schemas import DelistSchema, ProviderCreateSchema, ProviderListSchema, ProviderSchema
+from coaching.providers.models import Coach
+from coaching.providers.presenters import provider_voucher_page
+from coaching.providers.services import offers as offer_services
+from coaching.providers.schemas import AcceptSchema, CoachCreateSchema, CoachSchema, OfferCreateSchema, OfferListSchema, OfferSchema, ProviderVoucherListSchema, ProviderVoucherQuerySchema
+from portal.private_cache import private_page
+from vouchers.requests.presenters import voucher_dict
+from vouchers.requests.schemas import VoucherSchema
+from vouchers.requests.services.vouchers import accept_provider_change
+
+
+
+
+
+
+blp = Blueprint("providers_api", __name__, description="Providers: the fund's list, and each provider's offers, coaches and vouchers")
+
+def provider_payload(provider: Provider, admin_user_id: int | None = None) -> dict[str, Any]:
+    return {"id": provider.id, "name": provider.name, "enterprise_number": provider.enterprise_number,
+            "quality_label": provider.quality_label, "label_valid_until_on": provider.label_valid_until_on,
+            "iban": provider.iban, "regions": [c for c in provider.regions.split(",") if c],
+            "languages": [c for c in provider.languages.split(",") if c], "listed_at": provider.listed_at,
+            "delisted_at": provider.delisted_at, "admin_user_id": admin_user_id}
+
+
+@blp.route("/admin/providers", methods=["GET"])
+@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
+@blp.response(200, ProviderListSchema)
+@blp.doc(security=BEARER)
+def list_providers():  # type: ignore[no-untyped-def]
+    """Every provider, listed ones first (delisted ones stay as history)."""
+    providers = listing.providers_for_fund(db.session, current_user)
+    return {"items": [provider_payload(p) for p in providers], "next_cursor": None}
+
+
+@blp.route("/admin/providers", methods=["POST"])
+@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
+@blp.arguments(ProviderCreateSchema)
+@blp.response(201, ProviderSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The enterprise or the admin's e-mail is already known")
+@blp.alt_response(422, schema=ApiErrorSchema, description="E.g. a wrong enterprise number or IBAN, an unknown label")
+@blp.doc(security=BEARER)
+def create_provider(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """List a provider; its first administrator's account is created and invited by e-mail."""
+    provider, user = listing.list_provider(db.session, current_user, ProviderListing(**data),
+                                                  today=today_in_brussels(), now=utcnow())
+    queue_password_reset(db.session, user)  # the invitation: its link sets the password and confirms the address
+    commit()
+    return provider_payload(provider, user.id)
+
+
+@blp.route("/admin/providers/<int:provider_id>/delist", methods=["POST"])
+@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
+@blp.arguments(DelistSchema)
+@blp.response(200, ProviderSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already delisted")
+@blp.doc(security=BEARER)
+def delist_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-untyped-def]
+    """Delist a provider: beneficiaries no longer see it; its history stays."""
+    provider = listing.delist_provider(db.session, current_user, provider_id, now=utcnow(),
+                                              reason=data.get("reason"))
+    commit()
+    return provider_payload(provider)
+
+
+
+
+
+
+@blp.route("/provider/offers", methods=["GET"])
+@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
+@blp.response(200, OfferListSchema)
+@blp.doc(security=BEARER)
+def list_offers():  # type: ignore[no-untyped-def]
+    """The provider's offers (all on one page: a provider has a handful)."""
+    return {"items": offer_services.provider_offers(db.session, current_user), "next_cursor": None}
+
+
+@blp.route("/provider/offers", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
+@blp.arguments(OfferCreateSchema)
+@blp.response(201, OfferSchema)
+@blp.alt_response(422, schema=ApiErrorSchema, description="Beyond 12 individual hours, or costs more than the voucher")
+@blp.doc(security=BEARER)
+def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """A mix of individual hours and 3.5-hour collective sessions, validated against the fund's settings."""
+    offer = offer_services.create_offer(db.session, current_user, today=today_in_brussels(), **data)
+    commit()
+    return offer
+
+
+@blp.route("/provider/offers/<int:offer_id>/deactivate", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
+@blp.response(200, OfferSchema)
+@blp.doc(security=BEARER)
+def deactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """Deactivate an offer: no new voucher can be accepted (or re-planned) with it; vouchers already
+    planned with it keep their mix. Deactivating an inactive offer changes nothing."""
+    offer = offer_services.set_offer_active(db.session, current_user, offer_id, False, now=utcnow())
+    commit()
+    return offer
+
+
+@blp.route("/provider/offers/<int:offer_id>/reactivate", methods=["POST"])
+@api_access(Permission.PROVIDER_OFFERS_MANAGE)
+@blp.response(200, OfferSchema)
+@blp.doc(security=BEARER)
+def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
+    """Make a deactivated offer available again for new vouchers."""
+    offer = offer_services.set_offer_active(db.session, current_user, offer_id, True, now=utcnow())
+    commit()
+    return offer
+
+
+@blp.route("/provider/coaches", methods=["POST"])
+@api_access(Permission.PROVIDER_COACHES_MANAGE)
+@blp.arguments(CoachCreateSchema)
+@blp.response(201, CoachSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The e-mail already has an account")
+@blp.doc(security=BEARER)
+def add_coach(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Add a coach: the account is created and an invitation e-mail lets them choose a password."""
+    coach, user = offer_services.add_coach(db.session, current_user, **data)
+    queue_password_reset(db.session, user)
+    commit()
+    return _coach_payload(coach)
+
+
+def _coach_payload(coach: Coach) -> dict[str, Any]:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {"id": coach.id, "user_id": coach.user_id, "display_name": coach.display_name, "email": coach.email,
+            "timezone": coach.timezone,
+            "calendar_url": f"{base}/api/v1/coaches/{coach.id}/calendar.ics?token={coach.calendar_token}"}
+
+
+@blp.route("/provider/vouchers", methods=["GET"])
+@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
+@private_page
+@blp.arguments(ProviderVoucherQuerySchema, location="query")
+@blp.response(200, ProviderVoucherListSchema)
+@blp.alt_response(422, schema=ApiErrorSchema, description="An unknown status or a bad cursor")
+@blp.doc(security=BEARER)
+def provider_vouchers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The vouchers assigned to this provider, and those waiting for it to accept a change of provider, newest
+    first, paged with `next_cursor`."""
+    rows, next_cursor = provider_voucher_page(db.session, current_user, status=query["status"], limit=query["limit"],
+                                              cursor=query["cursor"])
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@blp.route("/provider/vouchers/<int:voucher_id>/accept", methods=["POST"])
+@api_access(Permission.PROVIDER_VOUCHERS_ACCEPT)
+@blp.arguments(AcceptSchema)
+@blp.response(200, VoucherSchema)
+@blp.doc(security=BEARER)
+def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-untyped-def]
+    """Accept the voucher and fix its mix with one of the provider's offers (at the first interview).
+
+    Also accepts a change of provider made by the beneficiary. Calling it again re-plans the mix;
+    what was delivered is never un-spent.
+    """
+    now = utcnow()
+    from vouchers.requests.models import Voucher
+
+    voucher = db.session.get(Voucher, voucher_id)
+    if voucher is not None and voucher.pending_provider_id == current_user.provider_id:
+        accept_provider_change(db.session, current_user, voucher_id, now=now)
+    voucher = offer_services.accept_voucher(db.session, current_user, voucher_id, data["offer_id"], now=now)
+    commit()
+    return voucher_dict(db.session, voucher)

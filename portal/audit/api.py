@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from typing import Any
+from flask_login import current_user
+from portal.permissions import api_access
+from portal.audit import audit_trail
+from portal.db import db
+from portal.pagination import decode_id_cursor, encode_cursor
+from portal.permissions import Permission
+from portal.audit.schemas import AuditPageSchema, AuditQuerySchema
+from portal.schema_fields import BEARER
+
+blp = Blueprint("audit_api", __name__, description="The audit log: who changed what, and who read whose file")
+
+@blp.route("/admin/audit", methods=["GET"])
+@api_access(Permission.ADMIN_AUDIT_VIEW)
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+@blp.doc(security=BEARER)
+def audit_log(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The audit log, newest first, filtered by object (`object_type`, `object_id`) and person (`actor_id`)."""
+    rows = audit_trail(db.session, current_user, object_type=query["object_type"],
+                                      object_id=query["object_id"], actor_id=query["actor_id"],
+                                      limit=query["limit"] + 1, before_id=decode_id_cursor(query["cursor"]))
+    next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
+    return {"items": rows[: query["limit"]], "next_cursor": next_cursor}

@@ -1,1 +1,0 @@
-"""Bank statements (CAMT.053): import, match each credit line to a contribution, and the queue of the rest."""

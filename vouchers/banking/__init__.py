@@ -1,0 +1,5 @@
+"""Bank statements (CAMT.053): import, match each credit line to a contribution, and the queue of the rest."""
+
+from __future__ import annotations
+
+

@@ -1,0 +1,280 @@
+"""JSON API of bank statements (API.md: ``POST /admin/bank-statements``) and the queue of their lines."""
+
+from __future__ import annotations
+
+from portal.schema_fields import BEARER
+
+from typing import Any
+from flask import current_app
+from flask_login import current_user
+from flask_smorest import Blueprint
+from portal.auth.schemas import ApiErrorSchema
+from portal.clock import utcnow
+from portal.db import db
+from portal.mail import commit
+from portal.pagination import decode_id_cursor, encode_cursor
+from portal.permissions import Permission, api_access
+from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.models import BankLine, BankStatement
+from vouchers.banking.schemas import DismissSchema, LineDecisionSchema, LineDetailSchema, LineListQuerySchema, LineListSchema, MatchSchema, StatementListSchema, StatementSchema, StatementUploadSchema, UploadResultSchema
+from vouchers.employers.domain import format_structured_reference
+from flask import Response, abort, url_for
+from portal.clock import today_in_brussels
+from portal.fund_account import fund_account_settings
+from vouchers.banking.models import PayoutBatch
+from vouchers.banking.services import payouts
+from portal.schema_fields import ListQuerySchema
+from vouchers.banking.schemas import PayoutBatchListSchema, PayoutBatchSchema
+
+blp = Blueprint("banking_api", __name__, description="Bank statements (CAMT.053) and the matching of their lines")
+
+
+
+
+DUPLICATE_MESSAGE = "This statement was imported before: nothing was added."
+
+
+def statement_payload(statement: BankStatement, figures: statement_services.Figures, **extra: Any) -> dict[str, Any]:
+    return {"id": statement.id, "account": statement.account, "statement_ref": statement.statement_ref,
+            "sequence": statement.sequence, "legal_sequence": statement.legal_sequence,
+            "message_id": statement.message_id, "version": statement.version, "currency": statement.currency,
+            "issued_on": statement.issued_on, "from_on": statement.from_on, "to_on": statement.to_on,
+            "opening_balance_cents": statement.opening_balance_cents,
+            "closing_balance_cents": statement.closing_balance_cents, "file_name": statement.file_name,
+            "schema_valid": statement.schema_valid, "imported_at": statement.imported_at,
+            "line_count": figures.line_count, "credit_count": figures.credit_count,
+            "credit_cents": figures.credit_cents, "debit_count": figures.debit_count,
+            "debit_cents": figures.debit_cents, "matched_count": figures.matched_count,
+            "matched_cents": figures.matched_cents, "unmatched_count": figures.unmatched_count,
+            "unmatched_cents": figures.unmatched_cents, "dismissed_count": figures.dismissed_count,
+            "dismissed_cents": figures.dismissed_cents, **extra}
+
+
+def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
+    return {"id": line.id, "statement_id": line.statement_id, "entry_index": line.entry_index,
+            "tx_index": line.tx_index, "direction": line.direction, "amount_cents": line.amount_cents,
+            "currency": line.currency, "booked_on": line.booked_on, "value_on": line.value_on, "status": line.status,
+            "ignore_reason": line.ignore_reason,
+            "structured_reference": format_structured_reference(line.structured_reference)
+            if line.structured_reference else None,
+            "reference_text": line.reference_text, "remittance_text": line.remittance_text,
+            "entry_reference": line.entry_reference, "end_to_end_id": line.end_to_end_id,
+            "counterparty_name": line.counterparty_name, "counterparty_iban": line.counterparty_iban,
+            "enterprise_number": line.enterprise_number, "hold_reason": line.hold_reason,
+            "possible_duplicate_of": line.possible_duplicate_of, "contribution_id": line.contribution_id,
+            "match_method": line.match_method, "decided_by": line.decided_by, "decided_at": line.decided_at,
+            "decision_reason": line.decision_reason, **extra}
+
+
+@blp.route("/admin/bank-statements", methods=["POST"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(StatementUploadSchema, location="files")
+@blp.response(201, UploadResultSchema, description="New statements were imported; credit lines with a contribution's "
+                                                   "structured reference are matched")
+@blp.alt_response(200, schema=UploadResultSchema, description="Every statement in the file was imported before: "
+                                                              "nothing was added (`duplicate` is true)")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The same statement is being imported at this moment")
+@blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 20 MB (`file_too_large`): "
+                                                          "nothing was imported")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No file, or not a readable CAMT.053 statement "
+                                                          "(malformed XML, another message type, an entry without "
+                                                          "amount or date): nothing was imported")
+@blp.doc(security=BEARER)
+def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Import a CAMT.053 file (multipart field `file`). Importing the same statement again adds nothing and
+    answers 200 with `duplicate: true` and the statement as it stands; so does the same file (same bytes) again.
+    Only credits in euros are matched: by the Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or
+    typed in `Ustrd`), recorded as the contribution's payment. The rest waits in
+    `GET /admin/bank-lines?status=unmatched`, with a `hold_reason` when a line carried a contribution's reference
+    but a person must decide: `possible_duplicate` (it looks like the line `possible_duplicate_of`, imported
+    with another statement) or `amount_too_large` (more than 100 times the contribution)."""
+    upload = files["file"]
+    result = statement_services.import_statement(db.session, current_user, statement_services.read_upload(upload),
+                                       file_name=upload.filename,
+                                       now=utcnow(), xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
+    commit()
+    return upload_payload(result), 200 if result.duplicate else 201
+
+
+def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
+    ids = [s.statement.id for s in result.statements]
+    figures = statement_services.statement_figures(db.session, ids)
+    groups: dict[str, list[dict[str, Any]]] = {"matched": [], "unmatched": [], "dismissed": [], "ignored": []}
+    for line in line_services.list_lines_of(db.session, current_user, ids):
+        groups[line.status].append(line_payload(line))
+    statements = [statement_payload(s.statement, figures[s.statement.id], duplicate=s.duplicate,
+                                    repeated_lines=s.repeated_lines, possible_duplicates=s.possible_duplicates)
+                  for s in result.statements]
+    if result.duplicate:
+        message = DUPLICATE_MESSAGE
+    else:
+        message = (f"{sum(len(s.new_lines) for s in result.statements)} lines imported: {len(groups['matched'])} "
+                   f"matched, {len(groups['unmatched'])} waiting to be matched.")
+        held = sum(s.possible_duplicates for s in result.statements)
+        if held:
+            message += (f" {held} of them look like money already imported with another statement "
+                        "(possible duplicates): a person decides.")
+    return {"duplicate": result.duplicate, "message": message, "statements": statements, **groups}
+
+
+@blp.route("/admin/bank-statements", methods=["GET"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(LineListQuerySchema(only=("limit", "cursor")), location="query")
+@blp.response(200, StatementListSchema)
+@blp.doc(security=BEARER)
+def list_statements(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Imported statements, newest first, with their figures."""
+    rows = statement_services.list_statements(db.session, current_user, limit=query["limit"] + 1,
+                                    before_id=decode_id_cursor(query["cursor"]))
+    page = rows[: query["limit"]]
+    figures = statement_services.statement_figures(db.session, [s.id for s in page])
+    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+    return {"items": [statement_payload(s, figures[s.id]) for s in page], "next_cursor": next_cursor}
+
+
+@blp.route("/admin/bank-statements/<int:statement_id>", methods=["GET"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.response(200, StatementSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such statement")
+@blp.doc(security=BEARER)
+def get_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    """One statement and its figures; its lines are at `GET /admin/bank-lines?statement_id=`."""
+    statement = statement_services.get_statement(db.session, current_user, statement_id)
+    return statement_payload(statement, statement_services.statement_figures(db.session, [statement.id])[statement.id])
+
+
+@blp.route("/admin/bank-lines", methods=["GET"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(LineListQuerySchema, location="query")
+@blp.response(200, LineListSchema)
+@blp.doc(security=BEARER)
+def list_lines(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Bank lines in import order, filtered by `status` (`unmatched` is the queue), the booking day
+    (`from_on`, `to_on`, inclusive) and `statement_id`; `total_count`/`total_cents` cover every page."""
+    filters = line_services.LineFilters(status=query["status"], from_on=query["from_on"], to_on=query["to_on"],
+                                   statement_id=query["statement_id"])
+    rows = line_services.list_lines(db.session, current_user, filters, limit=query["limit"] + 1,
+                               after_id=decode_id_cursor(query["cursor"]))
+    page = rows[: query["limit"]]
+    count, total = line_services.line_totals(db.session, current_user, filters)
+    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+    return {"items": [line_payload(line) for line in page], "next_cursor": next_cursor, "total_count": count,
+            "total_cents": total}
+
+
+@blp.route("/admin/bank-lines/<int:line_id>", methods=["GET"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.response(200, LineDetailSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
+@blp.doc(security=BEARER)
+def get_line(line_id: int):  # type: ignore[no-untyped-def]
+    """One line; while it is unmatched, the contributions it may pay (by the payer's enterprise number or IBAN,
+    and by amount), best first."""
+    line = line_services.get_line(db.session, current_user, line_id)
+    suggestions = line_services.suggestions_for(db.session, line)
+    return line_payload(line, suggestions=[{**s.__dict__, "structured_reference": format_structured_reference(
+        s.structured_reference)} for s in suggestions])
+
+
+@blp.route("/admin/bank-lines/<int:line_id>/match", methods=["POST"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(MatchSchema)
+@blp.response(200, LineDecisionSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched to another contribution, dismissed, "
+                                                          "or not a credit in euros")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, no contribution or an unknown one")
+@blp.doc(security=BEARER)
+def match_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-def]
+    """Record an unmatched credit as a payment of a contribution (`contribution_id`, or its `structured_reference`),
+    with a reason. Calling it again for the same contribution changes nothing (`changed: false`)."""
+    line, changed = line_services.match_line(db.session, current_user, line_id, contribution_id=data["contribution_id"],
+                                        reference=data["structured_reference"], reason=data["reason"], now=utcnow())
+    commit()
+    return line_payload(line, changed=changed)
+
+
+@blp.route("/admin/bank-lines/<int:line_id>/dismiss", methods=["POST"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(DismissSchema)
+@blp.response(200, LineDecisionSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched, or not a credit in euros")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No reason")
+@blp.doc(security=BEARER)
+def dismiss_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-def]
+    """Take an unmatched credit out of the queue with a reason (it is no contribution). Again: no change."""
+    line, changed = line_services.dismiss_line(db.session, current_user, line_id, reason=data["reason"], now=utcnow())
+    commit()
+    return line_payload(line, changed=changed)
+
+
+def batch_payload(batch: PayoutBatch) -> dict[str, Any]:
+    return {"id": batch.id, "status": batch.status, "total_cents": batch.total_cents,
+            "claim_count": batch.claim_count, "message_id": batch.message_id, "execution_on": batch.execution_on,
+            "paid_on": batch.paid_on, "created_at": batch.created_at,
+            "download_url": url_for("banking_api.download_payout_file", batch_id=batch.id)}
+
+
+@blp.route("/admin/payout-batches", methods=["POST"])
+@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
+@blp.response(201, PayoutBatchSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="No approved claim waits, or a provider's IBAN is invalid")
+@blp.doc(security=BEARER)
+def create_payout_batch():  # type: ignore[no-untyped-def]
+    """Bundle every approved claim not yet in a batch into one SEPA credit-transfer file (pain.001.001.03)."""
+    settings = fund_account_settings(current_app.config)
+    batch = payouts.create_payout_batch(
+        db.session, current_user, today=today_in_brussels(), now=utcnow(), debtor_iban=settings["FUND_IBAN"],
+        debtor_name=settings["FUND_NAME"], debtor_bic=settings["FUND_BIC"], xsd_path=settings["PAIN001_XSD_PATH"])
+    commit()
+    return batch_payload(batch)
+
+
+@blp.route("/admin/payout-batches", methods=["GET"])
+@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, PayoutBatchListSchema)
+@blp.doc(security=BEARER)
+def list_payout_batches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Payout batches, newest first."""
+    rows = payouts.list_batches(db.session, current_user, limit=query["limit"] + 1,
+                                before_id=decode_id_cursor(query["cursor"]))
+    next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
+    return {"items": [batch_payload(b) for b in rows[: query["limit"]]], "next_cursor": next_cursor}
+
+
+@blp.route("/admin/payout-batches/<int:batch_id>", methods=["GET"])
+@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
+@blp.response(200, PayoutBatchSchema)
+@blp.doc(security=BEARER)
+def get_payout_batch(batch_id: int):  # type: ignore[no-untyped-def]
+    """One payout batch."""
+    return batch_payload(payouts.get_batch(db.session, current_user, batch_id))
+
+
+@blp.route("/admin/payout-batches/<int:batch_id>/pain.001.xml", methods=["GET"])
+@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
+@blp.doc(security=BEARER, responses={
+    "200": {"description": "The pain.001.001.03 file", "content": {"application/xml": {"schema": {"type": "string"}}}},
+    "404": {"description": "No such batch, or a batch without transfers (only zero claims)"}})
+def download_payout_file(batch_id: int):  # type: ignore[no-untyped-def]
+    """The batch's SEPA credit-transfer file, as generated (to upload to the fund's bank)."""
+    batch = payouts.get_batch(db.session, current_user, batch_id)
+    if not batch.xml:
+        abort(404)
+    return Response(batch.xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{batch.message_id}.xml"', "Cache-Control": "no-store"})
+
+
+@blp.route("/admin/payout-batches/<int:batch_id>/mark-paid", methods=["POST"])
+@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
+@blp.response(200, PayoutBatchSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already marked as paid")
+@blp.doc(security=BEARER)
+def mark_payout_batch_paid(batch_id: int):  # type: ignore[no-untyped-def]
+    """The bank executed the file: its claims become paid and the money leaves the ledger, once."""
+    batch = payouts.mark_batch_paid(db.session, current_user, batch_id, today=today_in_brussels(), now=utcnow())
+    commit()
+    return batch_payload(batch)

@@ -1,0 +1,87 @@
+"""Forms of the bank-statement pages: input shape only (the services decide what is valid)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from portal.forms import choices
+from flask_wtf.file import FileField, FileRequired
+from wtforms import RadioField
+from portal.schema_fields import MAX_ID
+
+class CreateBatchForm(FlaskForm):
+    """Only the CSRF token: the batch takes every approved claim not yet in a batch."""
+
+
+class MarkPaidForm(FlaskForm):
+    confirm = BooleanField(_l("The bank has executed this file"),
+                           validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+_DATE_HINT = _l("Enter a date as YYYY-MM-DD, for example 2027-03-31.")
+
+
+LINE_STATUS_LABELS = {
+    "unmatched": _l("Waiting to be matched"),
+    "matched": _l("Matched to a contribution"),
+    "dismissed": _l("Dismissed"),
+    "ignored": _l("Not a contribution (debit or similar)"),
+}
+
+
+IGNORE_REASON_LABELS = {
+    "debit": _l("Debit: money out"),
+    "reversal": _l("Reversal of an earlier booking"),
+    "not_booked": _l("Not booked yet"),
+    "currency": _l("Not in euros"),
+}
+
+
+SUGGESTION_REASON_LABELS = {
+    "employer_and_amount": _l("The payer's employer owes exactly this amount"),
+    "employer": _l("The payer's employer"),
+    "amount": _l("Same amount only"),
+}
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CAMT.053 file"), validators=[FileRequired(_l("Choose the statement file from the bank."))],
+                     description=_l("The XML statement (CAMT.053) downloaded from the fund's bank. Importing the "
+                                    "same statement twice adds nothing."),
+                     render_kw={"accept": ".xml,application/xml,text/xml"})
+
+
+class LineFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default="unmatched",
+                         choices=choices({**LINE_STATUS_LABELS, "": _l("Any status")}),
+                         invalid_choice_message=_l("Choose one of the statuses in the list."))
+    from_on = DateField(_l("Booked from"), validators=[Optional()], invalid_value_message=_DATE_HINT)
+    to_on = DateField(_l("Booked until"), validators=[Optional()], invalid_value_message=_DATE_HINT)
+    statement_id = IntegerField(_l("Statement number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+                                render_kw={"inputmode": "numeric"})
+
+
+class MatchForm(FlaskForm):
+    # The view fills the choices with the line's suggestions; any contribution number is checked by the service.
+    contribution_id = RadioField(_l("Suggested contributions"), coerce=int, validate_choice=False,
+                                 validators=[Optional(), NumberRange(min=1, max=MAX_ID,
+                                                                     message=_l("No contribution has this number."))])
+    structured_reference = StringField(_l("Or the contribution's structured reference"),
+                                       validators=[Optional(), Length(max=40)],
+                                       description=_l("For example +++090/9337/55493+++."),
+                                       render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    reason = TextAreaField(_l("Reason for matching"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("Please give the reason.")), Length(max=2000)],
+                           description=_l("Kept in the audit log, for example: the employer confirmed by phone."))
+
+
+class DismissForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for dismissing"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("Please give the reason.")), Length(max=2000)],
+                           description=_l("Kept in the audit log, for example: a refund from a supplier, "
+                                          "not a contribution."))

@@ -1,0 +1,173 @@
+"""API schemas of bank statements and their lines (API.md: POST /admin/bank-statements and the queue)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from flask_smorest.fields import Upload
+from portal.schema_fields import Id
+from vouchers.banking.domain import SUGGESTION_REASONS
+from vouchers.banking.models import HOLD_REASONS, IGNORE_REASONS, LINE_STATUSES, MATCH_METHODS
+
+class PayoutBatchSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["created", "paid"]})
+    total_cents = fields.Integer(required=True)
+    claim_count = fields.Integer(required=True)
+    message_id = fields.String(required=True)
+    execution_on = fields.Date(required=True)
+    paid_on = fields.Date(allow_none=True)
+    created_at = fields.DateTime(format="iso", required=True)
+    download_url = fields.String(required=True, metadata={"description": "The pain.001.001.03 XML file."})
+
+
+class PayoutBatchListSchema(Schema):
+    items = fields.List(fields.Nested(PayoutBatchSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class StatementUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "The CAMT.053 XML file (camt.053.001.02 or later)."})
+
+
+class StatementSchema(Schema):
+    id = fields.Integer(required=True)
+    account = fields.String(required=True, metadata={"description": "The statement's account (IBAN)."})
+    statement_ref = fields.String(required=True, metadata={"description": "Stmt/Id"})
+    sequence = fields.String(required=True, metadata={"description": "Stmt/ElctrncSeqNb (empty if none)."})
+    legal_sequence = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True)
+    version = fields.String(required=True, metadata={"description": "e.g. camt.053.001.02"})
+    currency = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    from_on = fields.Date(allow_none=True)
+    to_on = fields.Date(allow_none=True)
+    opening_balance_cents = fields.Integer(allow_none=True)
+    closing_balance_cents = fields.Integer(allow_none=True)
+    file_name = fields.String(allow_none=True)
+    schema_valid = fields.Boolean(allow_none=True, metadata={
+        "description": "Whether the file passed the camt.053.001.02 XSD (null: not checked). Information only."})
+    imported_at = fields.DateTime(format="iso", required=True)
+    line_count = fields.Integer(required=True)
+    credit_count = fields.Integer(required=True)
+    credit_cents = fields.Integer(required=True)
+    debit_count = fields.Integer(required=True)
+    debit_cents = fields.Integer(required=True)
+    matched_count = fields.Integer(required=True)
+    matched_cents = fields.Integer(required=True)
+    unmatched_count = fields.Integer(required=True)
+    unmatched_cents = fields.Integer(required=True)
+    dismissed_count = fields.Integer(required=True)
+    dismissed_cents = fields.Integer(required=True)
+    duplicate = fields.Boolean(metadata={"description": "In an upload's answer: this statement was imported before, "
+                                                        "nothing was added."})
+    repeated_lines = fields.Integer(metadata={"description": "In an upload's answer: lines left out because the same "
+                                                             "money was already imported (same bank reference)."})
+    possible_duplicates = fields.Integer(metadata={"description": "In an upload's answer: new lines held for a "
+                                                                  "person because they look like money already "
+                                                                  "imported with another statement."})
+
+
+class StatementListSchema(Schema):
+    items = fields.List(fields.Nested(StatementSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class LineSchema(Schema):
+    id = fields.Integer(required=True)
+    statement_id = fields.Integer(required=True)
+    entry_index = fields.Integer(required=True)
+    tx_index = fields.Integer(required=True)
+    direction = fields.String(required=True, metadata={"enum": ["credit", "debit"]})
+    amount_cents = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    booked_on = fields.Date(required=True)
+    value_on = fields.Date(allow_none=True)
+    status = fields.String(required=True, metadata={"enum": list(LINE_STATUSES)})
+    ignore_reason = fields.String(allow_none=True, metadata={"enum": list(IGNORE_REASONS)})
+    structured_reference = fields.String(allow_none=True, metadata={
+        "description": "A valid structured reference found in the line, as +++123/4567/89012+++."})
+    reference_text = fields.String(allow_none=True, metadata={"description": "The reference as the line carried it, "
+                                                                             "even when it is not valid."})
+    remittance_text = fields.String(allow_none=True)
+    entry_reference = fields.String(allow_none=True, metadata={"description": "The bank's AcctSvcrRef of the entry."})
+    end_to_end_id = fields.String(allow_none=True)
+    counterparty_name = fields.String(allow_none=True)
+    counterparty_iban = fields.String(allow_none=True)
+    enterprise_number = fields.String(allow_none=True)
+    hold_reason = fields.String(allow_none=True, metadata={"enum": list(HOLD_REASONS), "description":
+                                "Why a line carrying a contribution's reference was not booked automatically: "
+                                "possible_duplicate (see possible_duplicate_of), or amount_too_large (more than "
+                                "100 times the contribution). A person matches or dismisses it."})
+    possible_duplicate_of = fields.Integer(allow_none=True, metadata={
+        "description": "The line imported before, with another statement, that this one seems to repeat."})
+    contribution_id = fields.Integer(allow_none=True)
+    match_method = fields.String(allow_none=True, metadata={"enum": list(MATCH_METHODS)})
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(format="iso", allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class SuggestionSchema(Schema):
+    contribution_id = fields.Integer(required=True)
+    declaration_id = fields.Integer(required=True)
+    employer_name = fields.String(required=True)
+    enterprise_number = fields.String(required=True)
+    structured_reference = fields.String(required=True)
+    amount_cents = fields.Integer(required=True)
+    owed_cents = fields.Integer(required=True)
+    due_on = fields.Date(required=True)
+    status = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"enum": list(SUGGESTION_REASONS), "description":
+                                                    "employer_and_amount: the payer's employer owes exactly this; "
+                                                    "employer: the payer's employer; amount: the same amount only."})
+
+
+class LineDetailSchema(LineSchema):
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
+class LineDecisionSchema(LineSchema):
+    changed = fields.Boolean(required=True, metadata={"description": "False when the line already was in this state "
+                                                                     "(a repeated call changes nothing)."})
+
+
+class UploadResultSchema(Schema):
+    duplicate = fields.Boolean(required=True, metadata={"description": "True when every statement in the file was "
+                                                                       "imported before: nothing was added."})
+    message = fields.String(required=True)
+    statements = fields.List(fields.Nested(StatementSchema), required=True)
+    matched = fields.List(fields.Nested(LineSchema), required=True)
+    unmatched = fields.List(fields.Nested(LineSchema), required=True)
+    dismissed = fields.List(fields.Nested(LineSchema), required=True)
+    ignored = fields.List(fields.Nested(LineSchema), required=True,
+                          metadata={"description": "Debits, reversals and the like: stored, never matched."})
+
+
+class LineListQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(list(LINE_STATUSES)))
+    from_on = fields.Date(load_default=None, metadata={"description": "Booked on or after this day."})
+    to_on = fields.Date(load_default=None, metadata={"description": "Booked on or before this day."})
+    statement_id = Id(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+class LineListSchema(Schema):
+    items = fields.List(fields.Nested(LineSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+    total_count = fields.Integer(required=True, metadata={"description": "Lines the filters select, on all pages."})
+    total_cents = fields.Integer(required=True, metadata={"description": "Their amount, in cents."})
+
+
+class MatchSchema(Schema):
+    contribution_id = Id(load_default=None, allow_none=True,
+                         metadata={"description": "The contribution, e.g. one of the line's suggestions."})
+    structured_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
+                                         metadata={"description": "Or the contribution's structured reference."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "Why this line pays this contribution (kept in the audit log)."})
+
+
+class DismissSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "Why this money is no contribution (kept in the audit log)."})

@@ -1,0 +1,156 @@
+"""The fund's pages for voucher requests: the decision queue and the decision page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from coaching.providers.models import Provider
+from portal import audit
+from portal.clock import today_in_brussels, utcnow
+from portal.private_cache import private_page
+from portal.db import db
+from portal.errors import Conflict, ValidationFailed
+from portal.fund_settings import rules_on
+from portal.mail import commit
+from portal.permissions import Permission, require
+from portal.rules import FundRules
+from portal.web import attach_errors
+from vouchers.requests import domain
+from vouchers.decisions.forms import ROUTE_LABELS, STATUS_LABELS, DecisionForm, QueueFilterForm
+from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.presenters import request_dict
+from vouchers.decisions.services import QueueFilters, list_requests_for_fund
+from vouchers.decisions.services import queue_counts
+from vouchers.requests.services.requests import clock_for, decide_voucher_request, get_request
+
+bp = Blueprint("decisions", __name__, url_prefix="/admin")
+
+
+DEFAULT_PAGE_SIZE = 50
+
+
+@bp.get("/requests")
+@require(Permission.ADMIN_REQUESTS_VIEW)
+@private_page
+def queue():  # type: ignore[no-untyped-def]
+    today = today_in_brussels()
+    form = QueueFilterForm(request.args)
+    rows, next_cursor = [], None
+    if form.validate():
+        try:
+            rows, next_cursor = list_requests_for_fund(
+                db.session, current_user, _filters(form), today=today, cursor=request.args.get("cursor") or None,
+                limit=current_app.config.get("ADMIN_QUEUE_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+        except ValidationFailed:
+            form.form_errors.append(_("This page link is not valid any more. Start again from the first page."))
+    return render_template("vouchers/admin/queue.html", **_queue_context(form, rows, next_cursor, today))
+
+
+@bp.get("/requests/<int:request_id>")
+@require(Permission.ADMIN_REQUESTS_VIEW)
+def request_page(request_id: int):  # type: ignore[no-untyped-def]
+    voucher_request = _load(request_id)
+    # The page shows the person's national number, address and health situation: a read, logged.
+    audit.record_read(db.session, actor=current_user, object_type="voucher_request", object_id=request_id,
+                      now=utcnow())
+    commit()
+    return _render_request(voucher_request, DecisionForm())
+
+
+@bp.post("/requests/<int:request_id>/decision")
+@require(Permission.ADMIN_REQUESTS_DECIDE)
+def decide(request_id: int):  # type: ignore[no-untyped-def]
+    voucher_request = _load(request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide_voucher_request(db.session, current_user, request_id, form.decision.data or "", form.reason.data,
+                                   today=today_in_brussels(), now=utcnow(), medical_check_ok=form.medical_check())
+        except Conflict as error:
+            db.session.rollback()
+            flash(_(error.message), "error")
+            return redirect(url_for(".request_page", request_id=request_id))
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            flash(_decision_message(voucher_request), "success")
+            return redirect(url_for(".request_page", request_id=request_id))
+    return _render_request(voucher_request, form, status=422)
+
+
+def _load(request_id: int) -> VoucherRequest:
+    """The request, or 404; drafts are the beneficiary's own and never shown to the fund."""
+    voucher_request = get_request(db.session, current_user, request_id)
+    if voucher_request.status == "draft":
+        abort(404)
+    return voucher_request
+
+
+def _filters(form: QueueFilterForm) -> QueueFilters:
+    return QueueFilters(status=form.status.data or None, route=form.route.data or None,
+                        overdue=True if form.overdue.data else None, due_before=form.due_before.data)
+
+
+def _filter_args(form: QueueFilterForm) -> dict[str, str]:
+    """The filters as query arguments, so "Next page" keeps them."""
+    args = {"status": form.status.data or "", "route": form.route.data or ""}
+    if form.overdue.data:
+        args["overdue"] = "y"
+    if form.due_before.data:
+        args["due_before"] = form.due_before.data.isoformat()
+    return args
+
+
+def _queue_context(form: QueueFilterForm, rows: list[VoucherRequest], next_cursor: str | None,
+                   today: date) -> dict[str, Any]:
+    return {
+        "form": form, "rows": _queue_rows(rows, today), "counts": queue_counts(db.session, current_user, today=today),
+        "rules": rules_on(db.session, today), "status_labels": STATUS_LABELS, "route_labels": ROUTE_LABELS,
+        "next_url": next_cursor and url_for(".queue", **_filter_args(form), cursor=next_cursor),
+        "first_url": request.args.get("cursor") and url_for(".queue", **_filter_args(form)),
+    }
+
+
+def _queue_rows(rows: list[VoucherRequest], today: date) -> list[dict[str, Any]]:
+    rules: dict[date, FundRules] = {}
+    items = []
+    for row in rows:
+        day = row.submitted_on or today
+        if day not in rules:
+            rules[day] = rules_on(db.session, day)
+        user = row.beneficiary.user
+        items.append({"request": row, "name": f"{user.first_name} {user.last_name}".strip(),
+                      "clock": clock_for(row, today, rules[day])})
+    return items
+
+
+def _render_request(voucher_request: VoucherRequest, form: DecisionForm, status: int = 200) -> tuple[str, int]:
+    today = today_in_brussels()
+    rules = rules_on(db.session, voucher_request.submitted_on or today)
+    user = voucher_request.beneficiary.user
+    provider = db.session.get(Provider, voucher_request.provider_id) if voucher_request.provider_id else None
+    voucher = db.session.scalar(select(Voucher).where(Voucher.request_id == voucher_request.id))
+    return render_template(
+        "vouchers/admin/request.html", form=form, request_=voucher_request, info=request_dict(
+            db.session, voucher_request, today=today), clock=clock_for(voucher_request, today, rules), rules=rules,
+        beneficiary_name=f"{user.first_name} {user.last_name}".strip(), provider=provider, voucher=voucher,
+        insurer_name=domain.INSURERS.get(voucher_request.insurer_code or 0), status_labels=STATUS_LABELS,
+        route_labels=ROUTE_LABELS, appeal_months=rules_on(db.session, today).appeal_months,
+    ), status
+
+
+def _decision_message(voucher_request: VoucherRequest) -> str:
+    if voucher_request.status == "approved":
+        code = db.session.scalar(select(Voucher.code).where(Voucher.request_id == voucher_request.id))
+        return _("Approved. Voucher %(code)s is issued.", code=code)
+    if voucher_request.status == "waitlisted":
+        return _("Approved onto the waiting list: the fund cannot cover this route-B voucher now.")
+    if voucher_request.status == "rejected":
+        return _("Rejected. The person is told the reasons and how to appeal to the labour court.")
+    return _("Information asked. The 45-day clock stops until the person completes the request.")

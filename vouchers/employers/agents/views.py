@@ -1,0 +1,212 @@
+"""Employer pages for agents: an employer's users invite, list and remove the social secretariats acting
+for it; the invitee accepts through the e-mailed link; an agent sees the employers it acts for and
+switches between them."""
+
+from __future__ import annotations
+
+from typing import Any
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy.orm import Session
+from portal.auth.models import User
+from portal.clock import utcnow
+from portal.db import db
+from portal.errors import N_, Conflict, DomainError
+from portal.i18n import select_locale
+from portal.mail import commit, queue_mail
+from portal.notify import notify_user
+from portal.permissions import Permission, require
+from portal.web import attach_errors
+from vouchers.employers.agents import services as agents
+from vouchers.employers.forms import (
+    AcceptInvitationForm,
+    AgentAccountForm,
+    AgentForm,
+    CancelInvitationForm,
+    RemoveAgentForm,
+)
+from vouchers.employers.models import EmployerAgentInvitation
+from vouchers.employers.models import Employer
+
+bp = Blueprint("employer_agents", __name__, url_prefix="/employer")
+
+
+INVITATION_PAGE = "employers/agent_invitation.html"
+
+
+def send_invitation(session: Session, actor: Any, invitation: EmployerAgentInvitation) -> None:
+    """E-mail the signed link, in the invitee's language when the address has an account, else the inviter's."""
+    token = agents.make_token(current_app.config["SECRET_KEY"], invitation)
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("employer_agents.accept", token=token)
+    account = agents.invitee_account(session, invitation)
+    with force_locale(account.language if account is not None else actor.language):
+        company = agents.company_name(session, invitation)
+        subject = _("%(company)s invites you to act as its agent", company=company)
+        body = _("Hello,\n\n%(name)s invites you to declare dismissals and pay contributions for %(company)s on the "
+                 "Return to Work Fund portal, as its social secretariat or agent.\n\nTo accept, open this link within "
+                 "%(days)s days:\n%(link)s\n\nYou need an employer account with this e-mail address: if you have "
+                 "none, the link lets you create one.\n\nIf you were not expecting this invitation, you can ignore "
+                 "this message.\n", name=actor.display_name, company=company, days=agents.INVITATION_DAYS,
+                 link=link)
+    queue_mail(session, to=invitation.email, subject=subject, body=body,
+               user_id=account.id if account is not None else None)
+
+
+def _tell_inviter(session: Session, invitation: EmployerAgentInvitation, agent: User) -> None:
+    inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    if inviter is None or not inviter.is_active:
+        return
+    notify_user(session, inviter, key=f"agent-invitation-accepted-{invitation.id}",
+                subject=N_("%(agent)s now acts for %(company)s"),
+                body=N_("Hello,\n\n%(agent)s (%(email)s) accepted your invitation: they can now declare dismissals "
+                        "and pay contributions for %(company)s. You can remove them on the Agents page at any "
+                        "time.\n"),
+                agent=agent.display_name, email=agent.email,
+                company=agents.company_name(session, invitation))
+
+
+def _page(form: AgentForm, status: int = 200):  # type: ignore[no-untyped-def]
+    manages = current_user.employer_id is not None
+    links = agents.list_agents(db.session, current_user, limit=200)[0] if manages else []
+    invitations = agents.list_invitations(db.session, current_user) if manages else []
+    company = db.session.get(Employer, current_user.employer_id) if manages else None
+    return render_template("employers/agents.html", form=form, remove_form=RemoveAgentForm(), links=links,
+                           invitations=invitations, cancel_form=CancelInvitationForm(), now=utcnow(),
+                           company=company, acting_for=agents.acting_for(db.session, current_user)), status
+
+
+@bp.route("/agents", methods=["GET", "POST"])
+@require(Permission.EMPLOYER_AGENTS_MANAGE)
+def agents_page():  # type: ignore[no-untyped-def]
+    form = AgentForm()
+    if form.validate_on_submit():
+        try:
+            invitation = agents.invite_agent(db.session, current_user, email=form.email.data or "",
+                                                        name=form.name.data or "", now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 403:
+                raise
+            attach_errors(form, error)
+        else:
+            send_invitation(db.session, current_user, invitation)
+            commit()
+            flash(_("An invitation was sent to %(email)s. The agent appears here once they accept it.",
+                    email=invitation.email), "success")
+            return redirect(url_for("employer_agents.agents_page"))
+    return _page(form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/agents/<int:agent_id>/remove", methods=["POST"])
+@require(Permission.EMPLOYER_AGENTS_MANAGE)
+def remove(agent_id: int):  # type: ignore[no-untyped-def]
+    form = RemoveAgentForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("employer_agents.agents_page"))
+    agent = agents.remove_agent(db.session, current_user, agent_id, now=utcnow())
+    commit()
+    flash(_("%(email)s no longer acts for your company.", email=agent.email), "success")
+    return redirect(url_for("employer_agents.agents_page"))
+
+
+@bp.route("/agents/invitations/<int:invitation_id>/cancel", methods=["POST"])
+@require(Permission.EMPLOYER_AGENTS_MANAGE)
+def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    form = CancelInvitationForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("employer_agents.agents_page"))
+    try:
+        invitation = agents.cancel_invitation(db.session, current_user, invitation_id, now=utcnow())
+    except Conflict as error:
+        db.session.rollback()
+        flash(_(error.message), "error")
+        return redirect(url_for("employer_agents.agents_page"))
+    commit()
+    flash(_("The invitation to %(email)s is cancelled: its link no longer works.", email=invitation.email),
+          "success")
+    return redirect(url_for("employer_agents.agents_page"))
+
+
+def _refused(message: str, status: int, company: str | None = None):  # type: ignore[no-untyped-def]
+    return render_template(INVITATION_PAGE, state="refused", message=_(message), company=company), status
+
+
+def _unusable(error: agents.InvitationUnusable):  # type: ignore[no-untyped-def]
+    # A link that never existed is a 404; one that did but is over (expired, used, cancelled) is gone.
+    return _refused(error.message, 404 if error.reason == "invalid" else 410)
+
+
+def _accepted(invitation: EmployerAgentInvitation, agent: User, company: str):  # type: ignore[no-untyped-def]
+    _tell_inviter(db.session, invitation, agent)
+    commit()
+    flash(_("You now act for %(company)s: you can declare its dismissals and pay its contributions.",
+            company=company), "success")
+    return redirect(url_for("employers.dashboard", employer_id=invitation.employer_id))
+
+
+@bp.route("/agents/accept/<token>", methods=["GET", "POST"])
+def accept(token: str):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    try:
+        invitation = agents.invitation_for_token(db.session, current_app.config["SECRET_KEY"], token,
+                                                            now=now)
+    except agents.InvitationUnusable as error:
+        return _unusable(error)
+    company = agents.company_name(db.session, invitation)
+    if not current_user.is_authenticated:
+        if agents.invitee_account(db.session, invitation) is not None:
+            flash(_("Log in with %(email)s to accept the invitation of %(company)s.", email=invitation.email,
+                    company=company), "info")
+            return redirect(url_for("auth.login", next=url_for("employer_agents.accept", token=token)))
+        return _register(invitation, company, token)
+    problem = agents.acceptance_problem(invitation, current_user)
+    if problem is not None:
+        return _refused(problem.message, problem.status, company)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            agents.accept_invitation(db.session, invitation, current_user, now=now)
+        except agents.InvitationUnusable as error:
+            db.session.rollback()
+            return _unusable(error)
+        except DomainError as error:
+            db.session.rollback()
+            return _refused(error.message, error.status, company)
+        return _accepted(invitation, current_user, company)
+    return render_template(INVITATION_PAGE, state="confirm", form=form, company=company, invitation=invitation)
+
+
+def _register(invitation: EmployerAgentInvitation, company: str, token: str):  # type: ignore[no-untyped-def]
+    form = AgentAccountForm()
+    if not form.is_submitted():
+        first, _sep, last = invitation.name.partition(" ")
+        form.first_name.data, form.last_name.data = first, last
+        form.language.data = select_locale()
+    if form.validate_on_submit():
+        try:
+            user = agents.register_and_accept(
+                db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+                password=form.password.data or "", language=form.language.data or "fr", now=utcnow())
+        except agents.InvitationUnusable as error:
+            db.session.rollback()
+            return _unusable(error)
+        except Conflict as error:
+            db.session.rollback()
+            if error.code != "email_taken":
+                raise
+            # An account was made for this address meanwhile: it accepts after logging in.
+            return redirect(url_for("auth.login", next=url_for("employer_agents.accept", token=token)))
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            response = _accepted(invitation, user, company)
+            login_user(user)
+            return response
+    status = 422 if form.is_submitted() else 200
+    return render_template(INVITATION_PAGE, state="register", form=form, company=company,
+                           invitation=invitation), status

@@ -1,0 +1,174 @@
+"""The ledger consistency check: the sums of the money ledger agree with the records they stand for.
+
+- Committed, per voucher: its value, less its approved and paid claims, less what was
+  released; an expired or withdrawn voucher keeps committed only its claims waiting for a decision;
+  none is negative.
+- Payable, per claim: an approved claim's amount while it is not paid, else nothing.
+- Cash out, per claim: a paid claim's amount, once; nothing for the others.
+- Payout batches: their totals and counts are those of their claims.
+
+Each check is a grouped query (a year of data is a few million rows), and each mismatch is
+one plain line, so the CLI, the nightly job and a test can all show it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+import click
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+from coaching.claims.models import Claim
+from vouchers.ledger.models import LedgerEntry
+from vouchers.requests.models import Voucher
+
+CLOSED_VOUCHERS = ("expired", "withdrawn")
+
+
+def _voucher_problems(session: Session) -> list[str]:
+    committed = (
+        select(LedgerEntry.voucher_id.label("voucher_id"),
+               func.sum(LedgerEntry.amount_cents).label("committed"),
+               func.sum(case((LedgerEntry.kind == "voucher_released", -LedgerEntry.amount_cents), else_=0))
+               .label("released"))
+        .where(LedgerEntry.account == "committed", LedgerEntry.voucher_id.is_not(None))
+        .group_by(LedgerEntry.voucher_id).subquery())
+    claimed = (
+        select(Claim.voucher_id.label("voucher_id"),
+               func.sum(case((Claim.status.in_(("approved", "paid")), Claim.amount_cents), else_=0)).label("claimed"),
+               func.sum(case((Claim.status == "submitted", Claim.amount_cents), else_=0)).label("pending"))
+        .group_by(Claim.voucher_id).subquery())
+    rows = session.execute(
+        select(Voucher.id, Voucher.code, Voucher.status, Voucher.value_cents,
+               func.coalesce(committed.c.committed, 0), func.coalesce(committed.c.released, 0),
+               func.coalesce(claimed.c.claimed, 0), func.coalesce(claimed.c.pending, 0))
+        .outerjoin(committed, committed.c.voucher_id == Voucher.id)
+        .outerjoin(claimed, claimed.c.voucher_id == Voucher.id)
+        .order_by(Voucher.id))
+    problems = []
+    for voucher_id, code, status, value, actual, released, claims, pending in rows:
+        actual, released, claims, pending = int(actual), int(released), int(claims), int(pending)
+        # A closed voucher keeps committed only what claims still waiting for a decision ask for.
+        expected = pending if status in CLOSED_VOUCHERS else value - claims - released
+        where = f"voucher {voucher_id} ({code}, {status})"
+        if actual != expected:
+            problems.append(f"{where}: committed {actual} cents, expected {expected} "
+                            f"(value {value} - approved/paid claims {claims} - released {released})")
+        if actual < 0:
+            problems.append(f"{where}: committed is negative ({actual} cents)")
+        if claims > value:
+            problems.append(f"{where}: approved/paid claims {claims} cents exceed its value {value}")
+    orphans = session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.account == "committed",
+                                                                      LedgerEntry.voucher_id.is_(None)))
+    if orphans:
+        problems.append(f"{orphans} committed ledger entries belong to no voucher")
+    return problems
+
+
+def _claim_problems(session: Session) -> list[str]:
+    """Per claim: payable = amount while approved, cash out = amount once paid, and the
+    commitment released at approval; nothing for submitted or rejected claims."""
+    def total(account: str, kind: str | None = None) -> Any:
+        condition = LedgerEntry.account == account
+        if kind is not None:
+            condition = condition & (LedgerEntry.kind == kind)
+        return func.sum(case((condition, LedgerEntry.amount_cents), else_=0))
+
+    sums = (
+        select(LedgerEntry.claim_id.label("claim_id"), total("payable").label("payable"),
+               total("cash").label("cash"), total("committed", "claim_approved").label("released"))
+        .where(LedgerEntry.claim_id.is_not(None)).group_by(LedgerEntry.claim_id).subquery())
+    rows = session.execute(
+        select(Claim.id, Claim.status, Claim.amount_cents, func.coalesce(sums.c.payable, 0),
+               func.coalesce(sums.c.cash, 0), func.coalesce(sums.c.released, 0))
+        .outerjoin(sums, sums.c.claim_id == Claim.id)
+        .where((sums.c.claim_id.is_not(None)) | Claim.status.in_(("approved", "paid")))
+        .order_by(Claim.id))
+    problems = []
+    for claim_id, status, amount, payable, cash, released in rows:
+        payable, cash, released = int(payable), int(cash), int(released)
+        approved_or_paid = status in ("approved", "paid")
+        wanted = {"payable": amount if status == "approved" else 0,
+                  "cash out": amount if status == "paid" else 0,
+                  "commitment released": amount if approved_or_paid else 0}
+        found = {"payable": payable, "cash out": -cash, "commitment released": -released}
+        for name, expected in wanted.items():
+            if found[name] != expected:
+                problems.append(f"claim {claim_id} ({status}, {amount} cents): {name} {found[name]} cents, "
+                                f"expected {expected}")
+    known = select(Claim.id)
+    orphans = session.scalars(select(LedgerEntry.claim_id).where(LedgerEntry.claim_id.is_not(None),
+                                                                 LedgerEntry.claim_id.not_in(known))
+                              .distinct().order_by(LedgerEntry.claim_id)).all()
+    problems.extend(f"ledger entries name claim {claim_id}, which does not exist" for claim_id in orphans)
+    return problems
+
+
+def _total_problems(session: Session) -> list[str]:
+    """The fund-wide figures the balance page shows, against the claims themselves."""
+    payable = int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+                                 .where(LedgerEntry.account == "payable")) or 0)
+    approved = int(session.scalar(select(func.coalesce(func.sum(Claim.amount_cents), 0))
+                                  .where(Claim.status == "approved")) or 0)
+    cash_out = -int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+                                   .where(LedgerEntry.account == "cash", LedgerEntry.kind == "claim_paid")) or 0)
+    paid = int(session.scalar(select(func.coalesce(func.sum(Claim.amount_cents), 0))
+                              .where(Claim.status == "paid")) or 0)
+    problems = []
+    if payable != approved:
+        problems.append(f"total payable {payable} cents, but approved unpaid claims sum to {approved}")
+    if cash_out != paid:
+        problems.append(f"total cash paid out to providers {cash_out} cents, but paid claims sum to {paid}")
+    return problems
+
+
+def _batch_problems(session: Session) -> list[str]:
+    from vouchers.banking.models import PayoutBatch
+
+    members = (
+        select(Claim.payout_batch_id.label("batch_id"), func.count(Claim.id).label("n"),
+               func.sum(Claim.amount_cents).label("total"),
+               func.sum(case((Claim.status == "paid", 1), else_=0)).label("paid"),
+               func.sum(case((Claim.status == "approved", 1), else_=0)).label("approved"))
+        .where(Claim.payout_batch_id.is_not(None)).group_by(Claim.payout_batch_id).subquery())
+    rows = session.execute(
+        select(PayoutBatch.id, PayoutBatch.status, PayoutBatch.claim_count, PayoutBatch.total_cents,
+               func.coalesce(members.c.n, 0), func.coalesce(members.c.total, 0),
+               func.coalesce(members.c.paid, 0), func.coalesce(members.c.approved, 0))
+        .outerjoin(members, members.c.batch_id == PayoutBatch.id).order_by(PayoutBatch.id))
+    problems = []
+    for batch_id, status, count, total, n, claims_total, paid, approved in rows:
+        if (count, total) != (n, int(claims_total)):
+            problems.append(f"payout batch {batch_id}: {count} claims / {total} cents recorded, "
+                            f"but its claims are {n} / {int(claims_total)} cents")
+        settled = paid if status == "paid" else approved
+        if settled != n:
+            expected = "paid" if status == "paid" else "approved"
+            problems.append(f"payout batch {batch_id} ({status}): {n - settled} of its claims are not {expected}")
+    lost = session.scalars(select(Claim.id).where(Claim.payout_batch_id.is_not(None),
+                                                  Claim.payout_batch_id.not_in(select(PayoutBatch.id)))
+                           .order_by(Claim.id)).all()
+    problems.extend(f"claim {claim_id} names a payout batch that does not exist" for claim_id in lost)
+    return problems
+
+
+def check_ledger(session: Session) -> list[str]:
+    """Every disagreement between the ledger's sums and the records; empty when all agree."""
+    return (_voucher_problems(session) + _claim_problems(session) + _total_problems(session)
+            + _batch_problems(session))
+
+
+def register_consistency_command(app: Any) -> None:
+    """``flask --app portal check-ledger``: prints each mismatch and exits with 1 if there is any."""
+
+    @app.cli.command("check-ledger")
+    def check_ledger_command() -> None:
+        """Prove that the ledger's sums agree with vouchers, claims and payout batches."""
+        from portal.db import db
+
+        problems = check_ledger(db.session)
+        for line in problems:
+            click.echo(line)
+        if problems:
+            click.echo(f"{len(problems)} mismatches.", err=True)
+            raise SystemExit(1)
+        click.echo("The ledger agrees with the records.")

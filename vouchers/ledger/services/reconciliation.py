@@ -1,0 +1,466 @@
+"""The reconciliation of a period: what was expected from employers, what came in and went out,
+and where the fund stands, every figure a sum over the ledger or the records it stands for.
+
+The figures of a period ``from_on``..``to_on`` (both days included):
+
+- **Contributions expected** are the contributions *due* in the period (``due_on`` in it), of
+  declarations that are not cancelled: what the fund could count on receiving in those days.
+  Each is then classified by the money booked for it up to the *as-of day* (``to_on``, or today
+  when the period has not ended yet), with the same rule as its status
+  (``vouchers.employers.domain.contribution_status``): ``unpaid`` (nothing received),
+  ``processing`` (a card payment in flight; known only for today), ``partially_paid``, ``paid``,
+  ``overpaid`` and ``refunded``. These six add up to ``expected``. ``overdue`` is the unpaid or
+  partly paid ones whose due day had passed on the as-of day (``is_overdue``).
+- **Money in and out** are the cash entries of the ledger booked in the period: contributions
+  received, refunds, the fund's own funding, and claims paid to providers. With the cash held the
+  day before the period (opening) they add up to the cash held on ``to_on`` (closing).
+- **Claims approved and paid** are the ledger's ``claim_approved`` (payable) and ``claim_paid``
+  (cash) entries booked in the period, one per claim.
+- **The balance** is ``ledger.fund_position`` on ``to_on``: cash, committed voucher value, owed to
+  providers, and the fund balance (cash - committed - payable) that route-B approvals draw on.
+- **Unmatched money** is the bank-statement credit lines of the period that no contribution
+  took (``vouchers.bank_statements.services.unmatched_money``).
+
+When the figures are judged: unmatched money and the bank payments of contributions reflect the
+matches known when the figures are computed, not when the period ended. A bank line matched late
+(by hand, after the period) is booked on the line's own booking day, so it leaves the past
+period's unmatched figure and joins its money received and its contributions' payments: the same
+past period computed again shows different figures. Contribution states, in contrast, are judged
+as of the period's last day (the as-of day above): money booked after it does not count for them,
+though a late match of a line booked by then does, as said.
+
+Each figure names its rows (``figure_rows``), so a page can list the records behind it.
+Nothing here writes: the module only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from sqlalchemy import ColumnElement, and_, case, false, func, select
+from sqlalchemy.orm import Session
+from coaching.claims.models import Claim
+from coaching.providers.models import Provider
+from portal.errors import N_, Forbidden, NotFound, ValidationFailed
+from portal.permissions import Permission, can
+from vouchers.ledger.services import entries as ledger
+from vouchers.employers.models import Contribution, ContributionPayment, Declaration
+from vouchers.employers.models import Employer
+from vouchers.ledger.models import LedgerEntry
+
+# A period is at most a leap year long: the whole year's reconciliation is one request.
+MAX_PERIOD_DAYS = 366
+
+
+# Dates outside these bounds are typing mistakes, not periods of the fund (which started in 2024).
+EARLIEST_ON = date(2000, 1, 1)
+
+
+LATEST_ON = date(2099, 12, 31)
+
+
+CONTRIBUTION_STATES = ("unpaid", "processing", "partially_paid", "paid", "overpaid", "refunded")
+
+
+CONTRIBUTION_FIGURES = ("expected", *CONTRIBUTION_STATES, "overdue")
+
+
+# Cash movements of the period, by ledger kind.
+MONEY_FIGURES = {"received": "contribution_paid", "refunds": "contribution_refunded", "funding": "funding"}
+
+
+CLAIM_FIGURES = {"claims_approved": ("payable", "claim_approved"), "claims_paid": ("cash", "claim_paid")}
+
+
+BALANCE_FIGURES = ("cash", "committed", "payable")
+
+
+FIGURES = (*CONTRIBUTION_FIGURES, *MONEY_FIGURES, *CLAIM_FIGURES, *BALANCE_FIGURES)
+
+
+@dataclass(frozen=True)
+class Period:
+    from_on: date
+    to_on: date
+
+    @property
+    def days(self) -> int:
+        return (self.to_on - self.from_on).days + 1
+
+    def as_of(self, today: date) -> date:
+        """The day the states are judged on: the period's last day, or today while it runs."""
+        return min(self.to_on, today)
+
+
+def check_period(from_on: date | None, to_on: date | None) -> Period:
+    """Both days given, in order, within ``MAX_PERIOD_DAYS``; otherwise 422 with a reason per field."""
+    problems: dict[str, list[str]] = {}
+    for name, value, missing in (("from_on", from_on, N_("Give the first day of the period.")),
+                                 ("to_on", to_on, N_("Give the last day of the period."))):
+        if value is None:
+            problems[name] = [missing]
+        elif not EARLIEST_ON <= value <= LATEST_ON:
+            problems[name] = [N_("Give a date between 2000-01-01 and 2099-12-31.")]
+    if not problems:
+        assert from_on is not None and to_on is not None
+        if to_on < from_on:
+            problems["to_on"] = [N_("The last day must be on or after the first day.")]
+        elif (to_on - from_on).days + 1 > MAX_PERIOD_DAYS:
+            problems["to_on"] = [N_("A period covers at most 366 days.")]
+    if problems:
+        raise ValidationFailed(N_("The period is not valid."), code="invalid_period", fields=problems)
+    assert from_on is not None and to_on is not None
+    return Period(from_on, to_on)
+
+
+def month_of(day: date) -> Period:
+    """The calendar month around ``day``: the default period of the pages."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return Period(first, following - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Figure:
+    count: int = 0
+    cents: int = 0
+
+
+@dataclass(frozen=True)
+class ContributionFigures:
+    """The contributions due in the period, by what had been paid on the as-of day.
+
+    ``cents`` of each figure: ``expected`` the amounts due; ``unpaid``/``processing`` the amounts
+    still owed; ``partially_paid``, ``paid`` and ``overpaid`` the money received (net of refunds);
+    ``refunded`` the money given back; ``overdue`` what is still owed on the late ones.
+    """
+
+    expected: Figure
+    unpaid: Figure
+    processing: Figure
+    partially_paid: Figure
+    paid: Figure
+    overpaid: Figure
+    refunded: Figure
+    overdue: Figure
+    received_cents: int  # net of refunds, over all the contributions expected
+    outstanding_cents: int  # still owed on the unpaid, processing and partly paid ones
+    excess_cents: int  # received beyond the amount due, on the overpaid ones
+
+
+@dataclass(frozen=True)
+class CashFigures:
+    """The cash account over the period: opening + movements = closing."""
+
+    opening_cents: int
+    received: Figure
+    refunds: Figure  # cents as a positive amount given back
+    funding: Figure
+    paid_out: Figure  # claims paid to providers, as a positive amount
+    other_cents: int  # any other cash movement (none in normal operation)
+    closing_cents: int
+
+    @property
+    def movements_cents(self) -> int:
+        return (self.received.cents - self.refunds.cents + self.funding.cents - self.paid_out.cents
+                + self.other_cents)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    period: Period
+    as_of_on: date
+    contributions: ContributionFigures
+    cash: CashFigures
+    claims_approved: Figure
+    claims_paid: Figure
+    unmatched: Figure
+    position: ledger.FundPosition  # on to_on
+
+    def figure(self, key: str) -> Figure:
+        """Any figure by its key in ``FIGURES`` (the rows pages name them so)."""
+        if key in CONTRIBUTION_FIGURES:
+            return getattr(self.contributions, key)
+        if key in ("received", "refunds", "funding"):
+            return getattr(self.cash, key)
+        if key in CLAIM_FIGURES:
+            return getattr(self, key)
+        sums = {"cash": self.position.cash_cents, "committed": self.position.committed_cents,
+                "payable": self.position.payable_cents}
+        return Figure(0, sums[key])
+
+
+def payments_until(as_of: date, *, due_in: Period | None = None) -> Any:
+    """Per contribution: money received and refunded (as a positive amount), booked up to ``as_of``;
+    with ``due_in``, only for the contributions due in that period (a month reads a month's payments)."""
+    amount = ContributionPayment.amount_cents
+    query = (select(ContributionPayment.contribution_id.label("contribution_id"),
+                    func.sum(case((amount > 0, amount), else_=0)).label("received"),
+                    func.sum(case((amount < 0, -amount), else_=0)).label("refunded"))
+             .where(ContributionPayment.booked_on <= as_of))
+    if due_in is not None:
+        query = query.where(ContributionPayment.contribution_id.in_(
+            select(Contribution.id).where(Contribution.due_on >= due_in.from_on, Contribution.due_on <= due_in.to_on)))
+    return query.group_by(ContributionPayment.contribution_id).subquery()
+
+
+def state_expression(amount: Any, received: Any, refunded: Any, in_flight: Any) -> ColumnElement[str]:
+    """``domain.contribution_status`` in SQL (``due`` is called ``unpaid`` here), so the database
+    can count and filter by it; a test checks both agree on every case."""
+    net = received - refunded
+    return case(
+        (and_(refunded > 0, net <= 0), "refunded"),
+        (and_(net <= 0, in_flight), "processing"),
+        (net <= 0, "unpaid"),
+        (net < amount, "partially_paid"),
+        (net == amount, "paid"),
+        else_="overpaid",
+    )
+
+
+def _contribution_cohort(period: Period, as_of: date, today: date) -> Any:
+    """The contributions due in the period with their state and sums on ``as_of`` (a subquery)."""
+    sums = payments_until(as_of, due_in=period)
+    received = func.coalesce(sums.c.received, 0)
+    refunded = func.coalesce(sums.c.refunded, 0)
+    # The stored status knows about a card payment in flight only for the present.
+    in_flight = Contribution.status == "processing" if as_of >= today else false()
+    state = state_expression(Contribution.amount_cents, received, refunded, in_flight)
+    return (select(Contribution.id.label("id"), Contribution.declaration_id.label("declaration_id"),
+                   Contribution.amount_cents.label("amount"), Contribution.due_on.label("due_on"),
+                   Contribution.structured_reference.label("reference"), received.label("received"),
+                   refunded.label("refunded"), state.label("state"))
+            .join(Declaration, Declaration.id == Contribution.declaration_id)
+            .outerjoin(sums, sums.c.contribution_id == Contribution.id)
+            .where(Contribution.due_on >= period.from_on, Contribution.due_on <= period.to_on,
+                   Declaration.status == "declared")
+            .subquery())
+
+
+def _overdue(cohort: Any, as_of: date) -> ColumnElement[bool]:
+    return and_(cohort.c.state.in_(("unpaid", "partially_paid")), cohort.c.due_on < as_of)
+
+
+def contribution_figures(session: Session, period: Period, *, today: date) -> ContributionFigures:
+    as_of = period.as_of(today)
+    cohort = _contribution_cohort(period, as_of, today)
+    overdue = _overdue(cohort, as_of)
+    rows = session.execute(
+        select(cohort.c.state, overdue.label("overdue"), func.count(), func.sum(cohort.c.amount),
+               func.sum(cohort.c.received), func.sum(cohort.c.refunded))
+        .group_by(cohort.c.state, overdue))
+    counts = {state: 0 for state in CONTRIBUTION_STATES}
+    cents = dict(counts)
+    late = Figure()
+    expected = Figure()
+    received_total = outstanding = excess = 0
+    for state, is_late, number, amount_sum, received_sum, refunded_sum in rows:
+        number, amount, refunded = int(number), int(amount_sum or 0), int(refunded_sum or 0)
+        net = int(received_sum or 0) - refunded
+        counts[state] += number
+        expected = Figure(expected.count + number, expected.cents + amount)
+        received_total += net
+        if state in ("unpaid", "processing", "partially_paid"):
+            outstanding += amount - net
+            cents[state] += amount - net if state != "partially_paid" else net
+        elif state == "refunded":
+            cents[state] += refunded
+        else:
+            cents[state] += net
+            if state == "overpaid":
+                excess += net - amount
+        if is_late:
+            late = Figure(late.count + number, late.cents + amount - net)
+    return ContributionFigures(expected=expected, overdue=late, received_cents=received_total,
+                               outstanding_cents=outstanding, excess_cents=excess,
+                               **{state: Figure(counts[state], cents[state]) for state in CONTRIBUTION_STATES})
+
+
+def cash_and_claims(session: Session, period: Period) -> tuple[CashFigures, Figure, Figure, ledger.FundPosition]:
+    """One pass over the ledger up to ``to_on``: balances by account, and the period's movements by kind."""
+    in_period = LedgerEntry.booked_on >= period.from_on
+    rows = session.execute(
+        select(LedgerEntry.account, LedgerEntry.kind, func.sum(LedgerEntry.amount_cents),
+               func.count().filter(in_period), func.sum(LedgerEntry.amount_cents).filter(in_period))
+        .where(LedgerEntry.booked_on <= period.to_on)
+        .group_by(LedgerEntry.account, LedgerEntry.kind))
+    closing: dict[str, int] = {}
+    moved: dict[tuple[str, str], Figure] = {}
+    for account, kind, total, number, in_period_cents in rows:
+        closing[account] = closing.get(account, 0) + int(total or 0)
+        if number:
+            moved[(account, kind)] = Figure(int(number), int(in_period_cents or 0))
+    cash_moves = {kind: figure for (account, kind), figure in moved.items() if account == "cash"}
+
+    def cash(kind: str, sign: int = 1) -> Figure:
+        figure = cash_moves.get(kind, Figure())
+        return Figure(figure.count, sign * figure.cents)
+
+    known = set(MONEY_FIGURES.values()) | {"claim_paid"}
+    movement = sum(f.cents for f in cash_moves.values())
+    cash_figures = CashFigures(
+        opening_cents=closing.get("cash", 0) - movement, received=cash("contribution_paid"),
+        refunds=cash("contribution_refunded", -1), funding=cash("funding"), paid_out=cash("claim_paid", -1),
+        other_cents=sum(f.cents for kind, f in cash_moves.items() if kind not in known),
+        closing_cents=closing.get("cash", 0))
+    approved = moved.get(CLAIM_FIGURES["claims_approved"], Figure())
+    paid = moved.get(CLAIM_FIGURES["claims_paid"], Figure())
+    position = ledger.FundPosition(closing.get("cash", 0), closing.get("committed", 0), closing.get("payable", 0))
+    return cash_figures, approved, Figure(paid.count, -paid.cents), position
+
+
+def unmatched_money(session: Session, period: Period) -> Figure:
+    """The bank lines of the period that wait for a person to match or dismiss them."""
+    from vouchers.banking.services.lines import unmatched_money as unmatched_bank_money
+
+    count, total = unmatched_bank_money(session, from_on=period.from_on, to_on=period.to_on)
+    return Figure(int(count), int(total))
+
+
+def require_reports(actor: Any) -> None:
+    """The figures of the whole fund are for its administrators only."""
+    if not can(actor, Permission.ADMIN_REPORTS_VIEW):
+        raise Forbidden(N_("Only the fund's administrators may see this."))
+
+
+def reconcile(session: Session, actor: Any, period: Period, *, today: date) -> Reconciliation:
+    """Every figure of the period (see the module's docstring for what each one means)."""
+    require_reports(actor)
+    cash, approved, paid, position = cash_and_claims(session, period)
+    return Reconciliation(period=period, as_of_on=period.as_of(today),
+                          contributions=contribution_figures(session, period, today=today), cash=cash,
+                          claims_approved=approved, claims_paid=paid, unmatched=unmatched_money(session, period),
+                          position=position)
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    id: int
+    declaration_id: int
+    employer_name: str
+    reference: str
+    due_on: date
+    amount_cents: int
+    received_cents: int  # net of refunds, on the as-of day
+    refunded_cents: int
+    state: str
+    is_overdue: bool
+
+    @property
+    def outstanding_cents(self) -> int:
+        return max(0, self.amount_cents - self.received_cents) if self.state != "refunded" else 0
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    booked_on: date
+    account: str
+    kind: str
+    amount_cents: int
+    voucher_id: int | None
+    contribution_id: int | None
+    claim_id: int | None
+    memo: str | None
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    id: int
+    booked_on: date  # the day the ledger booked the approval or the payment
+    amount_cents: int
+    status: str
+    provider_id: int
+    provider_name: str
+    voucher_id: int
+    payout_batch_id: int | None
+
+
+@dataclass
+class RowsPage:
+    figure: str
+    kind: str  # "contribution", "ledger_entry" or "claim"
+    rows: list[Any] = field(default_factory=list)
+    next_after: int | None = None  # the id to continue after, when there are more rows
+
+
+def figure_kind(figure: str) -> str:
+    if figure in CONTRIBUTION_FIGURES:
+        return "contribution"
+    if figure in CLAIM_FIGURES:
+        return "claim"
+    return "ledger_entry"
+
+
+def figure_rows(session: Session, actor: Any, period: Period, figure: str, *, today: date, limit: int = 50,
+                after_id: int | None = None) -> RowsPage:
+    """The records behind one figure, ``limit`` at a time in id order, after ``after_id``."""
+    require_reports(actor)
+    if figure not in FIGURES:
+        raise NotFound(N_("There is no such figure."))
+    kind = figure_kind(figure)
+    if kind == "contribution":
+        rows: list[Any] = _contribution_rows(session, period, figure, today=today, limit=limit + 1,
+                                             after_id=after_id)
+    elif kind == "claim":
+        rows = _claim_rows(session, period, figure, limit=limit + 1, after_id=after_id)
+    else:
+        rows = _entry_rows(session, period, figure, limit=limit + 1, after_id=after_id)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RowsPage(figure, kind, rows, rows[-1].id if more and rows else None)
+
+
+def _contribution_rows(session: Session, period: Period, figure: str, *, today: date, limit: int,
+                       after_id: int | None) -> list[ContributionRow]:
+    as_of = period.as_of(today)
+    cohort = _contribution_cohort(period, as_of, today)
+    overdue = _overdue(cohort, as_of)
+    query = (select(cohort.c.id, cohort.c.declaration_id, Employer.company_name, cohort.c.reference,
+                    cohort.c.due_on, cohort.c.amount, cohort.c.received, cohort.c.refunded, cohort.c.state,
+                    overdue.label("overdue"))
+             .join(Declaration, Declaration.id == cohort.c.declaration_id)
+             .join(Employer, Employer.id == Declaration.employer_id))
+    if figure == "overdue":
+        query = query.where(overdue)
+    elif figure != "expected":
+        query = query.where(cohort.c.state == figure)
+    if after_id is not None:
+        query = query.where(cohort.c.id > after_id)
+    return [ContributionRow(row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6]) - int(row[7]),
+                            int(row[7]), row[8], bool(row[9]))
+            for row in session.execute(query.order_by(cohort.c.id).limit(limit))]
+
+
+def _entry_rows(session: Session, period: Period, figure: str, *, limit: int,
+                after_id: int | None) -> list[EntryRow]:
+    query = select(LedgerEntry)
+    if figure in MONEY_FIGURES:
+        query = query.where(LedgerEntry.account == "cash", LedgerEntry.kind == MONEY_FIGURES[figure],
+                            LedgerEntry.booked_on >= period.from_on, LedgerEntry.booked_on <= period.to_on)
+    else:  # a balance on to_on: every entry of the account up to that day
+        query = query.where(LedgerEntry.account == figure, LedgerEntry.booked_on <= period.to_on)
+    if after_id is not None:
+        query = query.where(LedgerEntry.id > after_id)
+    return [EntryRow(e.id, e.booked_on, e.account, e.kind, e.amount_cents, e.voucher_id, e.contribution_id,
+                     e.claim_id, e.memo)
+            for e in session.scalars(query.order_by(LedgerEntry.id).limit(limit))]
+
+
+def _claim_rows(session: Session, period: Period, figure: str, *, limit: int, after_id: int | None) -> list[ClaimRow]:
+    account, kind = CLAIM_FIGURES[figure]
+    query = (select(Claim.id, LedgerEntry.booked_on, Claim.amount_cents, Claim.status, Provider.id, Provider.name,
+                    Claim.voucher_id, Claim.payout_batch_id)
+             .join(LedgerEntry, LedgerEntry.claim_id == Claim.id)
+             .join(Provider, Provider.id == Claim.provider_id)
+             .where(LedgerEntry.account == account, LedgerEntry.kind == kind,
+                    LedgerEntry.booked_on >= period.from_on, LedgerEntry.booked_on <= period.to_on))
+    if after_id is not None:
+        query = query.where(Claim.id > after_id)
+    return [ClaimRow(*row) for row in session.execute(query.order_by(Claim.id).limit(limit))]
+
+
+def unmatched_lines_link(period: Period) -> dict[str, str]:
+    """The query of the bank-lines queue that lists the period's unmatched money."""
+    return {"status": "unmatched", "from_on": period.from_on.isoformat(), "to_on": period.to_on.isoformat()}

@@ -1,0 +1,28 @@
+"""The nightly ledger consistency check: the fund's administrators hear of any mismatch the same day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from sqlalchemy.orm import Session
+from portal.errors import N_
+from portal.notify import fund_admins, notify_user
+from portal.scheduler import scheduled
+from vouchers.ledger.services.consistency import check_ledger
+
+SHOWN_IN_NOTICE = 20
+
+
+@scheduled("ledger_consistency", trigger="cron", hour=3, minute=0,
+           description="Check that the money ledger's sums agree with vouchers, claims and payout batches.")
+def ledger_consistency(session: Session, *, today: date, now: datetime) -> str:
+    problems = check_ledger(session)
+    if problems:
+        shown = "\n".join(problems[:SHOWN_IN_NOTICE])
+        if len(problems) > SHOWN_IN_NOTICE:
+            shown += f"\n... (+{len(problems) - SHOWN_IN_NOTICE})"
+        for admin in fund_admins(session):
+            notify_user(session, admin, key=f"ledger-consistency-{today.isoformat()}",
+                        subject=N_("Ledger check: %(count)s mismatches found"),
+                        body=N_("Tonight's ledger check found %(count)s mismatches between the money ledger and the records. Run \"flask --app portal check-ledger\" to see them all. The first ones:\n\n%(problems)s"),
+                        count=len(problems), problems=shown)
+    return f"{len(problems)} mismatches"

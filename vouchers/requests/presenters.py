@@ -1,0 +1,93 @@
+"""Turn requests and vouchers into the plain dicts the API and the pages show."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from vouchers.requests.usage import usage_totals_of
+from portal.fund_settings import RulesBook
+from vouchers.requests import domain
+from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.services.requests import clock_for, timeline, waiting_list_positions
+from vouchers.requests.services.vouchers import VoucherFigures, figures_from
+
+def request_dicts(session: Session, requests: list[VoucherRequest], *, today: date,
+                  with_timeline: bool = False) -> list[dict[str, Any]]:
+    """Many requests with a fixed number of queries (the fund's queue shows 50 at a time)."""
+    if not requests:
+        return []
+    book = RulesBook(session)
+    ids = [r.id for r in requests]
+    voucher_ids = dict(session.execute(select(Voucher.request_id, Voucher.id).where(Voucher.request_id.in_(ids))).all())
+    positions = waiting_list_positions(session, [r for r in requests if r.status == "waitlisted"])
+    result = []
+    for request in requests:
+        rules = book.on(request.submitted_on or today)
+        clock = clock_for(request, today, rules)
+        data: dict[str, Any] = {
+            "id": request.id,
+            "status": request.status,
+            "route": request.route,
+            "submitted_on": request.submitted_on,
+            "decision_due_on": request.decision_due_on,
+            "days_left": clock.days_left if clock else None,
+            "clock_state": clock.state if clock else None,
+            "is_overdue": bool(clock and clock.state == "overdue"),
+            "provider_id": request.provider_id,
+            "insurer_code": request.insurer_code,
+            "initiative": request.initiative,
+            "decided_on": request.decided_on,
+            "decision_reason": request.decision_reason,
+            "appeal_by_on": domain.appeal_deadline(request.decided_on, rules)
+            if request.status == "rejected" and request.decided_on else None,
+            "waiting_list_position": positions.get(request.id),
+            "voucher_id": voucher_ids.get(request.id),
+        }
+        if with_timeline:
+            data["timeline"] = timeline(session, request)
+        result.append(data)
+    return result
+
+
+def request_dict(session: Session, request: VoucherRequest, *, today: date, with_timeline: bool = True) -> dict[str, Any]:
+    return request_dicts(session, [request], today=today, with_timeline=with_timeline)[0]
+
+
+def voucher_dict(session: Session, voucher: Voucher) -> dict[str, Any]:
+    return voucher_dicts(session, [voucher])[0]
+
+
+def voucher_dicts(session: Session, vouchers: list[Voucher]) -> list[dict[str, Any]]:
+    """Several vouchers with their balances: one query for all their usage, however many there are."""
+    totals = usage_totals_of(session, [voucher.id for voucher in vouchers])
+    return [_voucher_data(voucher, figures_from(voucher, totals[voucher.id])) for voucher in vouchers]
+
+
+def _voucher_data(voucher: Voucher, figures: VoucherFigures) -> dict[str, Any]:
+    mix = None
+    if voucher.individual_hours is not None:
+        mix = {
+            "individual_hours": voucher.individual_hours,
+            "collective_sessions": voucher.collective_sessions,
+            "individual_unit_cents": voucher.individual_unit_cents,
+            "collective_unit_cents": voucher.collective_unit_cents,
+        }
+    return {
+        "id": voucher.id,
+        "code": voucher.code,
+        "status": voucher.status,
+        "value_cents": figures.value_cents,
+        "spent_cents": figures.spent_cents,
+        "committed_cents": figures.committed_cents,
+        "balance_cents": figures.balance_cents,
+        "valid_from_on": voucher.valid_from_on,
+        "valid_until_on": voucher.valid_until_on,
+        "provider_id": voucher.provider_id,
+        "pending_provider_id": voucher.pending_provider_id,
+        "mix": mix,
+        "individual_minutes_used": figures.individual_minutes_used,
+        "collective_sessions_used": figures.collective_sessions_used,
+        "request_id": voucher.request_id,
+    }

@@ -1,0 +1,1 @@
+"""Use cases of voucher requests and vouchers. Services flush and never commit."""

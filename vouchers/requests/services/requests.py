@@ -1,0 +1,396 @@
+"""Voucher requests: drafts, submission, the fund's decisions, the waiting list, withdrawal."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from coaching.providers.models import Provider
+from portal import audit
+from portal.db import lock_row
+from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from portal.fund_settings import rules_on
+from portal.permissions import Permission, Role, can
+from portal.rules import FundRules
+from vouchers.requests import domain
+from vouchers.ledger.services import entries as ledger
+from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
+
+# Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L, U).
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_voucher_code() -> str:
+    """TNW-XXXX-XXXX: 40 bits of randomness, unique by a database constraint."""
+    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"TNW-{body[:4]}-{body[4:]}"
+
+
+@dataclass
+class RequestData:
+    """What a beneficiary submits (API.md's POST /voucher-requests body)."""
+
+    provider_id: int | None = None
+    insurer_code: int | None = None
+    initiative: str = "own"
+    force_majeure: bool | None = None
+    contract_end_on: date | None = None
+    incapacity_start_on: date | None = None
+    benefits_scheme: str | None = None
+    in_approved_retraining: bool = False
+    in_professional_rehabilitation: bool = False
+    planned_start_on: date | None = None
+    planned_end_on: date | None = None
+    address: dict[str, Any] = field(default_factory=dict)
+
+
+REQUEST_FIELDS = (
+    "provider_id", "insurer_code", "initiative", "force_majeure", "contract_end_on", "incapacity_start_on",
+    "benefits_scheme", "in_approved_retraining", "in_professional_rehabilitation", "planned_start_on",
+    "planned_end_on",
+)
+
+
+ADDRESS_FIELDS = {"street": "street", "number": "house_number", "box": "box", "postcode": "postcode",
+                  "municipality": "municipality", "country": "country"}
+
+
+def beneficiary_of(session: Session, actor: Any) -> Beneficiary:
+    if not can(actor, Permission.REQUEST_CREATE):
+        raise Forbidden(N_("Only beneficiaries can ask for a voucher."))
+    profile = session.scalar(select(Beneficiary).where(Beneficiary.user_id == actor.id))
+    if profile is None:
+        raise Forbidden(N_("Your account has no beneficiary profile."))
+    return profile
+
+
+def listed_provider(session: Session, provider_id: int | None) -> Provider | None:
+    if provider_id is None:
+        return None
+    provider = session.get(Provider, provider_id)
+    if provider is None or not provider.is_listed:
+        return None
+    return provider
+
+
+def eligibility_facts(data: RequestData | VoucherRequest) -> domain.EligibilityFacts:
+    return domain.EligibilityFacts(
+        force_majeure=bool(data.force_majeure),
+        contract_end_on=data.contract_end_on,
+        incapacity_start_on=data.incapacity_start_on,
+        benefits_scheme=data.benefits_scheme,
+        in_approved_retraining=bool(data.in_approved_retraining),
+        in_professional_rehabilitation=bool(data.in_professional_rehabilitation),
+    )
+
+
+def _completeness_problems(session: Session, data: RequestData) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if listed_provider(session, data.provider_id) is None:
+        problems["provider_id"] = [N_("Choose one of the listed coaching providers.")]
+    if data.insurer_code not in domain.INSURERS:
+        problems["insurer_code"] = [N_("Choose your mutual insurer.")]
+    if data.initiative not in ("own", "coordinator"):
+        problems["initiative"] = [N_("Say whether you ask on your own initiative or in your coordinator's plan.")]
+    if data.force_majeure is None:
+        problems["force_majeure"] = [N_("Say whether your employer ended your contract for medical force majeure.")]
+    if data.planned_start_on and data.planned_end_on and data.planned_end_on < data.planned_start_on:
+        problems["planned_end_on"] = [N_("The planned end cannot be before the planned start.")]
+    for name in ("street", "number", "postcode", "municipality"):
+        if not str(data.address.get(name) or "").strip():
+            problems.setdefault("address", []).append(N_("Please fill in your full address."))
+            break
+    return problems
+
+
+def _open_voucher_exists(session: Session, beneficiary_id: int) -> bool:
+    return session.scalar(
+        select(Voucher.id).where(Voucher.beneficiary_id == beneficiary_id,
+                                 Voucher.status.in_(domain.OPEN_VOUCHER_STATES))
+    ) is not None
+
+
+def _transition(session: Session, obj: VoucherRequest | Voucher, target: str, *, actor: Any, now: datetime,
+                reason: str | None = None) -> None:
+    machine = domain.REQUEST_TRANSITIONS if isinstance(obj, VoucherRequest) else domain.VOUCHER_TRANSITIONS
+    try:
+        domain.check_transition(machine, obj.status, target)
+    except domain.IllegalTransition as exc:
+        raise Conflict(N_("This change is not possible in the current state."), code="illegal_transition",
+                       extra={"from_status": obj.status, "to_status": target}) from exc
+    previous = obj.status
+    obj.status = target
+    audit.record(session, actor=actor, object_type="voucher_request" if isinstance(obj, VoucherRequest) else "voucher",
+                 object_id=obj.id, action="status_changed", from_state=previous, to_state=target, reason=reason,
+                 now=now)
+
+
+def _apply(request: VoucherRequest, data: RequestData) -> None:
+    for name in REQUEST_FIELDS:
+        setattr(request, name, getattr(data, name))
+    for source, column in ADDRESS_FIELDS.items():
+        value = data.address.get(source)
+        setattr(request, column, (str(value).strip() if value is not None else None) if source == "box"
+                else str(value or ("BE" if source == "country" else "")).strip())
+
+
+def _flush_or_conflict(session: Session) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(N_("You already have an open request or voucher."), code="open_request_exists") from exc
+    except StaleDataError as exc:
+        raise Conflict(N_("Someone changed this request at the same time. Please reload it."),
+                       code="concurrent_change") from exc
+
+
+def current_draft(session: Session, actor: Any) -> VoucherRequest | None:
+    beneficiary = beneficiary_of(session, actor)
+    return session.scalar(select(VoucherRequest).where(VoucherRequest.beneficiary_id == beneficiary.id,
+                                                       VoucherRequest.status == "draft"))
+
+
+def save_draft(session: Session, actor: Any, data: RequestData, *, step: int, now: datetime) -> VoucherRequest:
+    """Keep what was typed between the steps of the form; nothing is checked yet but the shape."""
+    beneficiary = beneficiary_of(session, actor)
+    request = current_draft(session, actor)
+    if request is None:
+        if session.scalar(select(VoucherRequest.id).where(
+                VoucherRequest.beneficiary_id == beneficiary.id,
+                VoucherRequest.status.in_(domain.OPEN_REQUEST_STATES))) is not None:
+            raise Conflict(N_("You already have an open request. Follow it on your page."), code="open_request_exists")
+        request = VoucherRequest(beneficiary_id=beneficiary.id, status="draft", created_at=now)
+        session.add(request)
+    _apply(request, data)
+    request.draft_step = max(request.draft_step or 1, step)
+    _flush_or_conflict(session)
+    return request
+
+
+def submit_voucher_request(session: Session, actor: Any, data: RequestData, *, today: date, now: datetime,
+                           draft_id: int | None = None) -> VoucherRequest:
+    """Submit a complete request. The day of submission starts the 45-day clock.
+
+    422 with every reason when the request is incomplete or the person is not
+    eligible; 409 when an open voucher or another open request exists.
+    """
+    beneficiary = beneficiary_of(session, actor)
+    problems = _completeness_problems(session, data)
+    if problems:
+        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
+    rules = rules_on(session, today)
+    verdict = domain.check_eligibility(eligibility_facts(data), today=today, rules=rules)
+    if not verdict.eligible:
+        raise ValidationFailed(
+            N_("You cannot get a voucher with these answers."), code="not_eligible",
+            fields={"eligibility": [r.message for r in verdict.reasons]},
+            extra={"reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons]},
+        )
+    if _open_voucher_exists(session, beneficiary.id):
+        raise Conflict(N_("You already have an open voucher."), code="open_voucher_exists")
+    request = None
+    if draft_id is not None:
+        request = session.get(VoucherRequest, draft_id)
+        if request is None or request.beneficiary_id != beneficiary.id or request.status != "draft":
+            raise NotFound(N_("This request does not exist."))
+    else:
+        request = session.scalar(select(VoucherRequest).where(VoucherRequest.beneficiary_id == beneficiary.id,
+                                                              VoucherRequest.status == "draft"))
+    if request is None:
+        request = VoucherRequest(beneficiary_id=beneficiary.id, status="draft", created_at=now)
+        session.add(request)
+        _flush_or_conflict(session)
+    _apply(request, data)
+    request.route = verdict.route
+    request.submitted_on = today
+    request.paused_days = 0
+    request.decision_due_on = domain.decision_due_on(today, rules=rules)
+    _transition(session, request, "submitted", actor=actor, now=now)
+    _flush_or_conflict(session)
+    return request
+
+
+def get_request(session: Session, actor: Any, request_id: int) -> VoucherRequest:
+    """The request if the actor may see it; otherwise 404, never a hint that it exists."""
+    request = session.get(VoucherRequest, request_id)
+    if request is None or not can(actor, Permission.REQUEST_VIEW_OWN if actor.role == Role.BENEFICIARY
+                                  else Permission.ADMIN_REQUESTS_VIEW, request):
+        raise NotFound(N_("This request does not exist."))
+    return request
+
+
+def withdraw_voucher_request(session: Session, actor: Any, request_id: int, *, now: datetime,
+                             reason: str | None = None) -> VoucherRequest:
+    request = get_request(session, actor, request_id)
+    if not can(actor, Permission.REQUEST_WITHDRAW, request):
+        raise NotFound(N_("This request does not exist."))
+    lock_row(session, request)
+    _transition(session, request, "withdrawn", actor=actor, now=now, reason=reason or "withdrawn by the beneficiary")
+    _flush_or_conflict(session)
+    return request
+
+
+def complete_voucher_request(session: Session, actor: Any, request_id: int, data: RequestData, *, today: date,
+                             now: datetime) -> VoucherRequest:
+    """The beneficiary sends the missing piece: the clock restarts where it stood."""
+    request = get_request(session, actor, request_id)
+    lock_row(session, request)
+    if request.status != "info_requested":
+        raise Conflict(N_("This request is not waiting for information."), code="illegal_transition")
+    problems = _completeness_problems(session, data)
+    if problems:
+        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
+    rules = rules_on(session, request.submitted_on or today)
+    verdict = domain.check_eligibility(eligibility_facts(data), today=request.submitted_on or today, rules=rules)
+    _apply(request, data)
+    request.route = verdict.route or request.route
+    paused = max(0, (today - (request.info_requested_on or today)).days)
+    request.paused_days += paused
+    request.info_requested_on = None
+    assert request.submitted_on is not None
+    request.decision_due_on = domain.decision_due_on(request.submitted_on, paused_days=request.paused_days, rules=rules)
+    _transition(session, request, "submitted", actor=actor, now=now, reason="information completed")
+    _flush_or_conflict(session)
+    return request
+
+
+DECISIONS = ("approve", "reject", "request_info")
+
+
+def decide_voucher_request(session: Session, admin: Any, request_id: int, decision: str, reason: str | None, *,
+                           today: date, now: datetime, medical_check_ok: bool | None = None) -> VoucherRequest:
+    """Approve, reject (with reasons and the appeal route) or ask for information.
+
+    Approval of route B goes to the waiting list when the fund cannot cover it.
+    Two decisions at once leave exactly one (version check on the row).
+    """
+    if not can(admin, Permission.ADMIN_REQUESTS_DECIDE):
+        raise Forbidden(N_("Only the fund can decide requests."))
+    request = session.get(VoucherRequest, request_id)
+    if request is None or request.status == "draft":
+        raise NotFound(N_("This request does not exist."))
+    lock_row(session, request)  # a second decision waits here, then finds it decided
+    if decision not in DECISIONS:
+        raise ValidationFailed(N_("Choose approve, reject or request information."),
+                               fields={"decision": [N_("Choose approve, reject or request information.")]})
+    reason = (reason or "").strip()
+    if decision in ("reject", "request_info") and not reason:
+        raise ValidationFailed(N_("Please give the reason."), fields={"reason": [N_("Please give the reason.")]})
+    if request.status != "submitted":
+        raise Conflict(N_("This request was already decided or is not ready for a decision."),
+                       code="illegal_transition", extra={"from_status": request.status})
+    if medical_check_ok is not None:
+        request.medical_check_ok = medical_check_ok
+    if decision == "reject":
+        rules = rules_on(session, today)
+        request.decided_on = today
+        request.decision_reason = reason
+        appeal_by = domain.appeal_deadline(today, rules)
+        _transition(session, request, "rejected", actor=admin, now=now,
+                    reason=f"{reason} (appeal to the labour court by {appeal_by.isoformat()})")
+    elif decision == "request_info":
+        request.info_requested_on = today
+        request.decision_reason = reason
+        _transition(session, request, "info_requested", actor=admin, now=now, reason=reason)
+    else:
+        if request.initiative == "own" and request.medical_check_ok is False:
+            raise Conflict(N_("The medical compatibility check was not passed; this request cannot be approved."),
+                           code="medical_check_failed")
+        if request.initiative == "own":
+            request.medical_check_ok = True
+        _approve_or_waitlist(session, admin, request, today=today, now=now, reason=reason or None)
+    _flush_or_conflict(session)
+    return request
+
+
+def _approve_or_waitlist(session: Session, actor: Any, request: VoucherRequest, *, today: date, now: datetime,
+                         reason: str | None) -> None:
+    rules = rules_on(session, request.submitted_on or today)
+    value = rules.voucher_value_cents
+    if request.route == "B" and ledger.fund_position(session).available_cents < value:
+        request.decided_on = today
+        _transition(session, request, "waitlisted", actor=actor, now=now,
+                    reason=reason or "route B: the fund's balance cannot cover it now")
+        return
+    issue_voucher(session, actor, request, value_cents=value, rules=rules, today=today, now=now, reason=reason)
+
+
+def issue_voucher(session: Session, actor: Any, request: VoucherRequest, *, value_cents: int, rules: FundRules,
+                  today: date, now: datetime, reason: str | None = None) -> Voucher:
+    if _open_voucher_exists(session, request.beneficiary_id):
+        raise Conflict(N_("This person already has an open voucher."), code="open_voucher_exists")
+    request.decided_on = today
+    request.decision_reason = reason
+    _transition(session, request, "approved", actor=actor, now=now, reason=reason)
+    valid_from, valid_until = domain.voucher_validity(today, request.planned_start_on, rules=rules)
+    assert request.provider_id is not None
+    for _ in range(5):
+        code = new_voucher_code()
+        if session.scalar(select(Voucher.id).where(Voucher.code == code)) is None:
+            break
+    voucher = Voucher(code=code, request_id=request.id, beneficiary_id=request.beneficiary_id,
+                      provider_id=request.provider_id, status="approved", value_cents=value_cents,
+                      valid_from_on=valid_from, valid_until_on=valid_until, issued_on=today, created_at=now)
+    session.add(voucher)
+    _flush_or_conflict(session)
+    ledger.post(session, account="committed", kind="voucher_committed", amount_cents=value_cents, booked_on=today,
+                voucher_id=voucher.id)
+    audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="issued",
+                 to_state="approved", reason=f"request {request.id}", now=now)
+    return voucher
+
+
+def serve_waiting_list(session: Session, actor: Any, *, today: date, now: datetime) -> list[Voucher]:
+    """Approve waitlisted route-B requests, oldest first, while the fund can cover them."""
+    issued: list[Voucher] = []
+    waiting = session.scalars(
+        select(VoucherRequest).where(VoucherRequest.status == "waitlisted")
+        .order_by(VoucherRequest.submitted_on, VoucherRequest.id)
+    ).all()
+    for request in waiting:
+        rules = rules_on(session, request.submitted_on or today)
+        if ledger.fund_position(session).available_cents < rules.voucher_value_cents:
+            break  # strictly oldest first: nobody jumps the queue
+        if _open_voucher_exists(session, request.beneficiary_id):
+            continue
+        issued.append(issue_voucher(session, actor, request, value_cents=rules.voucher_value_cents, rules=rules,
+                                    today=today, now=now, reason="served from the waiting list"))
+    return issued
+
+
+def waiting_list_positions(session: Session, requests: list[VoucherRequest]) -> dict[int, int]:
+    """Each waitlisted request's place in the queue (1 = served next), in one query."""
+    if not requests:
+        return {}
+    ranked = select(
+        VoucherRequest.id,
+        func.row_number().over(order_by=(VoucherRequest.submitted_on, VoucherRequest.id)).label("place"),
+    ).where(VoucherRequest.status == "waitlisted").subquery()
+    wanted = [r.id for r in requests]
+    return {row.id: int(row.place) for row in session.execute(select(ranked).where(ranked.c.id.in_(wanted)))}
+
+
+def waiting_list_position(session: Session, request: VoucherRequest) -> int | None:
+    return waiting_list_positions(session, [request]).get(request.id) if request.status == "waitlisted" else None
+
+
+def clock_for(request: VoucherRequest, today: date, rules: FundRules) -> domain.DecisionClock | None:
+    if request.submitted_on is None or request.status not in ("submitted", "info_requested"):
+        return None
+    return domain.decision_clock(request.submitted_on, today, paused_days=request.paused_days,
+                                 paused_since=request.info_requested_on if request.status == "info_requested" else None,
+                                 rules=rules)
+
+
+def timeline(session: Session, request: VoucherRequest) -> list[audit.AuditEntry]:
+    voucher_id = session.scalar(select(Voucher.id).where(Voucher.request_id == request.id))
+    condition = (audit.AuditEntry.object_type == "voucher_request") & (audit.AuditEntry.object_id == request.id)
+    if voucher_id is not None:
+        condition = condition | ((audit.AuditEntry.object_type == "voucher") & (audit.AuditEntry.object_id == voucher_id))
+    return list(session.scalars(select(audit.AuditEntry).where(condition).order_by(audit.AuditEntry.id)))

@@ -1,0 +1,135 @@
+"""Vouchers as people see them: value, what is spent or booked, what is left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from vouchers.requests.usage import UsageTotals, usage_totals
+from portal import audit
+from portal.db import lock_row
+from portal.errors import N_, Conflict, NotFound, ValidationFailed
+from portal.permissions import Permission, Role, can
+from vouchers.requests.models import Voucher
+
+@dataclass(frozen=True)
+class VoucherFigures:
+    value_cents: int
+    spent_cents: int
+    committed_cents: int
+    individual_minutes_used: int
+    collective_sessions_used: int
+
+    @property
+    def balance_cents(self) -> int:
+        """What can still be booked: value less delivered and scheduled sessions."""
+        return max(0, self.value_cents - self.spent_cents - self.committed_cents)
+
+
+def voucher_figures(session: Session, voucher: Voucher) -> VoucherFigures:
+    """Sums over the voucher's usage entries (coaching sessions logged and scheduled)."""
+    return figures_from(voucher, usage_totals(session, voucher.id))
+
+
+def figures_from(voucher: Voucher, totals: UsageTotals) -> VoucherFigures:
+    return VoucherFigures(
+        value_cents=voucher.value_cents,
+        spent_cents=totals.spent_cents,
+        committed_cents=totals.scheduled_cents,
+        individual_minutes_used=totals.individual_minutes,
+        collective_sessions_used=totals.collective_sessions,
+    )
+
+
+def get_voucher(session: Session, actor: Any, voucher_id: int) -> Voucher:
+    voucher = session.get(Voucher, voucher_id)
+    permission = {
+        Role.BENEFICIARY: Permission.VOUCHER_VIEW_OWN,
+        Role.FUND_ADMIN: Permission.ADMIN_REQUESTS_VIEW,
+        Role.PROVIDER_ADMIN: Permission.PROVIDER_VOUCHERS_VIEW,
+        Role.COACH: Permission.PROVIDER_VOUCHERS_VIEW,
+    }.get(Role(actor.role))
+    if voucher is None or permission is None or not can(actor, permission, voucher):
+        raise NotFound(N_("This voucher does not exist."))
+    return voucher
+
+
+def request_provider_change(session: Session, actor: Any, voucher_id: int, provider_id: int, *,
+                            now: datetime) -> Voucher:
+    """Before the first session the beneficiary may move to another listed provider, which must accept."""
+    from vouchers.requests.services.requests import listed_provider
+
+    voucher = get_voucher(session, actor, voucher_id)
+    if not can(actor, Permission.VOUCHER_CHANGE_PROVIDER, voucher):
+        raise NotFound(N_("This voucher does not exist."))
+    lock_row(session, voucher)
+    if voucher.status != "approved" or voucher_figures(session, voucher).spent_cents > 0 \
+            or usage_totals(session, voucher.id).scheduled_cents > 0:
+        raise Conflict(N_("The provider can only be changed before the first session."), code="coaching_started")
+    if listed_provider(session, provider_id) is None or provider_id == voucher.provider_id:
+        raise ValidationFailed(N_("Choose another listed coaching provider."),
+                               fields={"provider_id": [N_("Choose another listed coaching provider.")]})
+    voucher.pending_provider_id = provider_id
+    audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="provider_change_asked",
+                 reason=f"provider {voucher.provider_id} -> {provider_id}", now=now)
+    session.flush()
+    return voucher
+
+
+def accept_provider_change(session: Session, actor: Any, voucher_id: int, *, now: datetime) -> Voucher:
+    """The new provider accepts: the voucher moves to it, and any earlier mix is dropped."""
+    voucher = session.get(Voucher, voucher_id)
+    if voucher is None or voucher.pending_provider_id is None or not can(
+            actor, Permission.PROVIDER_VOUCHERS_ACCEPT) or actor.provider_id != voucher.pending_provider_id:
+        raise NotFound(N_("This voucher does not exist."))
+    lock_row(session, voucher)
+    previous = voucher.provider_id
+    voucher.provider_id = voucher.pending_provider_id
+    voucher.pending_provider_id = None
+    voucher.offer_id = voucher.individual_hours = voucher.collective_sessions = None
+    voucher.individual_unit_cents = voucher.collective_unit_cents = None
+    voucher.accepted_at = None
+    audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="provider_changed",
+                 reason=f"provider {previous} -> {voucher.provider_id}", now=now)
+    session.flush()
+    return voucher
+
+
+def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int]:
+    """Vouchers past their last valid day expire; the value not claimed is released to the fund.
+
+    Safe to run twice: an expired voucher is no longer selected.
+    """
+    from vouchers.ledger.services import entries as ledger
+
+    due = session.scalars(select(Voucher).where(Voucher.status.in_(("approved", "in_progress")),
+                                                Voucher.valid_until_on < today).order_by(Voucher.id)).all()
+    expired: list[int] = []
+    for voucher in due:
+        lock_row(session, voucher)
+        if voucher.status not in ("approved", "in_progress") or voucher.valid_until_on >= today:
+            continue
+        previous = voucher.status
+        voucher.status = "expired"
+        # Claims still waiting for the fund's decision keep their share committed until decided.
+        still_committed = ledger.committed_for_voucher(session, voucher.id) - _submitted_claims_cents(session, voucher.id)
+        if still_committed > 0:
+            ledger.post(session, account="committed", kind="voucher_released", amount_cents=-still_committed,
+                        booked_on=today, voucher_id=voucher.id, memo="expired")
+        audit.record(session, actor=None, object_type="voucher", object_id=voucher.id, action="status_changed",
+                     from_state=previous, to_state="expired", reason="end of validity", now=now)
+        expired.append(voucher.id)
+    session.flush()
+    return expired
+
+
+def _submitted_claims_cents(session: Session, voucher_id: int) -> int:
+    from sqlalchemy import func
+
+    from coaching.claims.models import Claim
+
+    total = session.scalar(select(func.coalesce(func.sum(Claim.amount_cents), 0))
+                           .where(Claim.voucher_id == voucher_id, Claim.status == "submitted"))
+    return int(total or 0)

@@ -1,0 +1,355 @@
+"""Registration pages for beneficiaries and employers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from coaching.marketplace.domain import region_for_postcode
+from coaching.providers.models import Provider
+from coaching.providers.services.providers import listed_providers
+from portal.auth.emails import queue_confirmation
+from portal.clock import today_in_brussels, utcnow
+from portal.db import db
+from portal.errors import DomainError
+from portal.forms import choices
+from portal.fund_settings import rules_on
+from portal.i18n import long_date
+from portal.mail import commit
+from portal.permissions import Permission, require
+from portal.private_cache import private_page
+from portal.web import attach_errors
+from vouchers.requests import domain
+from vouchers.requests.services import accounts
+from vouchers.requests.services import privacy
+from vouchers.requests.forms import BeneficiaryRegistrationForm, ChangeProviderForm, CloseAccountForm, CoachingForm, ConfirmForm, DetailsForm, EligibilityForm, EmployerRegistrationForm, SituationForm, WithdrawForm
+from vouchers.employers.services.declarations import dismissal_declared_for
+from vouchers.requests.models import VoucherRequest
+from vouchers.requests.presenters import request_dict, voucher_dict
+from vouchers.requests.reason_texts import reason_text
+from vouchers.requests.services import requests as request_services
+from vouchers.requests.services import vouchers as voucher_services
+from vouchers.requests.services.overview import beneficiary_overview
+from vouchers.requests.services.requests import RequestData
+
+bp = Blueprint("vouchers", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_beneficiary():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = BeneficiaryRegistrationForm()
+    if form.validate_on_submit():
+        data = accounts.BeneficiaryRegistration(
+            email=form.email.data or "", password=form.password.data or "", first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "", niss=form.niss.data or "", language=form.language.data or "fr",
+        )
+        try:
+            user = accounts.register_beneficiary(db.session, data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            queue_confirmation(db.session, user)
+            commit()
+            login_user(user)
+            flash(_("Welcome! Your account is created. We sent you an e-mail to confirm your address."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("vouchers/register_beneficiary.html", form=form), status
+
+
+@bp.route("/register/employer", methods=["GET", "POST"])
+def register_employer():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = EmployerRegistrationForm()
+    if form.validate_on_submit():
+        data = accounts.EmployerRegistration(
+            email=form.email.data or "", password=form.password.data or "",
+            company_name=form.company_name.data or "", enterprise_number=form.enterprise_number.data or "",
+            onss_number=form.onss_number.data or "", address=form.address.data or "", phone=form.phone.data or "",
+            iban=form.iban.data or "", first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+            language=form.language.data or "fr",
+        )
+        try:
+            user = accounts.register_employer(db.session, data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            queue_confirmation(db.session, user)
+            commit()
+            login_user(user)
+            flash(_("Welcome! Your company is registered. We sent you an e-mail to confirm your address."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("vouchers/register_employer.html", form=form), status
+
+
+WIZARD_STEPS = (1, 2, 3, 4)
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _verdict_for(form: SituationForm):  # type: ignore[no-untyped-def]
+    facts = domain.EligibilityFacts(
+        force_majeure=form.force_majeure.data == "yes", contract_end_on=form.contract_end_on.data,
+        incapacity_start_on=form.incapacity_start_on.data, benefits_scheme=form.benefits_scheme.data or None,
+        in_approved_retraining=bool(form.in_approved_retraining.data),
+        in_professional_rehabilitation=bool(form.in_professional_rehabilitation.data))
+    today = today_in_brussels()
+    return domain.check_eligibility(facts, today=today, rules=rules_on(db.session, today))
+
+
+@bp.route("/eligibility", methods=["GET", "POST"])
+def eligibility():  # type: ignore[no-untyped-def]
+    """The public checker: no account, nothing stored."""
+    form = EligibilityForm()
+    verdict = _verdict_for(form) if form.validate_on_submit() else None
+    reasons = [reason_text(r) for r in verdict.reasons] if verdict else []
+    return render_template("vouchers/eligibility.html", form=form, verdict=verdict, reasons=reasons)
+
+
+def _draft_data(draft: VoucherRequest | None) -> RequestData:
+    if draft is None:
+        return RequestData()
+    return RequestData(
+        provider_id=draft.provider_id, insurer_code=draft.insurer_code, initiative=draft.initiative,
+        force_majeure=draft.force_majeure, contract_end_on=draft.contract_end_on,
+        incapacity_start_on=draft.incapacity_start_on, benefits_scheme=draft.benefits_scheme,
+        in_approved_retraining=draft.in_approved_retraining,
+        in_professional_rehabilitation=draft.in_professional_rehabilitation,
+        planned_start_on=draft.planned_start_on, planned_end_on=draft.planned_end_on,
+        address={"street": draft.street, "number": draft.house_number, "box": draft.box, "postcode": draft.postcode,
+                 "municipality": draft.municipality, "country": draft.country})
+
+
+def _step_form(step: int, draft: VoucherRequest | None, declared=None):  # type: ignore[no-untyped-def]
+    data = _draft_data(draft)
+    if step == 1 and declared is not None:  # only a starting point: the person can change it
+        data.force_majeure, data.contract_end_on = True, declared.contract_end_on
+    if step == 1:
+        return SituationForm(data={
+            "force_majeure": _yes_no(data.force_majeure), "contract_end_on": data.contract_end_on,
+            "incapacity_start_on": data.incapacity_start_on, "benefits_scheme": data.benefits_scheme,
+            "in_approved_retraining": data.in_approved_retraining,
+            "in_professional_rehabilitation": data.in_professional_rehabilitation})
+    if step == 2:
+        form = DetailsForm(data={**{k: v for k, v in data.address.items() if v}, "insurer_code": data.insurer_code})
+        form.insurer_code.choices = choices({0: _("Choose…"), **domain.INSURERS})
+        return form
+    if step == 3:
+        form = CoachingForm(data={"provider_id": data.provider_id, "initiative": data.initiative or "own",
+                                  "planned_start_on": data.planned_start_on, "planned_end_on": data.planned_end_on})
+        region = region_for_postcode(data.address.get("postcode") or "")
+        providers = listed_providers(db.session, region=region) or listed_providers(db.session)
+        form.provider_id.choices = choices({p.id: p.name for p in providers})
+        return form
+    return ConfirmForm()
+
+
+def _merge(step: int, form, draft: VoucherRequest | None) -> RequestData:  # type: ignore[no-untyped-def]
+    data = _draft_data(draft)
+    if step == 1:
+        data.force_majeure = form.force_majeure.data == "yes"
+        data.contract_end_on = form.contract_end_on.data if data.force_majeure else None
+        data.incapacity_start_on = form.incapacity_start_on.data
+        data.benefits_scheme = form.benefits_scheme.data or None
+        data.in_approved_retraining = bool(form.in_approved_retraining.data)
+        data.in_professional_rehabilitation = bool(form.in_professional_rehabilitation.data)
+    elif step == 2:
+        data.address = {name: (getattr(form, name).data or "").strip() or None
+                        for name in ("street", "number", "box", "postcode", "municipality", "country")}
+        data.insurer_code = form.insurer_code.data or None
+    elif step == 3:
+        data.provider_id = form.provider_id.data
+        data.initiative = form.initiative.data
+        data.planned_start_on = form.planned_start_on.data
+        data.planned_end_on = form.planned_end_on.data
+    return data
+
+
+@bp.route("/request", methods=["GET"])
+@require(Permission.REQUEST_CREATE)
+def request_start():  # type: ignore[no-untyped-def]
+    draft = request_services.current_draft(db.session, current_user)
+    return redirect(url_for("vouchers.request_step", step=draft.draft_step if draft else 1))
+
+
+@bp.route("/request/step/<int:step>", methods=["GET", "POST"])
+@require(Permission.REQUEST_CREATE)
+def request_step(step: int):  # type: ignore[no-untyped-def]
+    """A guided form in short steps; each step is saved as a draft before moving on."""
+    if step not in WIZARD_STEPS:
+        abort(404)
+    draft = request_services.current_draft(db.session, current_user)
+    if step > 1 and (draft is None or draft.draft_step < step):
+        return redirect(url_for("vouchers.request_step", step=draft.draft_step if draft else 1))
+    # Nothing answered yet: start from the employer's declaration for the same NISS, if there is one.
+    declared = dismissal_declared_for(db.session, current_user) if step == 1 and draft is None else None
+    form = _step_form(step, draft, declared)
+    if step < 4 and form.validate_on_submit():
+        data = _merge(step, form, draft)
+        verdict = _verdict_for(form) if step == 1 else None
+        try:
+            request_services.save_draft(db.session, current_user, data, step=step + 1 if verdict is None
+                                        or verdict.eligible else step, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(_(error.message), "error")
+            return redirect(url_for("vouchers.dashboard"))
+        commit()
+        if verdict is not None and not verdict.eligible:
+            reasons = [reason_text(r) for r in verdict.reasons]
+            return render_template("vouchers/request_step.html", step=step, form=form, draft=draft,
+                                   reasons=reasons), 422
+        return redirect(url_for("vouchers.request_step", step=step + 1))
+    status = 422 if form.is_submitted() and form.errors else 200
+    summary = _summary(draft) if step == 4 else None
+    return render_template("vouchers/request_step.html", step=step, form=form, draft=draft, summary=summary,
+                           reasons=[], declared=declared), status
+
+
+def _summary(draft: VoucherRequest | None) -> dict[str, object] | None:
+    if draft is None:
+        return None
+    provider = db.session.get(Provider, draft.provider_id) if draft.provider_id else None
+    return {"draft": draft, "provider": provider, "insurer": domain.INSURERS.get(draft.insurer_code or 0)}
+
+
+@bp.route("/request/submit", methods=["POST"])
+@require(Permission.REQUEST_CREATE)
+def request_submit():  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    draft = request_services.current_draft(db.session, current_user)
+    if draft is None:
+        return redirect(url_for("vouchers.request_step", step=1))
+    if not form.validate_on_submit():
+        return render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
+                               summary=_summary(draft), reasons=[]), 422
+    try:
+        request = request_services.submit_voucher_request(db.session, current_user, _draft_data(draft),
+                                                          today=today_in_brussels(), now=utcnow(), draft_id=draft.id)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.extend(_(m) for problems in error.fields.values() for m in problems)
+        if not error.fields:
+            form.form_errors.append(_(error.message))
+        return render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
+                               summary=_summary(draft), reasons=[]), error.status
+    commit()
+    flash(_("Your request is sent. The fund decides within 45 days, by %(day)s.",
+            day=long_date(request.decision_due_on)), "success")
+    return redirect(url_for("vouchers.request_detail", request_id=request.id))
+
+
+@bp.route("/my")
+@require(Permission.REQUEST_VIEW_OWN)
+@private_page
+def dashboard():  # type: ignore[no-untyped-def]
+    """The beneficiary's page: where the request stands, the voucher and its balance."""
+    today = today_in_brussels()
+    overview = beneficiary_overview(db.session, current_user, today=today)
+    return render_template("vouchers/dashboard.html", overview=overview, today=today)
+
+
+@bp.route("/requests/<int:request_id>")
+@require(Permission.REQUEST_VIEW_OWN)
+def request_detail(request_id: int):  # type: ignore[no-untyped-def]
+    request = request_services.get_request(db.session, current_user, request_id)
+    today = today_in_brussels()
+    return render_template("vouchers/request_detail.html",
+                           voucher_request=request_dict(db.session, request, today=today),
+                           provider=db.session.get(Provider, request.provider_id) if request.provider_id else None,
+                           withdraw_form=WithdrawForm())
+
+
+@bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
+@require(Permission.REQUEST_WITHDRAW)
+def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        request_services.withdraw_voucher_request(db.session, current_user, request_id, now=utcnow(),
+                                                  reason=form.reason.data or None)
+        commit()
+        flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for("vouchers.dashboard"))
+
+
+@bp.route("/vouchers/<int:voucher_id>")
+@require(Permission.VOUCHER_VIEW_OWN)
+@private_page
+def voucher_detail(voucher_id: int):  # type: ignore[no-untyped-def]
+    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    return _voucher_page(voucher, _change_provider_form(voucher))
+
+
+def _change_provider_form(voucher) -> ChangeProviderForm:  # type: ignore[no-untyped-def]
+    form = ChangeProviderForm()
+    form.provider_id.choices = choices({p.id: p.name for p in listed_providers(db.session)
+                                        if p.id != voucher.provider_id})
+    return form
+
+
+def _voucher_page(voucher, form: ChangeProviderForm, status: int = 200):  # type: ignore[no-untyped-def]
+    request = db.session.get(VoucherRequest, voucher.request_id)
+    assert request is not None
+    data = voucher_dict(db.session, voucher)
+    can_change = data["status"] == "approved" and data["spent_cents"] == 0 and data["committed_cents"] == 0
+    return render_template("vouchers/voucher.html", voucher=data, change_form=form if can_change else None,
+                           provider=db.session.get(Provider, voucher.provider_id),
+                           pending_provider=db.session.get(Provider, voucher.pending_provider_id)
+                           if voucher.pending_provider_id else None,
+                           timeline=request_services.timeline(db.session, request)), status
+
+
+@bp.route("/vouchers/<int:voucher_id>/provider", methods=["POST"])
+@require(Permission.VOUCHER_CHANGE_PROVIDER)
+def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
+    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    form = _change_provider_form(voucher)
+    if form.validate_on_submit():
+        try:
+            voucher_services.request_provider_change(db.session, current_user, voucher_id, form.provider_id.data,
+                                                     now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            flash(_("We asked the new provider to accept your voucher. Until then, nothing changes."), "success")
+            return redirect(url_for("vouchers.voucher_detail", voucher_id=voucher_id))
+    return _voucher_page(voucher, form, 422)
+
+
+@bp.route("/account/data.json")
+@require(Permission.DATA_EXPORT_OWN)
+def export_data():  # type: ignore[no-untyped-def]
+    """Everything the portal holds about the beneficiary, as JSON (GDPR access right)."""
+    payload = privacy.export_beneficiary_data(db.session, current_user)
+    response = jsonify(payload)
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@bp.route("/account/close", methods=["GET", "POST"])
+@require(Permission.DATA_EXPORT_OWN)
+def close_account():  # type: ignore[no-untyped-def]
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.close_beneficiary_account(db.session, current_user, form.password.data or "", now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account is closed and your personal data is erased."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("vouchers/close_account.html", form=form), 422 if form.errors else 200
