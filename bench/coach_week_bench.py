@@ -38,7 +38,14 @@ import psycopg  # noqa: E402
 os.environ.setdefault("BENCH_VOUCHERS", "100000")
 
 from bench import marketplace_bench  # noqa: E402
-from bench.common import copy_rows, drop_unless_kept, fresh_database, measure, migrated_app, step  # noqa: E402
+from bench.common import (  # noqa: E402
+    copy_rows,
+    drop_unless_kept,
+    fresh_database,
+    measure,
+    migrated_app,
+    step,
+)
 
 COACHES = int(os.environ.get("BENCH_COACHES", "5000"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "2000000"))
@@ -208,8 +215,8 @@ def main() -> None:
                                       f"/coach/week?coach_id={coaches_of[sampled[0]][0]}&day={busy_day}")
 
     from coaching.calendar.ical import sessions_between, week_bounds
-    from coaching.providers.models import Coach
     from coaching.calendar.views.coach import _seat_rows
+    from coaching.providers.models import Coach
     from portal.db import db
 
     def week_queries() -> None:

@@ -51,7 +51,7 @@ def add_employer(session: Any, email: str = "payroll@bench.tnw.be") -> None:
     """One employer (a social secretariat) and its payroll clerk, who logs in with bench-password."""
     from portal.auth.services import create_user
     from portal.clock import utcnow
-    from portal.demo_numbers import enterprise_number
+    from portal.demo.numbers import enterprise_number
     from portal.permissions import Role
     from vouchers.employers.models import Employer
 

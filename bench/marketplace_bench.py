@@ -29,7 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from bench.common import (  # noqa: E402
-    copy_rows, drop_unless_kept, fast_niss, fresh_database, measure, migrated_app, step)
+    copy_rows,
+    drop_unless_kept,
+    fast_niss,
+    fresh_database,
+    measure,
+    migrated_app,
+    step,
+)
 
 PROVIDERS = int(os.environ.get("BENCH_PROVIDERS", "550"))
 CONTACT_POINTS = int(os.environ.get("BENCH_CONTACT_POINTS", "10000"))
@@ -59,10 +66,13 @@ def region_languages(region: str, postcode: int, rng: random.Random) -> list[str
 
 
 def load(url: str, today: date) -> dict[str, Any]:
-    from coaching.marketplace.domain import region_for_postcode
-    from coaching.marketplace.domain import THEME_TOPICS
-    from coaching.marketplace.domain import join_languages, municipality_key
-    from portal.demo_marketplace import MUNICIPALITIES, THEMES
+    from coaching.marketplace.domain import (
+        THEME_TOPICS,
+        join_languages,
+        municipality_key,
+        region_for_postcode,
+    )
+    from portal.demo.marketplace import MUNICIPALITIES, THEMES
 
     rng = random.Random(42)
     now = datetime.now(timezone.utc)

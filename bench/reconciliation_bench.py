@@ -348,6 +348,7 @@ def explain(url: str, period: tuple[date, date]) -> Iterator[str]:
     from portal.auth.models import User
     from portal.clock import today_in_brussels
     from portal.db import db
+    from vouchers.ledger import domain
     from vouchers.ledger.services import reconciliation
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -358,7 +359,7 @@ def explain(url: str, period: tuple[date, date]) -> Iterator[str]:
 
         event.listen(db.engine, "before_cursor_execute", capture)
         admin = db.session.get(User, 1)
-        reconciliation.reconcile(db.session, admin, reconciliation.Period(*period), today=today_in_brussels())
+        reconciliation.reconcile(db.session, admin, domain.Period(*period), today=today_in_brussels())
         event.remove(db.engine, "before_cursor_execute", capture)
         with psycopg.connect(plain_dsn(url)) as conn:
             for statement, parameters in statements:
@@ -373,6 +374,7 @@ def main() -> None:
     from portal.auth.models import User
     from portal.clock import today_in_brussels
     from portal.db import db
+    from vouchers.ledger import domain
     from vouchers.ledger.services import reconciliation
 
     url = database_url()
@@ -406,7 +408,7 @@ def main() -> None:
         def service_call(from_on: date = from_on, to_on: date = to_on) -> Any:
             with app.app_context():
                 admin = db.session.get(User, 1)
-                return reconciliation.reconcile(db.session, admin, reconciliation.Period(from_on, to_on), today=today)
+                return reconciliation.reconcile(db.session, admin, domain.Period(from_on, to_on), today=today)
 
         figures = api_call()
         print(f"\n{label}: {from_on} to {to_on}")

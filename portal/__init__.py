@@ -66,7 +66,15 @@ def register_extensions(app: Flask) -> None:
     from portal.auth.services import api_token_grant, load_session_user
     from portal.clock import utcnow
     from portal.db import db, render_migration_item
-    from portal.extensions import api, babel, csrf, limiter, login_manager, migrate, server_sessions
+    from portal.extensions import (
+        api,
+        babel,
+        csrf,
+        limiter,
+        login_manager,
+        migrate,
+        server_sessions,
+    )
     from portal.i18n import select_locale
     from portal.mail import transport_for
 
@@ -139,11 +147,11 @@ def register_blueprints(app: Flask) -> None:
     import coaching
     import vouchers
     from portal import tasks  # noqa: F401 - the portal's own scheduled jobs
+    from portal import views as main_views
     from portal.audit import api as audit_api
     from portal.audit import views as audit_views
     from portal.auth import api as auth_api
     from portal.auth import views as auth_views
-    from portal import views as main_views
     from portal.extensions import add_api, add_pages, api
 
     add_pages(app, main_views.bp, auth_views.bp, audit_views.bp)
@@ -170,7 +178,17 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.i18n import LANGUAGE_NAMES, hours, local_datetime, local_day, local_time, long_date, money, role_label, status_label
+    from portal.i18n import (
+        LANGUAGE_NAMES,
+        hours,
+        local_datetime,
+        local_day,
+        local_time,
+        long_date,
+        money,
+        role_label,
+        status_label,
+    )
     from portal.permissions import Permission, can
 
     app.jinja_env.filters["money"] = money

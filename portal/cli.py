@@ -56,8 +56,8 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Realistic demo data for every role (idempotent: a second run adds nothing)."""
-        from portal.demo import seed_demo
         from portal.db import db
+        from portal.demo import seed_demo
 
         logins = seed_demo(db.session)
         db.session.commit()

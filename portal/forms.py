@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from wtforms.fields.choices import SelectChoice
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     StringField,
 )
-from wtforms.validators import Length, NumberRange, Optional
-from wtforms.validators import Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional, Regexp
+
 
 def choices(options: Mapping[Any, Any]) -> list[SelectChoice]:
     """WTForms choices from ``{value: label}``; labels may be lazy translations."""

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
-from flask_babel import format_currency, format_date, format_datetime, get_locale
-from flask_babel import gettext
+from flask import current_app, request, session
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    get_locale,
+    gettext,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from marshmallow import fields, validate
-from marshmallow import Schema
+
+from marshmallow import Schema, fields, validate
 
 # Ids are 32-bit integers in the database; anything larger is a clean 422, never an overflow.
 MAX_ID = 2**31 - 1

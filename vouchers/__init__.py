@@ -15,11 +15,11 @@ def register(app: Any) -> None:
     from vouchers.banking import views as banking_views
     from vouchers.decisions import views as decision_views
     from vouchers.employers import api as employer_api
+    from vouchers.employers import tasks as employer_tasks  # noqa: F401 - registers jobs
     from vouchers.employers import views as employer_views
     from vouchers.employers.agents import api as agent_api
     from vouchers.employers.agents import views as agent_views
     from vouchers.employers.services import ownership as employer_ownership  # noqa: F401 - registers owner rules
-    from vouchers.employers import tasks as employer_tasks  # noqa: F401 - registers jobs
     from vouchers.ledger import api as ledger_api
     from vouchers.ledger import tasks as ledger_tasks  # noqa: F401 - registers jobs
     from vouchers.ledger import views as ledger_views

@@ -3,19 +3,27 @@ intervals in UTC (the pages in ``coaching.availability_views`` run the same serv
 
 from __future__ import annotations
 
-from portal.schema_fields import BEARER
-
 from datetime import timedelta
 from typing import Any
+
 from flask_login import current_user
 from flask_smorest import Blueprint
+
 from coaching.availability import services as availability_services
-from coaching.availability.schemas import AvailabilityExceptionCreateSchema, AvailabilityExceptionSchema, AvailabilitySchema, AvailabilityUpdateSchema, IntervalListSchema, IntervalQuerySchema
+from coaching.availability.schemas import (
+    AvailabilityExceptionCreateSchema,
+    AvailabilityExceptionSchema,
+    AvailabilitySchema,
+    AvailabilityUpdateSchema,
+    IntervalListSchema,
+    IntervalQuerySchema,
+)
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.permissions import Permission, api_access
+from portal.schema_fields import BEARER
 
 blp = Blueprint("availability_api", __name__, description="Coaches' weekly hours and exceptions")
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Final
 from zoneinfo import ZoneInfo
+
 from coaching.providers.domain import Problem
+
 
 def N_(message: str) -> str:  # noqa: N802 - the catalogs' marker (portal.errors.N_), kept Flask-free here
     return message

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
+
 from coaching.availability.domain import format_ranges, parse_ranges
 from portal.forms import choices
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, time
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.db import db
+
 
 class Availability(db.Model):
     """A coach's weekly availability, in the coach's local time (so it follows daylight saving)."""

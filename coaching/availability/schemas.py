@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import time
 from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate
+
 from coaching.providers.schemas import EARLIEST_ON, LATEST_ON
+
 
 def _wall_clock(value: time) -> bool:
     if value.tzinfo is not None:

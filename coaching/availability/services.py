@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
+
 from coaching.availability import domain as calendar_rules
-from coaching.providers.domain import Problem
 from coaching.availability.models import Availability, AvailabilityException
-from coaching.providers.models import Coach
 from coaching.calendar.models import CoachingSession
+from coaching.providers.domain import Problem
+from coaching.providers.models import Coach
 from coaching.providers.services.offers import get_coach
 from portal import audit
 from portal.clock import today_in_brussels

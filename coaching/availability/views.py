@@ -4,21 +4,27 @@ the provider's coaches). The JSON API (``coaching.availability_api``) runs the s
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+
 from coaching.availability import services as availability_services
-from coaching.providers.services import offers as offer_services
+from coaching.availability.forms import (
+    EXCEPTION_KIND_LABELS,
+    WEEKDAY_LABELS,
+    ExceptionForm,
+    weekly_form_class,
+)
 from coaching.providers.forms import COACH_TIMEZONES
-from coaching.availability.forms import EXCEPTION_KIND_LABELS, WEEKDAY_LABELS, ExceptionForm, weekly_form_class
-from portal.forms import ActionForm
-from coaching.providers.views import FORM_ERRORS, refused
-from portal.i18n import local_day
 from coaching.providers.models import Coach
+from coaching.providers.services import offers as offer_services
+from coaching.providers.views import FORM_ERRORS, refused
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.forms import choices
+from portal.forms import ActionForm, choices
+from portal.i18n import local_day
 from portal.mail import commit
 from portal.permissions import Permission, Role, require
 

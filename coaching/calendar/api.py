@@ -1,19 +1,26 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 import secrets
 from typing import Any
+
 from flask import Response, abort, current_app, request
 from flask_login import current_user
+from flask_smorest import Blueprint
 from sqlalchemy import select
-from coaching.calendar.ical import ical_feed
-from coaching.providers.models import Coach
-from coaching.calendar.models import CoachingSession, SessionSeat
+
 from coaching.availability import services as availability_services
 from coaching.calendar import services as session_services
-from coaching.calendar.schemas import ConfirmationSchema, LogSchema, SessionCreateSchema, SessionSchema
+from coaching.calendar.ical import ical_feed
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.calendar.schemas import (
+    ConfirmationSchema,
+    LogSchema,
+    SessionCreateSchema,
+    SessionSchema,
+)
+from coaching.disputes import services as dispute_services
 from coaching.disputes.schemas import DisputeSchema
+from coaching.providers.models import Coach
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
@@ -110,7 +117,7 @@ def confirm(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary disputes a logged session; the provider and then the fund look at it."""
-    seat = session_services.dispute_session(db.session, current_user, session_id, data["reason"], now=utcnow())
+    seat = dispute_services.dispute_session(db.session, current_user, session_id, data["reason"], now=utcnow())
     commit()
     return _seat_payload(seat)
 

@@ -5,14 +5,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
+
 import holidays
+
+from coaching.providers.domain import (
+    MINUTES_PER_HOUR,
+    SESSION_KINDS,
+    Mix,
+    Problem,
+    _is_int,
+    format_eur,
+)
 from portal.rules import DEFAULT_RULES, FundRules
-from coaching.providers.domain import MINUTES_PER_HOUR, SESSION_KINDS, Mix, Problem, _is_int, format_eur
-
-
-
-
-
 
 
 def validate_session_duration(kind: str, minutes: int, rules: FundRules = DEFAULT_RULES) -> list[Problem]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,7 +14,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
 from portal.forms import choices
 
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Group session (collective)")}

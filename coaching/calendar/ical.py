@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from coaching.providers.models import Coach
+
 from coaching.calendar.models import CoachingSession
-import secrets
-from typing import Any
+from coaching.providers.models import Coach
 from coaching.providers.services.offers import get_coach
 from portal import audit
 from portal.db import lock_row

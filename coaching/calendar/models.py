@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class CoachingSession(db.Model):
     """One appointment in a coach's calendar: individual (one voucher) or collective (several)."""

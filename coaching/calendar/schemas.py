@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
 from portal.schema_fields import MAX_ID, Count, Id
+
 
 class SessionCreateSchema(Schema):
     coach_id = Id(required=True)

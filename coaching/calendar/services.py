@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+
 from coaching.calendar import domain
+from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.providers import domain as offer_domain
 from coaching.providers.models import Coach
-from coaching.calendar.models import CoachingSession, SessionSeat
-from vouchers.requests.usage import UsageEntry, usage_totals
 from portal import audit
 from portal.clock import BRUSSELS
 from portal.db import lock_row
@@ -25,6 +26,7 @@ from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
 from vouchers.requests.models import Beneficiary, Voucher
+from vouchers.requests.usage import UsageEntry, usage_totals
 
 ATTENDANCE = ("attended", "no_show", "late_cancel")
 
@@ -270,7 +272,7 @@ def cancel_session(session: Session, actor: Any, session_id: int, *, now: dateti
     return booked
 
 
-def _beneficiary_seat(session: Session, actor: Any, session_id: int) -> SessionSeat:
+def beneficiary_seat(session: Session, actor: Any, session_id: int) -> SessionSeat:
     if not can(actor, Permission.SESSION_CONFIRM):
         raise NotFound(N_("This session does not exist."))
     seat = session.scalar(
@@ -283,7 +285,7 @@ def _beneficiary_seat(session: Session, actor: Any, session_id: int) -> SessionS
 
 
 def confirm_session(session: Session, actor: Any, session_id: int, *, now: datetime) -> SessionSeat:
-    seat = _beneficiary_seat(session, actor, session_id)
+    seat = beneficiary_seat(session, actor, session_id)
     lock_row(session, seat)
     if seat.attendance is None:
         raise Conflict(N_("This session is not logged yet."), code="not_logged")
@@ -308,27 +310,6 @@ def _complete_after_answers(session: Session, actor: Any, voucher_ids: list[int]
     session.flush()
 
 
-def dispute_session(session: Session, actor: Any, session_id: int, reason: str, *, now: datetime) -> SessionSeat:
-    """The beneficiary disagrees; the provider sees it first, then the fund if it stays unresolved."""
-    seat = _beneficiary_seat(session, actor, session_id)
-    lock_row(session, seat)
-    if not (reason or "").strip():
-        raise ValidationFailed(N_("Say what is wrong."), fields={"reason": [N_("Say what is wrong.")]})
-    if seat.attendance is None:
-        raise Conflict(N_("This session is not logged yet."), code="not_logged")
-    if seat.confirmation != "pending":
-        raise Conflict(N_("You already answered for this session."), code="already_answered")
-    seat.confirmation = "disputed"
-    seat.dispute_reason = reason.strip()[:2000]
-    audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="disputed",
-                 from_state="pending", to_state="disputed", reason=seat.dispute_reason, now=now)
-    session.flush()
-    from coaching.disputes.services import open_dispute
-
-    booked = session.get(CoachingSession, seat.session_id)
-    assert booked is not None
-    open_dispute(session, actor, seat, booked, now=now)
-    return seat
 
 
 def confirm_by_silence(session: Session, *, today: date, now: datetime) -> list[int]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from coaching.providers.models import Coach
+
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.services import confirm_by_silence
+from coaching.providers.models import Coach
 from portal.auth.models import User
 from portal.clock import BRUSSELS
 from portal.errors import N_
 from portal.notify import notify_user
 from portal.scheduler import scheduled
 from vouchers.requests.models import Voucher
+
 
 @scheduled("confirm_by_silence", trigger="cron", hour=1, minute=0,
            description="Logged sessions without an answer after 5 Belgian working days count as confirmed.")

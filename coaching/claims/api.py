@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-from typing import Any
-from flask_login import current_user
 from coaching.claims import services as claim_services
-from coaching.claims.schemas import ClaimCreateSchema, ClaimListSchema, ClaimQuerySchema, ClaimSchema, RejectSchema
+from coaching.claims.schemas import (
+    ClaimCreateSchema,
+    ClaimListSchema,
+    ClaimQuerySchema,
+    ClaimSchema,
+    RejectSchema,
+)
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db

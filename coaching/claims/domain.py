@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from coaching.providers.domain import _is_int
+
 
 def claim_amount_cents(
     session_costs: Iterable[int],

@@ -8,6 +8,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length
+
 from portal.forms import choices
 
 CLAIM_STATUS_LABELS = {"submitted": _l("Waiting for the fund"), "approved": _l("Approved"),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class Claim(db.Model):
     """A provider's request for payment of confirmed sessions on one voucher."""

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+
 from portal.schema_fields import Id
+
 
 class ClaimCreateSchema(Schema):
     voucher_id = Id(required=True)

@@ -5,22 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.claims import domain
 from coaching.claims.models import Claim, ClaimLine
 from coaching.providers.models import Coach, Provider
-from coaching.calendar.models import CoachingSession, SessionSeat
-from portal import audit
-from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
-from portal.permissions import Permission, can
-from vouchers.requests.models import Voucher
-from coaching.claims import domain
+from coaching.providers.services.listing import _require
 from coaching.providers.services.offers import provider_of
+from portal import audit
 from portal.clock import today_in_brussels
 from portal.db import lock_row
+from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from portal.permissions import Permission, can
 from vouchers.ledger.services import entries as ledger
-from coaching.providers.services.listing import _require
+from vouchers.requests.models import Voucher
+
 
 @dataclass(frozen=True)
 class ClaimedSession:

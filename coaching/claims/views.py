@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from coaching.claims import services as claim_services
+
 from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS
-from coaching.claims.forms import CLAIM_STATUS_LABELS
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.claims import services as claim_services
+from coaching.claims.forms import (
+    CLAIM_STATUS_LABELS,
+    ApproveForm,
+    ClaimFilterForm,
+    ClaimForm,
+    RejectForm,
+)
+from coaching.claims.models import ClaimLine
 from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
+from portal.forms import choices
+from portal.i18n import person_name
 from portal.mail import commit
 from portal.permissions import Permission, require
-from coaching.claims.forms import ApproveForm, ClaimFilterForm, RejectForm
-from coaching.claims.models import ClaimLine
-from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.claims.forms import ClaimForm
-from portal.forms import choices
+from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
 from vouchers.requests.models import Voucher
 from vouchers.requests.services import vouchers as voucher_services
-from portal.i18n import person_name
-from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
 
 bp = Blueprint("claims", __name__)
 

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from portal.schema_fields import BEARER
-
 from typing import Any
+
 from flask_login import current_user
 from flask_smorest import Blueprint
+
 from coaching.disputes import services as dispute_services
-from coaching.disputes.schemas import DisputeAcceptSchema, DisputeDecisionSchema, DisputeEscalateSchema, SessionDisputeListSchema, DisputeQuerySchema, SessionDisputeSchema
+from coaching.disputes.schemas import (
+    DisputeAcceptSchema,
+    DisputeDecisionSchema,
+    DisputeEscalateSchema,
+    DisputeQuerySchema,
+    SessionDisputeListSchema,
+    SessionDisputeSchema,
+)
 from portal import audit
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
@@ -17,6 +24,7 @@ from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
+from portal.schema_fields import BEARER
 
 blp = Blueprint("disputes_api", __name__, description="Disputed sessions: the provider, then the fund")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,8 +10,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from portal.forms import choices
+
 from coaching.calendar.forms import ATTENDANCE_LABELS
+from portal.forms import choices
+
 
 class DisputeForm(FlaskForm):
     reason = TextAreaField(_l("What is wrong with this session?"),

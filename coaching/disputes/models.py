@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class SessionDispute(db.Model):
     """A beneficiary's dispute of a logged session (one seat), and how it ended.

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+
 from portal.schema_fields import Count
+
 
 class DisputeSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))

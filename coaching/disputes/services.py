@@ -35,14 +35,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from coaching.calendar import domain
-from coaching.providers.models import Coach, Provider
+from coaching.calendar import services as session_services
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.disputes.models import SessionDispute
-from coaching.calendar import services as session_services
-from vouchers.requests.usage import UsageEntry
+from coaching.providers.models import Coach, Provider
 from portal import audit
 from portal.auth.models import User
 from portal.clock import BRUSSELS, today_in_brussels
@@ -52,6 +53,7 @@ from portal.fund_settings import rules_on
 from portal.notify import fund_admins, notify_user, provider_admins
 from portal.permissions import Permission, can
 from vouchers.requests.models import Beneficiary, Voucher
+from vouchers.requests.usage import UsageEntry
 
 STATUSES = ("open", "escalated", "upheld", "dismissed")
 
@@ -374,3 +376,24 @@ def _correct(session: Session, actor: Any, view: DisputeView, attendance: str, d
                  from_state=before, to_state=attendance,
                  reason=f"dispute {view.dispute.id}" + (f", {minutes} minutes" if attendance == "attended" else ""),
                  now=now)
+
+
+def dispute_session(session: Session, actor: Any, session_id: int, reason: str, *, now: datetime) -> SessionSeat:
+    """The beneficiary disagrees; the provider sees it first, then the fund if it stays unresolved."""
+    seat = session_services.beneficiary_seat(session, actor, session_id)
+    lock_row(session, seat)
+    if not (reason or "").strip():
+        raise ValidationFailed(N_("Say what is wrong."), fields={"reason": [N_("Say what is wrong.")]})
+    if seat.attendance is None:
+        raise Conflict(N_("This session is not logged yet."), code="not_logged")
+    if seat.confirmation != "pending":
+        raise Conflict(N_("You already answered for this session."), code="already_answered")
+    seat.confirmation = "disputed"
+    seat.dispute_reason = reason.strip()[:2000]
+    audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="disputed",
+                 from_state="pending", to_state="disputed", reason=seat.dispute_reason, now=now)
+    session.flush()
+    booked = session.get(CoachingSession, seat.session_id)
+    assert booked is not None
+    open_dispute(session, actor, seat, booked, now=now)
+    return seat

@@ -5,20 +5,28 @@ services. The session's sensitive note is never shown here: the fund must not re
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from coaching.disputes import services as dispute_services
+
 from coaching.calendar.forms import ATTENDANCE_LABELS, KIND_LABELS
-from coaching.disputes.forms import DISPUTE_DECISION_LABELS, DISPUTE_STATUS_LABELS, AcceptDisputeForm, DisputeDecisionForm, EscalateDisputeForm
-from coaching.providers.views import FORM_ERRORS, refused
 from coaching.calendar.views.coach import duration_choices
-from portal.i18n import hours, local_datetime
+from coaching.disputes import services as dispute_services
+from coaching.disputes.forms import (
+    DISPUTE_DECISION_LABELS,
+    DISPUTE_STATUS_LABELS,
+    AcceptDisputeForm,
+    DisputeDecisionForm,
+    EscalateDisputeForm,
+)
+from coaching.providers.views import FORM_ERRORS, refused
 from portal import audit
 from portal.clock import utcnow
 from portal.db import db
 from portal.forms import choices
+from portal.i18n import hours, local_datetime
 from portal.mail import commit
 from portal.permissions import Permission, require
 

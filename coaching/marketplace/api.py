@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask import jsonify
 from flask_smorest import Blueprint
-from portal.permissions import api_access
-from portal.public_cache import public_page
-from coaching.marketplace.services import search as marketplace
+
 from coaching.marketplace import domain
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
+from coaching.marketplace.schemas import (
+    MarketplaceProfileSchema,
+    MarketplaceProviderPageSchema,
+    MarketplaceSearchQuerySchema,
+)
+from coaching.marketplace.services import search as marketplace
+from coaching.marketplace.services.search import ProviderCard
 from coaching.providers.domain import offer_cost_cents
 from coaching.providers.models import Offer
-from coaching.marketplace.models import CatalogueTheme, ContactPoint
-from coaching.marketplace.services.search import ProviderCard
-from coaching.marketplace.schemas import MarketplaceProfileSchema, MarketplaceProviderPageSchema, MarketplaceSearchQuerySchema
 from portal.auth.schemas import ApiErrorSchema
 from portal.db import db
+from portal.permissions import api_access
+from portal.public_cache import public_page
 
 blp = Blueprint("marketplace_api", __name__, description="The public marketplace of listed providers")
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import unicodedata
-
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
+
 from coaching.providers.domain import _is_int
 
 # (first postcode, last postcode, region code); also used as search filters.

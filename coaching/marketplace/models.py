@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import (
-    Boolean, CheckConstraint, ForeignKey, Index, String, Text,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from coaching.marketplace.domain import LANGUAGE_CODES, REGION_CODES, THEME_KINDS, THEME_TOPICS
+
+from coaching.marketplace.domain import (
+    LANGUAGE_CODES,
+    REGION_CODES,
+    THEME_KINDS,
+    THEME_TOPICS,
+    split_codes,
+)
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
-from coaching.marketplace.domain import split_codes
-
-
-
-
-
-
-
 
 
 def _in(values: tuple[str, ...]) -> str:

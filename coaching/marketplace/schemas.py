@@ -6,9 +6,18 @@ Names start with ``Marketplace`` so they never collide with other schemas in the
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from coaching.marketplace.domain import REGION_CODES
-from coaching.marketplace.domain import LANGUAGE_CODES, MODES, THEME_TOPICS
-from coaching.marketplace.services.search import MAX_PAGE_SIZE, MIN_CLOSED_VOUCHERS_FOR_OUTCOMES
+
+from coaching.marketplace.domain import (
+    LANGUAGE_CODES,
+    MODES,
+    REGION_CODES,
+    THEME_TOPICS,
+)
+from coaching.marketplace.services.search import (
+    MAX_PAGE_SIZE,
+    MIN_CLOSED_VOUCHERS_FOR_OUTCOMES,
+)
+
 
 class MarketplaceSearchQuerySchema(Schema):
     region = fields.String(load_default=None, validate=validate.OneOf(REGION_CODES),

@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-from portal.schema_fields import BEARER
-
 from typing import Any
+
 from flask import current_app
 from flask_login import current_user
-from portal.permissions import api_access
+from flask_smorest import Blueprint
+
+from coaching.providers.models import Coach, Provider
+from coaching.providers.presenters import provider_voucher_page
+from coaching.providers.schemas import (
+    AcceptSchema,
+    CoachCreateSchema,
+    CoachSchema,
+    DelistSchema,
+    OfferCreateSchema,
+    OfferListSchema,
+    OfferSchema,
+    ProviderCreateSchema,
+    ProviderListSchema,
+    ProviderSchema,
+    ProviderVoucherListSchema,
+    ProviderVoucherQuerySchema,
+)
 from coaching.providers.services import listing
+from coaching.providers.services import offers as offer_services
 from coaching.providers.services.listing import ProviderListing
-from coaching.providers.models import Provider
 from portal.auth.emails import queue_password_reset
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
-from portal.permissions import Permission
-from coaching.providers.schemas import DelistSchema, ProviderCreateSchema, ProviderListSchema, ProviderSchema
-from coaching.providers.models import Coach
-from coaching.providers.presenters import provider_voucher_page
-from coaching.providers.services import offers as offer_services
-from coaching.providers.schemas import AcceptSchema, CoachCreateSchema, CoachSchema, OfferCreateSchema, OfferListSchema, OfferSchema, ProviderVoucherListSchema, ProviderVoucherQuerySchema
+from portal.permissions import Permission, api_access
 from portal.private_cache import private_page
+from portal.schema_fields import BEARER
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.schemas import VoucherSchema
 from vouchers.requests.services.vouchers import accept_provider_change
-
-
-
-
-
 
 blp = Blueprint("providers_api", __name__, description="Providers: the fund's list, and each provider's offers, coaches and vouchers")
 

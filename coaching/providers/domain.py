@@ -12,8 +12,7 @@ Money is integer cents, durations are integer minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
-from typing import Literal
+from typing import Final, Literal
 
 from portal.rules import DEFAULT_RULES, FundRules
 

@@ -7,11 +7,14 @@ settings) are filled in by the views, always through ``portal.forms.choices``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     Field,
@@ -21,14 +24,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import TextInput
-from portal.forms import choices
-from collections.abc import Callable
-from wtforms import BooleanField
-from wtforms.validators import StopValidation
-from coaching.providers.services.listing import QUALITY_LABELS
+
 from coaching.marketplace.forms import REGION_LABELS, MultiCheckboxField
+from coaching.providers.services.listing import QUALITY_LABELS
+from portal.forms import choices
 from portal.i18n import LANGUAGE_NAMES
 
 LANGUAGE_LABELS = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from sqlalchemy import and_, CheckConstraint, ForeignKey, String, Text
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class Provider(db.Model):
     __tablename__ = "providers"

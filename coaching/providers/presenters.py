@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+
 from sqlalchemy.orm import Session
+
 from coaching.providers.services import offers as offer_services
 from portal.pagination import decode_id_cursor, encode_cursor
 from vouchers.requests.models import Voucher
 from vouchers.requests.presenters import voucher_dicts
+
 
 def provider_voucher_rows(session: Session, actor: Any, vouchers: list[Voucher]) -> list[dict[str, Any]]:
     """Each voucher with its balance, the beneficiary's name and whether it waits for this provider's yes."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-from coaching.providers.services.listing import PROVIDER_LANGUAGES, QUALITY_LABELS
-from coaching.marketplace.domain import REGION_CODES
 from datetime import date
+
+from marshmallow import Schema, fields, validate
+
+from coaching.marketplace.domain import REGION_CODES
+from coaching.providers.services.listing import PROVIDER_LANGUAGES, QUALITY_LABELS
 from portal.schema_fields import Cents, Count, Id
+
 
 class ProviderCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))

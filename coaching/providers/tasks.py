@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from coaching.providers.models import Provider
 from portal.errors import N_
 from portal.fund_settings import rules_on
 from portal.notify import fund_admins, notify_user, provider_admins
 from portal.scheduler import scheduled
+
 
 @scheduled("quality_label_warnings", trigger="cron", hour=6, minute=0,
            description="Warn the fund and the provider when a quality label expires within 60 days.")

@@ -7,42 +7,54 @@ a refused action (409) is flashed. The JSON API (``coaching.providers.api``) run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from coaching.providers.services import listing
-from coaching.providers.services.listing import ProviderListing
+
+from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.marketplace.forms import REGION_LABELS
-from coaching.providers.models import Provider
+from coaching.providers.domain import STANDARD_MIXES
+from coaching.providers.forms import (
+    AcceptForm,
+    CoachForm,
+    DelistForm,
+    OfferForm,
+    ProviderForm,
+    StandardOfferForm,
+)
+from coaching.providers.models import Coach, Offer, Provider
+from coaching.providers.presenters import provider_voucher_page, provider_voucher_rows
+from coaching.providers.services import listing
+from coaching.providers.services import offers as offer_services
+from coaching.providers.services.listing import ProviderListing
+from coaching.providers.services.providers import active_coaches
 from portal.auth.emails import queue_password_reset
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
+from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
-from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import LANGUAGE_NAMES, hours
 from portal.mail import commit
-from portal.permissions import Permission, require
-from coaching.providers.forms import DelistForm, ProviderForm
-from dataclasses import field
-from coaching.providers.domain import STANDARD_MIXES
-from coaching.providers.models import Coach, Offer
-from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.providers.presenters import provider_voucher_page, provider_voucher_rows
-from coaching.providers.services import offers as offer_services
-from coaching.providers.forms import AcceptForm, CoachForm, OfferForm, StandardOfferForm
-from portal.forms import ActionForm
-from vouchers.requests.usage import usage_totals
-from portal.forms import choices
-from portal.permissions import Role, can
+from portal.permissions import Permission, Role, can, require
 from portal.private_cache import private_page
+from portal.web import FORM_ERRORS, refused
 from vouchers.requests.models import Voucher
 from vouchers.requests.services import vouchers as voucher_services
-from portal.web import FORM_ERRORS, refused
-from portal.i18n import hours
-from coaching.providers.services.providers import active_coaches
+from vouchers.requests.usage import usage_totals
 
 bp = Blueprint("providers", __name__)
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-from sqlalchemy import ForeignKey, Index, String, Text
+from typing import Any, Final
+
+from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
-from typing import Final
-from sqlalchemy import select
-from portal.auth.models import User
 from portal.errors import N_, Forbidden
 from portal.permissions import Permission, can
+
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_log"

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-from typing import Any
-from flask_login import current_user
-from portal.permissions import api_access
 from portal.audit import audit_trail
+from portal.audit.schemas import AuditPageSchema, AuditQuerySchema
 from portal.db import db
 from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission
-from portal.audit.schemas import AuditPageSchema, AuditQuerySchema
+from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
 
 blp = Blueprint("audit_api", __name__, description="The audit log: who changed what, and who read whose file")

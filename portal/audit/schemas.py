@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+
 from portal.schema_fields import ListQuerySchema
+
 
 class AuditQuerySchema(ListQuerySchema):
     object_type = fields.String(load_default=None, validate=validate.Regexp(r"^[a-z_]{1,50}$"))

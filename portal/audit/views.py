@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+
 from portal.audit import KNOWN_AUDIT_OBJECT_TYPES, audit_trail, user_by_email
 from portal.auth.models import User
 from portal.db import db
-from portal.permissions import Permission, require
 from portal.forms import AuditFilterForm
+from portal.permissions import Permission, require
 from portal.web import PAGE_SIZE, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/fund")

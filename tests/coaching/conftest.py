@@ -41,7 +41,11 @@ def fund_admin(db_session):
 @pytest.fixture
 def make_voucher(db_session, provider, fund_admin, today):
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     def build(person=None):
         person = person or make_user(db_session, Role.BENEFICIARY, language="en")

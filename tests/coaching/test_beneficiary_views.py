@@ -26,8 +26,8 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, today):
     """A voucher with its mix fixed and a helper to book (and optionally log) sessions on it."""
-    from coaching.providers.services.offers import accept_voucher
     from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher
 
     voucher, person = make_voucher()
     accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())

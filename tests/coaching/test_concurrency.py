@@ -19,9 +19,17 @@ from tests.support.factories import make_provider, make_user
 def _setup(engine, *, individual_hours: int):
     from datetime import datetime
 
-    from coaching.providers.services.offers import accept_voucher, add_coach, create_offer
+    from coaching.providers.services.offers import (
+        accept_voucher,
+        add_coach,
+        create_offer,
+    )
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     today = today_in_brussels()
     with Session(engine) as setup:

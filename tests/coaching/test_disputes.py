@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.disputes.models import SessionDispute
-from vouchers.requests.usage import UsageEntry, usage_totals
 from portal.audit import AuditEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
@@ -20,6 +19,7 @@ from portal.mail import OutboxMessage
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import bearer, login, post_form
+from vouchers.requests.usage import UsageEntry, usage_totals
 
 EN = {"Accept-Language": "en"}
 NOTE = "Talked about her back pain"  # the session's sensitive note: never shown to the fund
@@ -32,8 +32,8 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, slot):
     """Book and log sessions of one voucher (9 h + 3 groups at €150)."""
-    from coaching.providers.services.offers import accept_voucher
     from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher
 
     voucher, person = make_voucher()
     accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
@@ -50,7 +50,7 @@ def course(db_session, make_voucher, offer, provider_admin, coach, slot):
             return booked
 
         def disputed(self, **kwargs):
-            from coaching.calendar.services import dispute_session
+            from coaching.disputes.services import dispute_session
 
             booked = self.logged(**kwargs)
             dispute_session(db_session, person, booked.id, "I was not there that day", now=utcnow())
@@ -158,7 +158,12 @@ def test_accepting_needs_a_real_correction(db_session, course, provider_admin):
 
 def test_escalated_then_dismissed_by_the_fund_the_log_stands(db_session, course, provider_admin, fund_admin):
     from coaching.claims.services import submit_claim
-    from coaching.disputes.services import accept_dispute, decide_dispute, escalate_dispute, fund_disputes
+    from coaching.disputes.services import (
+        accept_dispute,
+        decide_dispute,
+        escalate_dispute,
+        fund_disputes,
+    )
 
     booked, dispute = course.disputed(minutes=90)
     assert fund_disputes(db_session, fund_admin) == []  # still the provider's business
@@ -204,8 +209,8 @@ def test_upheld_by_the_fund_the_seat_is_corrected(db_session, course, provider_a
 @pytest.fixture
 def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
     """A voucher whose whole mix is one individual hour (€150), and a way to log a session of it."""
-    from coaching.providers.services.offers import accept_voucher, create_offer
     from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.providers.services.offers import accept_voucher, create_offer
 
     offer = create_offer(db_session, provider_admin, name="1 h", individual_hours=1, collective_sessions=0,
                          individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -227,7 +232,7 @@ def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
             return booked
 
         def disputed(self, **kwargs):
-            from coaching.calendar.services import dispute_session
+            from coaching.disputes.services import dispute_session
 
             booked = self.logged(**kwargs)
             dispute_session(db_session, person, booked.id, "That is not right", now=utcnow())
@@ -354,7 +359,11 @@ def test_hours_given_back_by_a_dispute_can_be_used(db_session, one_hour, provide
 
 
 def test_strangers_find_no_dispute(db_session, course, fund_admin):
-    from coaching.disputes.services import accept_dispute, dispute_for_fund, dispute_for_provider
+    from coaching.disputes.services import (
+        accept_dispute,
+        dispute_for_fund,
+        dispute_for_provider,
+    )
 
     _booked, dispute = course.disputed()
     other_admin = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=make_provider(db_session).id)
@@ -531,15 +540,23 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
 
     from sqlalchemy.orm import Session
 
-    from coaching.disputes.services import accept_dispute
-    from coaching.providers.services.offers import accept_voucher, add_coach, create_offer
-    from coaching.calendar.services import SessionPlan, dispute_session, log_session, schedule_session
+    from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.disputes.services import accept_dispute, dispute_session
+    from coaching.providers.services.offers import (
+        accept_voucher,
+        add_coach,
+        create_offer,
+    )
     from portal.auth.models import User
     from portal.clock import BRUSSELS, today_in_brussels
     from portal.db import db
     from tests.support.committed import wipe_all
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     with app.app_context():
         engine = db.engine

@@ -8,16 +8,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coaching.marketplace.domain import region_for_postcode
-from coaching.providers.models import Offer, Provider
-from coaching.marketplace.services.search import MIN_CLOSED_VOUCHERS_FOR_OUTCOMES, search_providers
-from coaching.marketplace.domain import municipality_key
+from coaching.marketplace.domain import municipality_key, region_for_postcode
 from coaching.marketplace.models import CatalogueTheme, ContactPoint
+from coaching.marketplace.services.search import (
+    MIN_CLOSED_VOUCHERS_FOR_OUTCOMES,
+    search_providers,
+)
+from coaching.providers.models import Offer, Provider
 from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, unique
 from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
-
 
 EN = {"Accept-Language": "en"}
 
@@ -348,7 +349,7 @@ def test_profile_page_is_accessible_and_complete(client, scene):
 
 
 def test_demo_marketplace_seed_is_complete_and_idempotent(client, db_session, token):
-    from portal.demo_marketplace import seed_marketplace
+    from portal.demo.marketplace import seed_marketplace
 
     providers = [provider_named(db_session, f"Demo {n} {token}", languages=languages)
                  for n, languages in enumerate(("fr", "nl", "de,fr"))]

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from coaching.claims.models import Claim, ClaimLine
 from coaching.calendar.models import CoachingSession, SessionSeat
-from vouchers.requests.usage import usage_totals
+from coaching.claims.models import Claim, ClaimLine
 from portal.clock import utcnow
 from portal.errors import DomainError
 from vouchers.ledger.services import entries as ledger
+from vouchers.requests.usage import usage_totals
 
 SCHEDULE = st.tuples(st.just("schedule"), st.sampled_from([60, 75, 90, 105, 120, 210]))
 OPERATIONS = st.lists(
@@ -37,9 +37,15 @@ OPERATIONS = st.lists(
 @given(operations=OPERATIONS)
 def test_no_sequence_overspends_or_pays_twice(db_session, make_voucher, provider_admin, fund_admin, coach, today,
                                               operations):
+    from coaching.calendar.services import (
+        SessionPlan,
+        cancel_session,
+        confirm_session,
+        log_session,
+        schedule_session,
+    )
     from coaching.claims.services import approve_claim, submit_claim
     from coaching.providers.services.offers import accept_voucher, create_offer
-    from coaching.calendar.services import SessionPlan, cancel_session, confirm_session, log_session, schedule_session
     from vouchers.requests.services.vouchers import expire_vouchers
 
     nested = db_session.begin_nested()

@@ -8,9 +8,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from coaching.providers.models import Provider
 from coaching.marketplace.models import CatalogueTheme, ContactPoint
-from coaching.marketplace.services.profiles import ContactPointData, ThemeData, add_catalogue_theme, add_contact_point, update_contact_point
+from coaching.marketplace.services.profiles import (
+    ContactPointData,
+    ThemeData,
+    add_catalogue_theme,
+    add_contact_point,
+    update_contact_point,
+)
+from coaching.providers.models import Provider
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from vouchers.requests.usage import usage_totals, usage_totals_of
 from tests.support.web import login
+from vouchers.requests.usage import usage_totals, usage_totals_of
 
 EN = {"Accept-Language": "en"}
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.claims.models import Claim
 from coaching.providers.models import Coach, Offer
-from coaching.calendar.models import CoachingSession, SessionSeat
 from portal.clock import BRUSSELS
 from portal.errors import ValidationFailed
 from portal.permissions import Role
@@ -281,7 +281,11 @@ def test_re_planning_never_un_spends(admin_client, db_session, booked, provider_
 def test_a_change_of_provider_waits_for_acceptance(admin_client, db_session, fund_admin, offer, today):
     from portal.clock import utcnow
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     elsewhere = make_provider(db_session)
     person = make_user(db_session, Role.BENEFICIARY, language="en")
@@ -576,8 +580,8 @@ def test_a_session_crossing_into_the_week_is_in_the_week(db_session, accepted, c
 
 def test_a_busy_providers_booking_form_lists_the_newest_and_finds_the_others(admin_client, db_session, make_voucher,
                                                                             offer, provider_admin, coach, today):
-    from coaching.providers.services.offers import accept_voucher
     from coaching.calendar.views.coach import VOUCHER_CHOICES
+    from coaching.providers.services.offers import accept_voucher
     from portal.clock import utcnow
 
     made = []

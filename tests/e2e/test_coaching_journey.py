@@ -27,7 +27,11 @@ def seeded(live_app: Flask) -> dict[str, Any]:
     from portal.permissions import Role
     from tests.support.factories import make_provider, make_user
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     today = today_in_brussels()
     tag = secrets.token_hex(3)

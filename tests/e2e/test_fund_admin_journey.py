@@ -25,16 +25,32 @@ def fund_world(live_app: Flask) -> dict[str, Any]:
     both made through the services people use, and a fund administrator."""
     from sqlalchemy import select
 
+    from coaching.calendar.services import (
+        SessionPlan,
+        confirm_session,
+        log_session,
+        schedule_session,
+    )
     from coaching.claims.services import submit_claim
-    from coaching.providers.services.offers import accept_voucher, add_coach, create_offer
-    from coaching.calendar.services import SessionPlan, confirm_session, log_session, schedule_session
+    from coaching.providers.services.offers import (
+        accept_voucher,
+        add_coach,
+        create_offer,
+    )
     from portal.clock import BRUSSELS, today_in_brussels, utcnow
     from portal.db import db
     from portal.permissions import Role
     from tests.support.factories import make_provider, make_user, new_niss
-    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import (
+        DeclarationData,
+        declare_dismissal,
+    )
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     today = today_in_brussels()
     tag = secrets.token_hex(3)

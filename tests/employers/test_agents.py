@@ -23,9 +23,13 @@ from portal.permissions import Role
 from tests.support.factories import PASSWORD, make_employer, make_user, new_niss
 from tests.support.web import bearer, login, post_form
 from vouchers.employers.agents import services as agent_invitations
+from vouchers.employers.models import (
+    Declaration,
+    Employer,
+    EmployerAgent,
+    EmployerAgentInvitation,
+)
 from vouchers.employers.services import declarations as declaration_services
-from vouchers.employers.models import Declaration, EmployerAgent, EmployerAgentInvitation
-from vouchers.employers.models import Employer
 
 EN = {"Accept-Language": "en"}
 LINK = re.compile(r"https?://[^\s/]+(/employer/agents/accept/\S+)")

@@ -12,8 +12,8 @@ from portal.audit import AuditEntry
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.support.web import bearer
-from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.models import Declaration
+from vouchers.employers.services import declarations as declaration_services
 
 
 def declare(client, headers, body):

@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.employers.test_browser_payment import _employer_login, _in_own_thread, paying_server  # noqa: F401
+from tests.employers.test_browser_payment import (  # noqa: F401
+    _employer_login,
+    _in_own_thread,
+    paying_server,
+)
 from tests.support.factories import PASSWORD, new_niss
 
 pytestmark = pytest.mark.e2e

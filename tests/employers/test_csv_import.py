@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from tests.support.factories import new_niss
 from tests.support.web import login, post_form
-from vouchers.employers.services import imports as csv_import
 from vouchers.employers.models import Contribution, Declaration
+from vouchers.employers.services import imports as csv_import
 
 HEADER = "worker_first_name;worker_last_name;worker_niss;contract_end_on;physician_decision_on"
 

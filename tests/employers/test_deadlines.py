@@ -18,9 +18,9 @@ from portal.scheduler import load_jobs, run_job
 from tests.support.factories import make_user, new_niss
 from tests.support.web import login
 from vouchers.employers import domain
+from vouchers.employers.models import Contribution
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import payments as payment_services
-from vouchers.employers.models import Contribution
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from tests.support.factories import new_niss
 from tests.support.web import csrf_token, login
-from vouchers.employers.services import imports as csv_import
 from vouchers.employers.models import Declaration
+from vouchers.employers.services import imports as csv_import
 
 HEADER = "worker_first_name;worker_last_name;worker_niss;contract_end_on;physician_decision_on"
 NDJSON = {"Accept": "application/x-ndjson", "Accept-Language": "en"}

@@ -13,9 +13,9 @@ from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import PASSWORD, make_user, new_niss
 from tests.support.web import login, post_form
+from vouchers.employers.models import Employer
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.requests.models import Beneficiary, VoucherRequest
-from vouchers.employers.models import Employer
 
 EN = {"Accept-Language": "en"}
 

@@ -13,9 +13,10 @@ from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.fund_settings import set_rule
 from portal.permissions import Permission, Role, can
 from tests.support.factories import make_user, new_niss
+from vouchers.employers.models import Contribution, ContributionPayment, Declaration
+from vouchers.employers.services import contributions
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import payments as payment_services
-from vouchers.employers.models import Contribution, ContributionPayment, Declaration
 from vouchers.ledger.models import LedgerEntry
 
 
@@ -113,7 +114,7 @@ def test_bank_transfers_partial_then_overpaid_each_counted_once(db_session, empl
     payment_services.record_bank_payment(db_session, contribution.id, amount_cents=100_000, external_id="camt-2",
                                  booked_on=today, now=now)
     assert contribution.status == "overpaid"
-    assert declaration_services.payment_sums(db_session, contribution.id).net_cents == 200_000
+    assert contributions.payment_sums(db_session, contribution.id).net_cents == 200_000
     entries = db_session.scalars(select(LedgerEntry).where(LedgerEntry.contribution_id == contribution.id)).all()
     assert [e.amount_cents for e in entries] == [100_000, 100_000]
     with pytest.raises(IntegrityError):  # a payment of zero is refused by the database

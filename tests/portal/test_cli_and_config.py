@@ -52,8 +52,8 @@ def test_seed_demo_is_idempotent(app, db_session):
 def test_demo_money_is_real_and_agrees_with_the_ledger(app, db_session):
     """The demo's employer has contributions in every state, paid through an imported bank statement."""
     from vouchers.banking.models import BankLine
-    from vouchers.ledger.services.consistency import check_ledger
     from vouchers.employers.models import Contribution
+    from vouchers.ledger.services.consistency import check_ledger
 
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
     states = sorted(db_session.scalars(select(Contribution.status)).all())

@@ -113,7 +113,11 @@ def settle(client, path: str, **kwargs: Any) -> None:
 def voucher_holder(db_session):
     from portal.clock import today_in_brussels
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     today = today_in_brussels()
     holder = make_user(db_session, Role.BENEFICIARY, language="en")

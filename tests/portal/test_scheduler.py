@@ -29,7 +29,11 @@ def jobs():
 
 def _approved_voucher(db_session, today):
     from vouchers.requests.models import Voucher
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     provider = make_provider(db_session)
     person = make_user(db_session, Role.BENEFICIARY, language="nl")
@@ -105,7 +109,11 @@ def test_decision_digest_is_sent_once_a_day(app, db_session, jobs):
 def test_waiting_list_job_serves_and_tells_the_person(app, db_session, jobs):
     from portal.clock import today_in_brussels
     from vouchers.ledger.services import entries as ledger
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     today = today_in_brussels()
     provider = make_provider(db_session)

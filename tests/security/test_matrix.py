@@ -292,14 +292,14 @@ def test_every_route_has_a_row(app):
 @pytest.fixture
 def world(db_session) -> dict[str, int]:
     """Objects that belong to other people: the ids every route is called with."""
-    from coaching.claims.models import Claim, ClaimLine
-    from coaching.providers.models import Coach
     from coaching.calendar.models import CoachingSession, SessionSeat
+    from coaching.claims.models import Claim, ClaimLine
     from coaching.marketplace.models import CatalogueTheme, ContactPoint
+    from coaching.providers.models import Coach
     from portal.clock import today_in_brussels
+    from vouchers.banking.models import PayoutBatch
     from vouchers.employers.models import Contribution, Declaration
     from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
-    from vouchers.banking.models import PayoutBatch
 
     today = today_in_brussels()
     provider = make_provider(db_session)
@@ -346,8 +346,8 @@ def world(db_session) -> dict[str, int]:
     db_session.add(batch)
     db_session.flush()
     from coaching.availability.models import AvailabilityException
-    from coaching.providers.models import Offer
     from coaching.disputes.models import SessionDispute
+    from coaching.providers.models import Offer
 
     exception = AvailabilityException(coach_id=coach.id, on_date=today + timedelta(days=7),
                                       until_on=today + timedelta(days=7))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.clock import utcnow
-from portal.demo_numbers import belgian_iban, enterprise_number, national_number
+from portal.demo.numbers import belgian_iban, enterprise_number, national_number
 from portal.permissions import Role
 
 PASSWORD = "correct horse battery"

@@ -13,11 +13,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coaching.marketplace.domain import POSTCODE_RANGES, REGION_CODES, REGION_NAMES, region_for_postcode, suggested_languages
-from coaching.providers.domain import STANDARD_MIXES, Mix, offer_cost_cents, validate_offer
-from coaching.calendar.domain import VoucherUsage, add_working_days, apply_log, check_can_log, confirmation_deadline, individual_session_cost_cents, is_working_day, remaining_balance, session_cost_cents, validate_session_duration
-from coaching.claims.domain import claim_amount_cents
 from coaching.availability import domain as av
+from coaching.calendar.domain import (
+    VoucherUsage,
+    add_working_days,
+    apply_log,
+    check_can_log,
+    confirmation_deadline,
+    individual_session_cost_cents,
+    is_working_day,
+    remaining_balance,
+    session_cost_cents,
+    validate_session_duration,
+)
+from coaching.claims.domain import claim_amount_cents
+from coaching.marketplace.domain import (
+    POSTCODE_RANGES,
+    REGION_CODES,
+    REGION_NAMES,
+    region_for_postcode,
+    suggested_languages,
+)
+from coaching.providers.domain import (
+    STANDARD_MIXES,
+    Mix,
+    offer_cost_cents,
+    validate_offer,
+)
 from portal.rules import DEFAULT_RULES
 
 VALUE = DEFAULT_RULES.voucher_value_cents

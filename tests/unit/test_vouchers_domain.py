@@ -13,7 +13,27 @@ from hypothesis import strategies as st
 from stdnum.be import ssn
 
 from portal.rules import DEFAULT_RULES, FundRules
-from vouchers.requests.domain import INSURERS, OPEN_REQUEST_STATES, OPEN_VOUCHER_STATES, REASON_MESSAGES, REQUEST_TRANSITIONS, VOUCHER_TRANSITIONS, DecisionClock, EligibilityFacts, EligibilityVerdict, IllegalTransition, Reason, add_months, appeal_deadline, check_eligibility, check_transition, decision_clock, decision_due_on, validate_niss, voucher_validity
+from vouchers.requests.domain import (
+    INSURERS,
+    OPEN_REQUEST_STATES,
+    OPEN_VOUCHER_STATES,
+    REASON_MESSAGES,
+    REQUEST_TRANSITIONS,
+    VOUCHER_TRANSITIONS,
+    DecisionClock,
+    EligibilityFacts,
+    EligibilityVerdict,
+    IllegalTransition,
+    Reason,
+    add_months,
+    appeal_deadline,
+    check_eligibility,
+    check_transition,
+    decision_clock,
+    decision_due_on,
+    validate_niss,
+    voucher_validity,
+)
 
 R = DEFAULT_RULES
 D = date.fromisoformat

@@ -118,7 +118,11 @@ def test_other_roles_cannot_use_the_wizard(client, db_session):
 
 def test_dashboard_shows_the_voucher_balance(client, db_session, beneficiary, admin, provider, today):
     from portal.clock import utcnow
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+    )
 
     data = RequestData(provider_id=provider.id, insurer_code=100, initiative="coordinator", force_majeure=True,
                        contract_end_on=today - timedelta(days=5),

@@ -18,7 +18,11 @@ from portal.permissions import Role
 from tests.support.committed import wipe_all
 from tests.support.factories import make_provider, make_user
 from vouchers.requests.models import Voucher, VoucherRequest
-from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+from vouchers.requests.services.requests import (
+    RequestData,
+    decide_voucher_request,
+    submit_voucher_request,
+)
 
 
 def test_two_decisions_at_once_leave_exactly_one(app):

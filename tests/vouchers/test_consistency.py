@@ -14,8 +14,11 @@ from portal.clock import utcnow
 from portal.mail import OutboxMessage
 from tests.vouchers.test_payouts import DEBTOR, start_course
 from vouchers.banking.services import payouts
-from vouchers.ledger.services.consistency import check_ledger, register_consistency_command
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services.consistency import (
+    check_ledger,
+    register_consistency_command,
+)
 from vouchers.requests.models import Voucher
 from vouchers.requests.services.vouchers import expire_vouchers
 

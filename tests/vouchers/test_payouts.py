@@ -11,18 +11,18 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
+from coaching.calendar.models import CoachingSession
 from coaching.claims.models import Claim
 from coaching.providers.models import Coach, Offer, Provider
-from coaching.calendar.models import CoachingSession
 from portal.clock import BRUSSELS, utcnow
 from portal.errors import Conflict, Forbidden, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, unique
 from tests.support.shared_data import BANKING
 from tests.support.web import bearer, login, post_form
-from vouchers.ledger.services import entries as ledger
 from vouchers.banking.services import payouts
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services import entries as ledger
 from vouchers.requests.models import Voucher
 
 XSD = BANKING / "xsd" / "pain.001.001.03.xsd"
@@ -55,7 +55,11 @@ class Course:
 
     def voucher(self) -> tuple[Voucher, Any]:
         from coaching.providers.services.offers import accept_voucher
-        from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
+        from vouchers.requests.services.requests import (
+            RequestData,
+            decide_voucher_request,
+            submit_voucher_request,
+        )
 
         person = make_user(self.db, Role.BENEFICIARY, language="en")
         data = RequestData(provider_id=self.provider.id, insurer_code=100, initiative="coordinator",
@@ -69,7 +73,13 @@ class Course:
         return voucher, person
 
     def session(self, voucher: Voucher, person: Any, *, minutes: int = 60, answer: str = "confirm") -> CoachingSession:
-        from coaching.calendar.services import SessionPlan, confirm_session, dispute_session, log_session, schedule_session
+        from coaching.calendar.services import (
+            SessionPlan,
+            confirm_session,
+            log_session,
+            schedule_session,
+        )
+        from coaching.disputes.services import dispute_session
 
         booked = schedule_session(self.db, self.staff, SessionPlan(coach_id=self.coach.id, kind="individual",
                                                                    voucher_ids=[voucher.id],

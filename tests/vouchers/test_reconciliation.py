@@ -23,13 +23,15 @@ from portal.permissions import Role
 from tests.support.factories import make_user, new_niss
 from tests.support.web import bearer, login
 from tests.vouchers.test_payouts import DEBTOR, start_course
-from vouchers.ledger.services import entries as ledger, reconciliation
 from vouchers.banking.services import payouts
 from vouchers.employers import domain as employer_domain
+from vouchers.employers.models import Contribution
 from vouchers.employers.services import declarations as employers_declarations
 from vouchers.employers.services import payments as employers_payments
-from vouchers.employers.models import Contribution
-from vouchers.ledger.services.reconciliation import Figure, Period, check_period, reconcile
+from vouchers.ledger.domain import Period, check_period, month_of
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services import reconciliation
+from vouchers.ledger.services.reconciliation import Figure, reconcile
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 MARCH_ARGS = "from_on=2026-03-01&to_on=2026-03-31"
@@ -240,7 +242,7 @@ def test_bad_periods_are_refused(from_on, to_on, field):
 def test_a_leap_year_is_one_period():
     assert check_period(D(2028, 1, 1), D(2028, 12, 31)).days == 366
     assert check_period(D(2026, 3, 1), D(2026, 3, 1)).days == 1
-    assert reconciliation.month_of(D(2028, 2, 10)) == Period(D(2028, 2, 1), D(2028, 2, 29))
+    assert month_of(D(2028, 2, 10)) == Period(D(2028, 2, 1), D(2028, 2, 29))
 
 
 # --- the API -----------------------------------------------------------------------------------

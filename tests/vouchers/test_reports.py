@@ -18,11 +18,19 @@ from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import bearer, login
 from tests.vouchers.test_reconciliation import MARCH, D, build_march, declare
+from vouchers.ledger.domain import Period
 from vouchers.ledger.services import entries as ledger
-from vouchers.ledger.services import reports
 from vouchers.ledger.services import report_tables as report_tables
-from vouchers.ledger.services.reconciliation import Figure, Period
-from vouchers.requests.services.requests import RequestData, complete_voucher_request, decide_voucher_request, serve_waiting_list, submit_voucher_request, withdraw_voucher_request
+from vouchers.ledger.services import reports
+from vouchers.ledger.services.reconciliation import Figure
+from vouchers.requests.services.requests import (
+    RequestData,
+    complete_voucher_request,
+    decide_voucher_request,
+    serve_waiting_list,
+    submit_voucher_request,
+    withdraw_voucher_request,
+)
 from vouchers.requests.services.vouchers import expire_vouchers
 
 ADDRESS = {"street": "Rue Haute", "number": "12", "postcode": "1000", "municipality": "Bruxelles"}

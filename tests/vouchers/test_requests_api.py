@@ -151,7 +151,10 @@ def test_request_info_pauses_the_clock_and_completion_restarts_it(client, db_ses
     request.submitted_on = today - timedelta(days=12)
     db_session.flush()
     from portal.clock import utcnow
-    from vouchers.requests.services.requests import RequestData, complete_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        complete_voucher_request,
+    )
 
     data = RequestData(**{k: v for k, v in request_body().items() if k not in ("address", "contract_end_on")},
                        contract_end_on=today - timedelta(days=30), address=request_body()["address"])

@@ -7,16 +7,24 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from vouchers.requests.usage import UsageEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
 from tests.support.web import login, post_form
-from vouchers.ledger.services import entries as ledger
 from vouchers.ledger.models import LedgerEntry
-from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request
-from vouchers.requests.services.vouchers import accept_provider_change, expire_vouchers, request_provider_change
+from vouchers.ledger.services import entries as ledger
+from vouchers.requests.services.requests import (
+    RequestData,
+    decide_voucher_request,
+    submit_voucher_request,
+)
+from vouchers.requests.services.vouchers import (
+    accept_provider_change,
+    expire_vouchers,
+    request_provider_change,
+)
+from vouchers.requests.usage import UsageEntry
 
 
 @pytest.fixture

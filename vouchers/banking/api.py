@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
-from portal.schema_fields import BEARER
-
 from typing import Any
-from flask import current_app
+
+from flask import Response, abort, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+
 from portal.auth.schemas import ApiErrorSchema
-from portal.clock import utcnow
+from portal.clock import today_in_brussels, utcnow
 from portal.db import db
+from portal.fund_account import fund_account_settings
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
-from vouchers.banking.services import statements as statement_services
+from portal.schema_fields import BEARER, ListQuerySchema
+from vouchers.banking.models import BankLine, BankStatement, PayoutBatch
+from vouchers.banking.schemas import (
+    DismissSchema,
+    LineDecisionSchema,
+    LineDetailSchema,
+    LineListQuerySchema,
+    LineListSchema,
+    MatchSchema,
+    PayoutBatchListSchema,
+    PayoutBatchSchema,
+    StatementListSchema,
+    StatementSchema,
+    StatementUploadSchema,
+    UploadResultSchema,
+)
 from vouchers.banking.services import lines as line_services
-from vouchers.banking.models import BankLine, BankStatement
-from vouchers.banking.schemas import DismissSchema, LineDecisionSchema, LineDetailSchema, LineListQuerySchema, LineListSchema, MatchSchema, StatementListSchema, StatementSchema, StatementUploadSchema, UploadResultSchema
-from vouchers.employers.domain import format_structured_reference
-from flask import Response, abort, url_for
-from portal.clock import today_in_brussels
-from portal.fund_account import fund_account_settings
-from vouchers.banking.models import PayoutBatch
 from vouchers.banking.services import payouts
-from portal.schema_fields import ListQuerySchema
-from vouchers.banking.schemas import PayoutBatchListSchema, PayoutBatchSchema
+from vouchers.banking.services import statements as statement_services
+from vouchers.employers.domain import format_structured_reference
 
 blp = Blueprint("banking_api", __name__, description="Bank statements (CAMT.053) and the matching of their lines")
 

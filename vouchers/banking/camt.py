@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
 from lxml import etree
+
 from portal.errors import N_
 from vouchers.banking import domain
 

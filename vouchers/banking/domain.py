@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
 from stdnum import iban
 from stdnum.be import ogm_vcs
 from stdnum.be import vat as be_vat

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from portal.forms import choices
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from portal.forms import choices
 from portal.schema_fields import MAX_ID
+
 
 class CreateBatchForm(FlaskForm):
     """Only the CSRF token: the batch takes every approved claim not yet in a batch."""

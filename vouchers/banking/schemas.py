@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
 from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
 from portal.schema_fields import Id
 from vouchers.banking.domain import SUGGESTION_REASONS
-from vouchers.banking.models import HOLD_REASONS, IGNORE_REASONS, LINE_STATUSES, MATCH_METHODS
+from vouchers.banking.models import (
+    HOLD_REASONS,
+    IGNORE_REASONS,
+    LINE_STATUSES,
+    MATCH_METHODS,
+)
+
 
 class PayoutBatchSchema(Schema):
     id = fields.Integer(required=True)

@@ -9,33 +9,52 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from coaching.claims.forms import CLAIM_STATUS_LABELS
 from portal.auth.models import User
-from portal.clock import utcnow
+from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
+from portal.fund_account import fund_account_settings
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
-from vouchers.banking.services import statements as statement_services
-from vouchers.banking.services import lines as line_services
-from vouchers.banking.forms import IGNORE_REASON_LABELS, LINE_STATUS_LABELS, SUGGESTION_REASON_LABELS, DismissForm, LineFilterForm, MatchForm, UploadForm
+from portal.web import page_arg, refused
+from vouchers.banking.forms import (
+    IGNORE_REASON_LABELS,
+    LINE_STATUS_LABELS,
+    SUGGESTION_REASON_LABELS,
+    CreateBatchForm,
+    DismissForm,
+    LineFilterForm,
+    MarkPaidForm,
+    MatchForm,
+    UploadForm,
+)
 from vouchers.banking.models import BankLine
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.services import payouts
+from vouchers.banking.services import statements as statement_services
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import Contribution
 from vouchers.employers.views import CONTRIBUTION_LABELS
-from flask import Response, abort
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from coaching.claims.forms import CLAIM_STATUS_LABELS
-from portal.clock import today_in_brussels
-from portal.fund_account import fund_account_settings
-from vouchers.banking.services import payouts
-from vouchers.banking.forms import CreateBatchForm, MarkPaidForm
-from portal.web import page_arg, refused
 
 bp = Blueprint("banking", __name__, url_prefix="/admin/fund")
 

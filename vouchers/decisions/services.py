@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
-from sqlalchemy import and_, or_, select
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+
 from portal.errors import N_, Forbidden, ValidationFailed
-from portal.pagination import decode_cursor, encode_cursor
-from portal.schema_fields import MAX_ID
-from portal.permissions import Permission, can
-from vouchers.requests.models import VoucherRequest
-from datetime import timedelta
-from sqlalchemy import func
 from portal.fund_settings import rules_on
+from portal.pagination import decode_cursor, encode_cursor
+from portal.permissions import Permission, can
+from portal.schema_fields import MAX_ID
+from vouchers.requests.models import VoucherRequest
+
 
 @dataclass(frozen=True)
 class QueueFilters:

@@ -4,28 +4,51 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+
 from coaching.providers.models import Provider
 from portal import audit
 from portal.clock import today_in_brussels, utcnow
-from portal.private_cache import private_page
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.private_cache import private_page
 from portal.rules import FundRules
 from portal.web import attach_errors
+from vouchers.decisions.forms import (
+    ROUTE_LABELS,
+    STATUS_LABELS,
+    DecisionForm,
+    QueueFilterForm,
+)
+from vouchers.decisions.services import (
+    QueueFilters,
+    list_requests_for_fund,
+    queue_counts,
+)
 from vouchers.requests import domain
-from vouchers.decisions.forms import ROUTE_LABELS, STATUS_LABELS, DecisionForm, QueueFilterForm
 from vouchers.requests.models import Voucher, VoucherRequest
 from vouchers.requests.presenters import request_dict
-from vouchers.decisions.services import QueueFilters, list_requests_for_fund
-from vouchers.decisions.services import queue_counts
-from vouchers.requests.services.requests import clock_for, decide_voucher_request, get_request
+from vouchers.requests.services.requests import (
+    clock_for,
+    decide_voucher_request,
+    get_request,
+)
 
 bp = Blueprint("decisions", __name__, url_prefix="/admin")
 

@@ -8,24 +8,29 @@ import stripe
 from flask import current_app, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from portal.permissions import api_access
-from portal.private_cache import private_page
 from marshmallow import Schema, fields, validate
 
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import Conflict, DomainError, ValidationFailed, json_error, too_large_response
+from portal.errors import (
+    Conflict,
+    DomainError,
+    ValidationFailed,
+    json_error,
+    too_large_response,
+)
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
-from portal.permissions import Permission
-from vouchers.employers.services import imports as csv_import, letters
+from portal.permissions import Permission, api_access
+from portal.private_cache import private_page
 from vouchers.employers import domain
+from vouchers.employers.models import CONTRIBUTION_STATUSES, Employer
+from vouchers.employers.services import contributions, letters
 from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import imports as csv_import
 from vouchers.employers.services import payments as payment_services
-from vouchers.employers.models import CONTRIBUTION_STATUSES
-from vouchers.employers.models import Employer
 
 blp = Blueprint("employers_api", __name__, description="Employers' declarations and contributions")
 
@@ -213,9 +218,9 @@ def receipt_pdf(declaration: Any, lang: str) -> bytes:
     employer = db.session.get(Employer, declaration.employer_id)
     assert employer is not None
     contribution = declaration.contribution
-    sums = declaration_services.payment_sums(db.session, contribution.id)
+    sums = contributions.payment_sums(db.session, contribution.id)
     payments = [{"booked_on": p.booked_on, "source": p.source, "amount_cents": p.amount_cents}
-                for p in declaration_services.payments_of(db.session, contribution.id)]
+                for p in contributions.payments_of(db.session, contribution.id)]
     html = letters.receipt_html(
         lang=lang, employer_name=employer.company_name, enterprise_number=employer.enterprise_number,
         declaration_id=declaration.id,
@@ -248,7 +253,7 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     commit()
     declaration = result.declaration
     rules = rules_on(db.session, declaration.contract_end_on)
-    summary = declaration_services.contribution_summary(declaration.contribution, domain.PaymentSums(), today=today)
+    summary = contributions.contribution_summary(declaration.contribution, domain.PaymentSums(), today=today)
     return {"id": declaration.id, "declared_on": declaration.declared_on,
             "declaration_due_on": declaration.declaration_due_on,
             "apply_by_on": domain.apply_by_on(declaration.contract_end_on, rules),
@@ -269,7 +274,7 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
                                           employer_id=query["employer_id"])
     rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today,
                                                    limit=query["limit"], cursor=query["cursor"])
-    return {"items": declaration_services.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
+    return {"items": contributions.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
 
 
 @blp.route("/dismissals/<int:declaration_id>", methods=["GET"])
@@ -280,7 +285,7 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
     """One declaration with its contribution: amount, paid so far, due day, structured reference, status."""
     declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
-    return declaration_services.declaration_summary(db.session, declaration, today=today_in_brussels())
+    return contributions.declaration_summary(db.session, declaration, today=today_in_brussels())
 
 
 @blp.route("/dismissals/<int:declaration_id>/payment-intent", methods=["POST"])

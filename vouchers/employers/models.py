@@ -10,11 +10,24 @@ say, rewritten only by ``services`` under a row lock.
 from __future__ import annotations
 
 from datetime import date, datetime
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
-from sqlalchemy import UniqueConstraint, func, select
+
 
 class Employer(db.Model):
     __tablename__ = "employers"

@@ -15,9 +15,8 @@ from portal.i18n import long_date, money
 from portal.notify import notify_user
 from portal.payments import gateway_for
 from portal.scheduler import scheduled
-from vouchers.employers.services import deadlines, payment_repair
 from vouchers.employers import domain
-from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import contributions, deadlines, payment_repair
 
 REMINDER_SUBJECT = N_("Reminder: contribution of %(owed)s due on %(day)s")
 REMINDER_BODY = N_(
@@ -42,7 +41,7 @@ def _tell(session: Session, notice: deadlines.Notice, people: list[User], *, key
           body: str) -> int:
     """Queue one notice per person, in their language (dates and money too). Returns how many were queued."""
     contribution, declaration = notice.contribution, notice.declaration
-    owed = contribution.amount_cents - declaration_services.payment_sums(session, contribution.id).net_cents
+    owed = contribution.amount_cents - contributions.payment_sums(session, contribution.id).net_cents
     queued = 0
     for user in people:
         with force_locale(user.language):

@@ -35,12 +35,13 @@ from portal.permissions import Permission, require
 from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.employers import api as employers_api
-from vouchers.employers.services import imports as csv_import, letters
-from vouchers.employers.services import declarations as declaration_services
-from vouchers.employers.services import payments as payment_services
 from vouchers.employers.api import letter_pdf, receipt_pdf
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
+from vouchers.employers.services import contributions, letters
+from vouchers.employers.services import declarations as declaration_services
+from vouchers.employers.services import imports as csv_import
+from vouchers.employers.services import payments as payment_services
 
 bp = Blueprint("employers", __name__, url_prefix="/employer")
 
@@ -109,8 +110,8 @@ def dashboard():  # type: ignore[no-untyped-def]
     filters = declaration_services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
     rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today, limit=50,
                                                    cursor=request.args.get("cursor"))
-    counts = declaration_services.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
-    return render_template("employers/dashboard.html", items=declaration_services.declaration_summaries(db.session, rows,
+    counts = contributions.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
+    return render_template("employers/dashboard.html", items=contributions.declaration_summaries(db.session, rows,
                                                                                             today=today),
                            next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
                            status=status, overdue=overdue, today=today, chosen=chosen)
@@ -149,8 +150,8 @@ def declare():  # type: ignore[no-untyped-def]
 def _declaration_page(declaration_id: int) -> str:
     declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     today = today_in_brussels()
-    summary = declaration_services.declaration_summary(db.session, declaration, today=today)
-    payments = declaration_services.payments_of(db.session, declaration.contribution.id)
+    summary = contributions.declaration_summary(db.session, declaration, today=today)
+    payments = contributions.payments_of(db.session, declaration.contribution.id)
     return render_template("employers/declaration.html", d=summary, payments=payments,
                            warnings=[warning_text(w["code"], w["params"]) for w in summary["warnings"]],
                            letter_languages=LETTER_LANGUAGE_NAMES,
@@ -180,7 +181,7 @@ def pay(declaration_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("employers.declaration", declaration_id=declaration_id))
     commit()
     declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
-    summary = declaration_services.declaration_summary(db.session, declaration, today=today_in_brussels())
+    summary = contributions.declaration_summary(db.session, declaration, today=today_in_brussels())
     owed = summary["contribution"]["amount_cents"] - summary["contribution"]["paid_cents"]
     return render_template("employers/pay.html", d=summary, owed=owed, client_secret=intent.client_secret,
                            publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",

@@ -3,25 +3,26 @@ behind each figure, and every report as CSV."""
 
 from __future__ import annotations
 
-from portal.schema_fields import BEARER
-
 from typing import Any
+
 from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
-from portal.permissions import api_access
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
 from portal.clock import today_in_brussels
 from portal.db import db
-from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission
-from vouchers.ledger.services import entries as ledger
-from vouchers.ledger.schemas import FundPositionSchema
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from portal.errors import ValidationFailed
-from vouchers.ledger.services import reconciliation
+from portal.pagination import decode_id_cursor, encode_cursor
+from portal.permissions import Permission, api_access
+from portal.schema_fields import BEARER
+from vouchers.ledger import domain
+from vouchers.ledger.domain import Period, check_period
+from vouchers.ledger.schemas import FundPositionSchema
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services import reconciliation, reports
 from vouchers.ledger.services import report_tables as report_tables
-from vouchers.ledger.services import reports
-from vouchers.ledger.services.reconciliation import FIGURES, Figure, Period, check_period
+from vouchers.ledger.services.reconciliation import FIGURES, Figure
 from vouchers.ledger.views import bank_lines_url
 
 blp = Blueprint("ledger_api", __name__, description="The fund's reconciliation of a period, and its reports")
@@ -178,7 +179,7 @@ class ReportQuerySchema(Schema):
     def period_is_valid(self, data: dict[str, Any], **_: Any) -> None:
         _checked(data, required=False)
         on = data.get("on")
-        if on is not None and not reconciliation.EARLIEST_ON <= on <= reconciliation.LATEST_ON:
+        if on is not None and not domain.EARLIEST_ON <= on <= domain.LATEST_ON:
             raise ValidationError({"on": ["Give a date between 2000-01-01 and 2099-12-31."]})
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class LedgerEntry(db.Model):
     """One movement of money, in integer cents. Append-only: balances are sums.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+
 class FundPositionSchema(Schema):
     cash_cents = fields.Integer(required=True, metadata={"description": "Money the fund holds."})
     committed_cents = fields.Integer(required=True, metadata={"description": "Voucher value promised, not claimed."})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy.orm import Session
+
 from portal.errors import N_
 from portal.notify import fund_admins, notify_user
 from portal.scheduler import scheduled

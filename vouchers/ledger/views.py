@@ -11,25 +11,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
 from coaching.claims.forms import CLAIM_STATUS_LABELS
 from portal.clock import today_in_brussels
 from portal.db import db
 from portal.errors import ValidationFailed
 from portal.permissions import Permission, require
-from portal.web import attach_errors
-from vouchers.ledger.services import entries as ledger
-from vouchers.banking.services import payouts
-from urllib.parse import urlencode
-from flask_babel import format_date
 from portal.schema_fields import MAX_ID
-from vouchers.ledger.services import reconciliation
-from vouchers.ledger.services import reports
-from vouchers.ledger.services.reconciliation import FIGURES, Period, check_period
+from portal.web import attach_errors
+from vouchers.banking.services import payouts
+from vouchers.ledger import domain
+from vouchers.ledger.domain import Period, check_period
 from vouchers.ledger.forms import DayForm, PeriodForm
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services import reconciliation, reports
+from vouchers.ledger.services.reconciliation import FIGURES
 
 bp = Blueprint("ledger", __name__, url_prefix="/admin/fund")
 
@@ -264,7 +275,7 @@ def _month_ticks(months: list[Any]) -> list[tuple[str, str]]:
 def reconciliation_page():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     form = PeriodForm(request.args)
-    period, status = _period(form, reconciliation.month_of(today))
+    period, status = _period(form, domain.month_of(today))
     figures = chart = None
     if period is not None:
         figures = reconciliation.reconcile(db.session, current_user, period, today=today)
@@ -291,7 +302,7 @@ def reconciliation_rows():  # type: ignore[no-untyped-def]
         abort(404)
     today = today_in_brussels()
     form = PeriodForm(request.args)
-    period, status = _period(form, reconciliation.month_of(today))
+    period, status = _period(form, domain.month_of(today))
     page = None
     next_url = None
     if period is not None:
@@ -332,7 +343,7 @@ def report(name: str):  # type: ignore[no-untyped-def]
         form = DayForm(request.args)
         on = today
         if request.args.get("on"):
-            if form.validate() and reconciliation.EARLIEST_ON <= form.on.data <= reconciliation.LATEST_ON:
+            if form.validate() and domain.EARLIEST_ON <= form.on.data <= domain.LATEST_ON:
                 on = form.on.data
             else:
                 form.on.errors = list(form.on.errors or []) or [_("Give a date between 2000-01-01 and 2099-12-31.")]
@@ -352,7 +363,7 @@ def report(name: str):  # type: ignore[no-untyped-def]
             ticks=_month_ticks([m.month for m in waiting.months])))
     else:
         form = PeriodForm(request.args)
-        period, status = _period(form, reports.last_twelve_months(today))
+        period, status = _period(form, domain.last_twelve_months(today))
         context["form"] = form
         if period is not None:
             csv_args = _period_args(period)

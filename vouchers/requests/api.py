@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 from typing import Any
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
+
+from portal import audit
 from portal.auth.emails import queue_confirmation
 from portal.auth.schemas import ApiErrorSchema
-from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, api_access
 from portal.private_cache import private_page
+from vouchers.decisions.services import QueueFilters, list_requests_for_fund
 from vouchers.requests import domain
-from vouchers.requests.services import accounts
 from vouchers.requests.models import Voucher
 from vouchers.requests.presenters import request_dict, request_dicts, voucher_dict
-from vouchers.requests.schemas import AdminRequestPageSchema, AdminRequestQuerySchema, BeneficiaryRegistrationSchema, DecisionResultSchema, DecisionSchema, EligibilityQuerySchema, EligibilityVerdictSchema, EmployerRegistrationSchema, RegisteredAccountSchema, VoucherRequestCreatedSchema, VoucherRequestCreateSchema, VoucherRequestSchema, VoucherSchema, WithdrawSchema
+from vouchers.requests.schemas import (
+    AdminRequestPageSchema,
+    AdminRequestQuerySchema,
+    BeneficiaryRegistrationSchema,
+    DecisionResultSchema,
+    DecisionSchema,
+    EligibilityQuerySchema,
+    EligibilityVerdictSchema,
+    EmployerRegistrationSchema,
+    RegisteredAccountSchema,
+    VoucherRequestCreatedSchema,
+    VoucherRequestCreateSchema,
+    VoucherRequestSchema,
+    VoucherSchema,
+    WithdrawSchema,
+)
+from vouchers.requests.services import accounts
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
-from vouchers.decisions.services import QueueFilters, list_requests_for_fund
 from vouchers.requests.services.requests import RequestData
 
 blp = Blueprint("vouchers_api", __name__, description="Beneficiaries, employers and vouchers")

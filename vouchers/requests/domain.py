@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+
 from dateutil.relativedelta import relativedelta
 from stdnum.be import ssn
 from stdnum.exceptions import InvalidChecksum, ValidationError
+
 if TYPE_CHECKING:  # only for annotations: keeps this module free of the portal package
     from portal.rules import FundRules
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from portal.forms import choices
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +15,16 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+)
+
+from portal.forms import choices
 
 LANGUAGE_CHOICES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from portal.clock import utcnow
+
 from portal.auth.models import User
+from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class Beneficiary(db.Model):
     """A person who may request a voucher. Holds identity, never medical details."""

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from vouchers.requests.usage import usage_totals_of
+
 from portal.fund_settings import RulesBook
 from vouchers.requests import domain
 from vouchers.requests.models import Voucher, VoucherRequest
-from vouchers.requests.services.requests import clock_for, timeline, waiting_list_positions
+from vouchers.requests.services.requests import (
+    clock_for,
+    timeline,
+    waiting_list_positions,
+)
 from vouchers.requests.services.vouchers import VoucherFigures, figures_from
+from vouchers.requests.usage import usage_totals_of
+
 
 def request_dicts(session: Session, requests: list[VoucherRequest], *, today: date,
                   with_timeline: bool = False) -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+
 from flask_babel import lazy_gettext as _l
+
 from portal.i18n import long_date
 from vouchers.requests.domain import Reason
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate
+
 from portal.schema_fields import Id
 
 LANGUAGES = ("fr", "nl", "de", "en")

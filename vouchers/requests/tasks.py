@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from portal.errors import N_
 from portal.fund_settings import RulesBook
 from portal.notify import fund_admins, notify_user
@@ -12,6 +14,7 @@ from portal.scheduler import scheduled
 from vouchers.requests.models import Voucher, VoucherRequest
 from vouchers.requests.services.requests import clock_for, serve_waiting_list
 from vouchers.requests.services.vouchers import expire_vouchers
+
 
 @scheduled("decision_deadlines", trigger="cron", hour=7, minute=0,
            description="Warn the fund of requests from day 35 and overdue after day 45.")

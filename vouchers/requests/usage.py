@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, case, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
+
 
 class UsageEntry(db.Model):
     __tablename__ = "voucher_usage"

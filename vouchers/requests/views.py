@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+
 from coaching.marketplace.domain import region_for_postcode
 from coaching.providers.models import Provider
 from coaching.providers.services.providers import listed_providers
@@ -19,14 +29,24 @@ from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.private_cache import private_page
 from portal.web import attach_errors
-from vouchers.requests import domain
-from vouchers.requests.services import accounts
-from vouchers.requests.services import privacy
-from vouchers.requests.forms import BeneficiaryRegistrationForm, ChangeProviderForm, CloseAccountForm, CoachingForm, ConfirmForm, DetailsForm, EligibilityForm, EmployerRegistrationForm, SituationForm, WithdrawForm
 from vouchers.employers.services.declarations import dismissal_declared_for
+from vouchers.requests import domain
+from vouchers.requests.forms import (
+    BeneficiaryRegistrationForm,
+    ChangeProviderForm,
+    CloseAccountForm,
+    CoachingForm,
+    ConfirmForm,
+    DetailsForm,
+    EligibilityForm,
+    EmployerRegistrationForm,
+    SituationForm,
+    WithdrawForm,
+)
 from vouchers.requests.models import VoucherRequest
 from vouchers.requests.presenters import request_dict, voucher_dict
 from vouchers.requests.reason_texts import reason_text
+from vouchers.requests.services import accounts, privacy
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.overview import beneficiary_overview

@@ -7,20 +7,28 @@ beneficiary's own session (only the provider and the beneficiary may read it).
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from coaching.providers.models import Coach, Provider
-from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.disputes.models import SessionDispute
+
 from coaching.calendar import services as session_services
-from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS, MODE_LABELS
+from coaching.calendar.forms import (
+    ATTENDANCE_LABELS,
+    CONFIRMATION_LABELS,
+    KIND_LABELS,
+    MODE_LABELS,
+)
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.disputes import services as dispute_services
 from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
+from coaching.disputes.models import SessionDispute
+from coaching.providers.models import Coach, Provider
 from coaching.providers.views import FORM_ERRORS, refused
-from portal.i18n import hours, local_datetime, local_time
 from portal.clock import utcnow
 from portal.db import db
+from portal.i18n import hours, local_datetime, local_time
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.private_cache import private_page
@@ -91,7 +99,7 @@ def dispute(session_id: int):  # type: ignore[no-untyped-def]
     form, status = DisputeForm(), 422
     if form.validate_on_submit():
         try:
-            session_services.dispute_session(db.session, current_user, session_id, form.reason.data or "",
+            dispute_services.dispute_session(db.session, current_user, session_id, form.reason.data or "",
                                              now=utcnow())
         except FORM_ERRORS as error:
             status = refused(form, error)

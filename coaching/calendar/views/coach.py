@@ -6,26 +6,37 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import gettext as translate  # for messages held in variables (not extracted)
+from flask_babel import (
+    gettext as translate,  # for messages held in variables (not extracted)
+)
 from flask_login import current_user
 from sqlalchemy import select
-from coaching.calendar.ical import sessions_between, week_bounds
-from coaching.providers.models import Coach
-from coaching.calendar.models import CoachingSession, SessionSeat
+
 from coaching.availability import services as availability_services
-from coaching.providers.services import offers as offer_services
 from coaching.calendar import services as session_services
-from coaching.calendar.ical import reset_calendar_token
 from coaching.calendar.forms import LogForm, ScheduleForm, log_form_class
-from portal.forms import ActionForm
+from coaching.calendar.ical import reset_calendar_token, sessions_between, week_bounds
+from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.providers.models import Coach
+from coaching.providers.services import offers as offer_services
 from portal import audit
 from portal.auth.models import User
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import N_, ValidationFailed
-from portal.forms import choices
+from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
@@ -33,16 +44,9 @@ from portal.private_cache import private_page
 from vouchers.requests.models import Beneficiary, Voucher
 
 bp = Blueprint("calendar", __name__)
+from coaching.providers.services.providers import active_coaches
 from portal.i18n import hours, person_name
 from portal.web import FORM_ERRORS, refused
-from coaching.providers.services.providers import active_coaches
-
-
-
-
-
-
-
 
 
 def duration_choices(kind: str | None = None) -> list[Any]:

@@ -2,18 +2,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
 from sqlalchemy import (
-    distinct, select,
+    distinct,
+    select,
 )
 from sqlalchemy.orm import Session
-from coaching.marketplace.domain import REGION_CODES, region_for_postcode
+
+from coaching.marketplace.domain import (
+    LANGUAGE_CODES,
+    REGION_CODES,
+    THEME_KINDS,
+    THEME_TOPICS,
+    join_languages,
+    municipality_key,
+    region_for_postcode,
+)
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
 from coaching.providers.models import Provider
 from portal import audit
 from portal.errors import N_, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Permission, can
-from coaching.marketplace.models import CatalogueTheme, ContactPoint
-from coaching.marketplace.domain import LANGUAGE_CODES, THEME_KINDS, THEME_TOPICS
-from coaching.marketplace.domain import join_languages, municipality_key
+
 
 def _own_provider_id(actor: Any) -> int:
     if not can(actor, Permission.PROVIDER_PROFILE_EDIT) or getattr(actor, "provider_id", None) is None:

@@ -18,17 +18,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Final
+
 from sqlalchemy import (
-    and_, case, distinct, exists, func, or_, select,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    or_,
+    select,
 )
 from sqlalchemy.orm import Session
-from coaching.marketplace.domain import REGION_CODES, REGION_NAMES, municipality_key, region_for_postcode, split_codes
+
+from coaching.marketplace.domain import (
+    LANGUAGE_CODES,
+    MODES,
+    REGION_CODES,
+    REGION_NAMES,
+    THEME_TOPICS,
+    municipality_key,
+    region_for_postcode,
+    split_codes,
+)
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
 from coaching.providers.models import Offer, Provider
 from portal.errors import N_, NotFound, ValidationFailed
 from portal.pagination import decode_cursor, encode_cursor
 from vouchers.requests.models import Voucher
-from coaching.marketplace.models import CatalogueTheme, ContactPoint
-from coaching.marketplace.domain import LANGUAGE_CODES, MODES, THEME_TOPICS
 
 # Outcome figures are shown only once a provider has at least this many *closed* vouchers
 # (completed, expired or withdrawn). Below it, one or two unlucky courses would swing the share

@@ -7,12 +7,23 @@ contact point or theme is "not found".
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from coaching.marketplace.services import profiles
+
 from coaching.marketplace import domain
-from coaching.marketplace.forms import KIND_LABELS, MODE_LABELS, REGION_LABELS, TOPIC_LABELS, ConfirmRemoveForm, ContactPointForm, ProfileForm, ThemeForm
+from coaching.marketplace.forms import (
+    KIND_LABELS,
+    MODE_LABELS,
+    REGION_LABELS,
+    TOPIC_LABELS,
+    ConfirmRemoveForm,
+    ContactPointForm,
+    ProfileForm,
+    ThemeForm,
+)
+from coaching.marketplace.services import profiles
 from portal.db import db
 from portal.errors import DomainError
 from portal.mail import commit

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+
+from coaching.marketplace.forms import (
+    KIND_LABELS,
+    MODE_LABELS,
+    REGION_LABELS,
+    TOPIC_LABELS,
+    SearchForm,
+)
 from coaching.marketplace.services import search as marketplace
-from coaching.marketplace.forms import KIND_LABELS, MODE_LABELS, REGION_LABELS, TOPIC_LABELS, SearchForm
 from portal.db import db
 from portal.errors import ValidationFailed
 from portal.public_cache import public_page

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
 from coaching.marketplace.domain import REGION_CODES
 from coaching.providers.models import Provider
 from portal import audit

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from coaching.providers import domain
 from coaching.providers.models import Coach, Offer
 from portal import audit
@@ -20,6 +22,7 @@ from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
 from vouchers.requests import domain as voucher_domain
 from vouchers.requests.models import Beneficiary, Voucher
+
 
 def provider_of(actor: Any, permission: Permission) -> int:
     """The provider the actor works for, if the role allows ``permission``."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+
 from coaching.providers.models import Coach, Provider
+
 
 def listed_providers(session: Session, *, region: str | None = None, language: str | None = None,
                      q: str | None = None, limit: int = 200) -> list[Provider]:

@@ -45,7 +45,10 @@ def admin_client(client, admin):
 @pytest.fixture
 def declare(db_session, today):
     """A contribution due, declared by an employer through the employers' service (the real path)."""
-    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import (
+        DeclarationData,
+        declare_dismissal,
+    )
 
     def build(employer_user: Any = None) -> Any:
         user = employer_user or make_user(db_session, Role.EMPLOYER, language="en")

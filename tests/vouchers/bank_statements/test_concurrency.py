@@ -17,15 +17,18 @@ from portal.permissions import Role
 from tests.support.committed import wipe_all
 from tests.support.factories import make_user, new_niss
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
-from vouchers.banking.services import statements as statement_services
-from vouchers.banking.services import lines as line_services
 from vouchers.banking.models import BankLine
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.services import statements as statement_services
 from vouchers.employers.models import Contribution, ContributionPayment
 from vouchers.ledger.models import LedgerEntry
 
 
 def _setup(engine) -> dict[str, int]:  # noqa: ANN001
-    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import (
+        DeclarationData,
+        declare_dismissal,
+    )
 
     today = today_in_brussels()
     with Session(engine) as setup:

@@ -17,9 +17,9 @@ from portal.clock import utcnow
 from tests.support.web import csrf_token
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
 from vouchers.banking import domain
-from vouchers.banking.services import statements as statement_services
-from vouchers.banking.services import lines as line_services
 from vouchers.banking.models import BankLine, BankStatement
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.services import statements as statement_services
 from vouchers.employers.models import Contribution, ContributionPayment
 from vouchers.ledger.models import LedgerEntry
 

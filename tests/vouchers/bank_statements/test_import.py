@@ -14,15 +14,19 @@ from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_user
 from tests.vouchers.bank_statements.conftest import SAMPLES, Entry, Tx, camt
-from vouchers.ledger.services import entries as ledger
-from vouchers.banking.services import statements as statement_services
-from vouchers.banking.services import lines as line_services
 from vouchers.banking.models import BankLine, BankStatement
-from vouchers.ledger.services.consistency import check_ledger
+from vouchers.banking.services import lines as line_services
+from vouchers.banking.services import statements as statement_services
 from vouchers.employers.domain import format_structured_reference
-from vouchers.employers.models import Contribution, ContributionPayment, Declaration
-from vouchers.employers.models import Employer
+from vouchers.employers.models import (
+    Contribution,
+    ContributionPayment,
+    Declaration,
+    Employer,
+)
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services.consistency import check_ledger
 
 NOV_20, NOV_21 = date(2026, 11, 20), date(2026, 11, 21)
 

@@ -1,26 +1,30 @@
 from __future__ import annotations
 
-from portal.errors import Forbidden
-from portal.permissions import Permission, can
-
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.db import lock_row
-from portal.errors import N_, Conflict, NotFound, ValidationFailed
+from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from portal.permissions import Permission, can
 from portal.schema_fields import MAX_ID
 from vouchers.banking import domain
 from vouchers.banking.models import BankLine, BankStatement
-from vouchers.employers.services import payments as payment_services
-from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.domain import UNPAID_STATUSES, PaymentSums
-from vouchers.employers.models import Contribution, ContributionPayment, Declaration
-from vouchers.employers.models import Employer
+from vouchers.employers.models import (
+    Contribution,
+    ContributionPayment,
+    Declaration,
+    Employer,
+)
+from vouchers.employers.services import contributions
+from vouchers.employers.services import payments as payment_services
 
 MAX_REASON = 2000
 
@@ -277,7 +281,7 @@ def suggestions_for(session: Session, line: BankLine, *, limit: int = 10) -> lis
                            .join(Declaration, Declaration.id == Contribution.declaration_id)
                            .join(Employer, Employer.id == Declaration.employer_id)
                            .where(Contribution.id.in_(ids))).tuples().all()
-    sums = declaration_services.payment_sums_for(session, [c.id for c, *_rest in rows])
+    sums = contributions.payment_sums_for(session, [c.id for c, *_rest in rows])
     owed = {c.id: c.amount_cents - sums.get(c.id, PaymentSums()).net_cents for c, *_rest in rows}
     candidates = [domain.Candidate(c.id, owed[c.id], c.due_on, employer_id in employer_ids)
                   for c, employer_id, _name, _number in rows]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
 from lxml import etree
 from sepaxml import SepaTransfer
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
+
 from coaching.claims.models import Claim
 from coaching.providers.models import Provider
 from portal import audit
@@ -29,8 +31,8 @@ from portal.clock import BRUSSELS, utcnow
 from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Permission, can
-from vouchers.ledger.services import entries as ledger
 from vouchers.banking.models import PayoutBatch
+from vouchers.ledger.services import entries as ledger
 
 PAIN_SCHEMA = "pain.001.001.03"
 

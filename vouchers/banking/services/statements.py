@@ -23,15 +23,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from vouchers.banking import camt, domain
 from vouchers.banking.models import BankLine, BankStatement
-from vouchers.banking.services.lines import _require, _hold_possible_duplicates, _match_by_reference
-
+from vouchers.banking.services.lines import (
+    _hold_possible_duplicates,
+    _match_by_reference,
+    _require,
+)
 
 
 class InvalidStatementFile(ValidationFailed):

@@ -7,17 +7,19 @@ has an account (a beneficiary's address would reveal a person unable to work).""
 from __future__ import annotations
 
 from typing import Any
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.permissions import Permission, api_access
 from vouchers.employers.agents import services as agents
-from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.agents.views import send_invitation
+from vouchers.employers.services import declarations as declaration_services
 
 blp = Blueprint("employer_agents_api", __name__, description="Employers' agents (social secretariats)")
 

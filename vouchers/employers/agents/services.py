@@ -9,27 +9,34 @@ learns whether an address has an account. Every link and removal is in the audit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
-from sqlalchemy import select
+
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.auth.models import User
-from portal.errors import N_, Forbidden, NotFound
-from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission, has_permission
-from vouchers.employers.models import EmployerAgent
-from vouchers.employers.services.declarations import employers_for
-from vouchers.employers.models import Employer
-from datetime import timedelta
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from portal.auth.services import create_user, normalise_email, plausible_email
-from portal.errors import Conflict, DomainError, ValidationFailed
-from portal.permissions import Role
-from vouchers.employers.models import EmployerAgentInvitation
-from vouchers.employers.services.declarations import add_agent
+from portal.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+from portal.pagination import decode_id_cursor, encode_cursor
+from portal.permissions import Permission, Role, has_permission
+from vouchers.employers.models import Employer, EmployerAgent, EmployerAgentInvitation
+from vouchers.employers.services.declarations import add_agent, employers_for
 
 NOT_FOUND = N_("This agent is not linked to your company.")
 

@@ -5,11 +5,13 @@ switches between them."""
 from __future__ import annotations
 
 from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy.orm import Session
+
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import db
@@ -27,8 +29,7 @@ from vouchers.employers.forms import (
     CancelInvitationForm,
     RemoveAgentForm,
 )
-from vouchers.employers.models import EmployerAgentInvitation
-from vouchers.employers.models import Employer
+from vouchers.employers.models import Employer, EmployerAgentInvitation
 
 bp = Blueprint("employer_agents", __name__, url_prefix="/employer")
 

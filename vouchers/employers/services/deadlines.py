@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.auth.models import User
 from portal.fund_settings import rules_on
 from portal.permissions import Role
 from vouchers.employers import domain
-from vouchers.employers.models import Contribution, Declaration, EmployerAgent
-from vouchers.employers.models import Employer
+from vouchers.employers.models import Contribution, Declaration, Employer, EmployerAgent
 
 UNPAID = ("due", "partially_paid")
 

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from sqlalchemy import and_, case, func, insert, select
+
+from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.audit import AuditEntry
 from portal.auth.services import plausible_email
@@ -27,12 +29,11 @@ from portal.rules import FundRules
 from vouchers.employers import domain
 from vouchers.employers.models import (
     Contribution,
-    ContributionPayment,
     Declaration,
+    Employer,
     EmployerAgent,
 )
 from vouchers.requests.models import Beneficiary
-from vouchers.employers.models import Employer
 from vouchers.requests.services.accounts import clean_niss
 
 NOT_FOUND = N_("This declaration does not exist.")
@@ -305,28 +306,8 @@ def get_declaration(session: Session, actor: Any, declaration_id: int,
     return declaration
 
 
-def payment_sums(session: Session, contribution_id: int) -> domain.PaymentSums:
-    received, refunded = session.execute(
-        select(func.coalesce(func.sum(case((ContributionPayment.amount_cents > 0, ContributionPayment.amount_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents < 0, -ContributionPayment.amount_cents),
-                                           else_=0)), 0))
-        .where(ContributionPayment.contribution_id == contribution_id)).one()
-    return domain.PaymentSums(int(received), int(refunded))
 
 
-def payment_sums_for(session: Session, contribution_ids: Sequence[int]) -> dict[int, domain.PaymentSums]:
-    if not contribution_ids:
-        return {}
-    rows = session.execute(
-        select(ContributionPayment.contribution_id,
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents > 0, ContributionPayment.amount_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents < 0, -ContributionPayment.amount_cents),
-                                           else_=0)), 0))
-        .where(ContributionPayment.contribution_id.in_(list(contribution_ids)))
-        .group_by(ContributionPayment.contribution_id))
-    return {cid: domain.PaymentSums(int(r), int(f)) for cid, r, f in rows}
 
 
 @dataclass(frozen=True)
@@ -398,70 +379,11 @@ def dismissal_declared_for(session: Session, user: Any) -> DeclaredDismissal | N
     return DeclaredDismissal(contract_end_on=declaration.contract_end_on, declared_on=declaration.declared_on)
 
 
-def contribution_summary(contribution: Contribution, sums: domain.PaymentSums, *, today: date) -> dict[str, Any]:
-    return {
-        "id": contribution.id,
-        "amount_cents": contribution.amount_cents,
-        "paid_cents": sums.net_cents,
-        "due_on": contribution.due_on,
-        "structured_reference": domain.format_structured_reference(contribution.structured_reference),
-        "status": contribution.status,
-        "is_overdue": domain.is_overdue(contribution.status, contribution.due_on, today),
-        "overdue_flagged_at": contribution.overdue_flagged_at,
-    }
 
 
-def declaration_summary(session: Session, declaration: Declaration, *, today: date,
-                        sums: domain.PaymentSums | None = None, rules: FundRules | None = None) -> dict[str, Any]:
-    contribution = declaration.contribution
-    if sums is None:
-        sums = payment_sums(session, contribution.id)
-    rules = rules or rules_on(session, declaration.contract_end_on)
-    return {
-        "id": declaration.id,
-        "employer_id": declaration.employer_id,
-        "worker_first_name": declaration.worker_first_name,
-        "worker_last_name": declaration.worker_last_name,
-        "worker_niss": declaration.worker_niss,
-        "contract_end_on": declaration.contract_end_on,
-        "physician_decision_on": declaration.physician_decision_on,
-        "declared_on": declaration.declared_on,
-        "declaration_due_on": declaration.declaration_due_on,
-        "is_late": declaration.is_late,
-        "apply_by_on": domain.apply_by_on(declaration.contract_end_on, rules),
-        "status": declaration.status,
-        "agent_name": declaration.agent_name,
-        "agent_email": declaration.agent_email,
-        "agent_phone": declaration.agent_phone,
-        "contribution": contribution_summary(contribution, sums, today=today),
-        "warnings": [{"code": w.code, "message": w.message, "params": w.params} for w in domain.declaration_warnings(
-            declaration.contract_end_on, declaration.physician_decision_on, declared_on=declaration.declared_on,
-            rules=rules)],
-    }
 
 
-def declaration_summaries(session: Session, declarations: Sequence[Declaration], *, today: date) -> list[dict[str, Any]]:
-    """Summaries for a page of declarations with one query for all their payments."""
-    sums = payment_sums_for(session, [d.contribution.id for d in declarations])
-    book = RulesBook(session)
-    return [declaration_summary(session, d, today=today, sums=sums.get(d.contribution.id, domain.PaymentSums()),
-                                rules=book.on(d.contract_end_on)) for d in declarations]
 
 
-def payments_of(session: Session, contribution_id: int) -> list[ContributionPayment]:
-    return list(session.scalars(select(ContributionPayment).where(ContributionPayment.contribution_id == contribution_id)
-                                .order_by(ContributionPayment.id)))
 
 
-def overdue_or_pending(session: Session, employer_ids: Sequence[int], *, today: date) -> dict[str, int]:
-    """Counts for the employer's dashboard: due, overdue and paid contributions."""
-    if not employer_ids:
-        return {"due": 0, "overdue": 0, "paid": 0}
-    late = and_(Contribution.status.in_(("due", "partially_paid")), Contribution.due_on < today)
-    row = session.execute(
-        select(func.count().filter(Contribution.status.in_(("due", "partially_paid", "processing"))),
-               func.count().filter(late),
-               func.count().filter(Contribution.status.in_(("paid", "overpaid"))))
-        .join(Declaration, Declaration.id == Contribution.declaration_id)
-        .where(Declaration.employer_id.in_(list(employer_ids)))).one()
-    return {"due": int(row[0]), "overdue": int(row[1]), "paid": int(row[2])}

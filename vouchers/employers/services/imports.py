@@ -17,7 +17,9 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy.orm import Session
+
 from portal.errors import N_
 from portal.fund_settings import RulesBook
 from vouchers.employers.services import declarations as declaration_services

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
 from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from portal.config import PROJECT_ROOT
 
 LETTER_LANGUAGES = ("fr", "nl", "de")

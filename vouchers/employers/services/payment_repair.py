@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+
 from portal.payments import GatewayError, GatewayNotConfigured, PaymentGateway
-from vouchers.employers.services import payments as payment_services
 from vouchers.employers.models import Contribution
+from vouchers.employers.services import payments as payment_services
 
 STALE_AFTER = timedelta(hours=1)
 

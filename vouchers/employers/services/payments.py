@@ -2,22 +2,31 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
-from portal.payments import CardDeclined, CreatedIntent, GatewayError, GatewayNotConfigured, PaymentGateway
+from portal.payments import (
+    CardDeclined,
+    CreatedIntent,
+    GatewayError,
+    GatewayNotConfigured,
+    PaymentGateway,
+)
 from portal.permissions import Permission
-from vouchers.ledger.services import entries as ledger
 from vouchers.employers import domain
 from vouchers.employers.models import (
     Contribution,
     ContributionPayment,
     StripeEvent,
 )
-from vouchers.employers.services.declarations import get_declaration, payment_sums
+from vouchers.employers.services.contributions import payment_sums
+from vouchers.employers.services.declarations import get_declaration
+from vouchers.ledger.services import entries as ledger
 
 CURRENCY = "eur"
 

@@ -14,9 +14,11 @@ one plain line, so the CLI, the nightly job and a test can all show it.
 from __future__ import annotations
 
 from typing import Any
+
 import click
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+
 from coaching.claims.models import Claim
 from vouchers.ledger.models import LedgerEntry
 from vouchers.requests.models import Voucher

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from vouchers.ledger.models import LedgerEntry
+
 
 def post(session: Session, *, account: str, kind: str, amount_cents: int, booked_on: date,
          voucher_id: int | None = None, contribution_id: int | None = None, claim_id: int | None = None,

@@ -36,29 +36,25 @@ Nothing here writes: the module only reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+
 from sqlalchemy import ColumnElement, and_, case, false, func, select
 from sqlalchemy.orm import Session
+
 from coaching.claims.models import Claim
 from coaching.providers.models import Provider
-from portal.errors import N_, Forbidden, NotFound, ValidationFailed
+from portal.errors import N_, Forbidden, NotFound
 from portal.permissions import Permission, can
-from vouchers.ledger.services import entries as ledger
-from vouchers.employers.models import Contribution, ContributionPayment, Declaration
-from vouchers.employers.models import Employer
+from vouchers.employers.models import (
+    Contribution,
+    ContributionPayment,
+    Declaration,
+    Employer,
+)
+from vouchers.ledger.domain import Period
 from vouchers.ledger.models import LedgerEntry
-
-# A period is at most a leap year long: the whole year's reconciliation is one request.
-MAX_PERIOD_DAYS = 366
-
-
-# Dates outside these bounds are typing mistakes, not periods of the fund (which started in 2024).
-EARLIEST_ON = date(2000, 1, 1)
-
-
-LATEST_ON = date(2099, 12, 31)
-
+from vouchers.ledger.services import entries as ledger
 
 CONTRIBUTION_STATES = ("unpaid", "processing", "partially_paid", "paid", "overpaid", "refunded")
 
@@ -79,46 +75,10 @@ BALANCE_FIGURES = ("cash", "committed", "payable")
 FIGURES = (*CONTRIBUTION_FIGURES, *MONEY_FIGURES, *CLAIM_FIGURES, *BALANCE_FIGURES)
 
 
-@dataclass(frozen=True)
-class Period:
-    from_on: date
-    to_on: date
-
-    @property
-    def days(self) -> int:
-        return (self.to_on - self.from_on).days + 1
-
-    def as_of(self, today: date) -> date:
-        """The day the states are judged on: the period's last day, or today while it runs."""
-        return min(self.to_on, today)
 
 
-def check_period(from_on: date | None, to_on: date | None) -> Period:
-    """Both days given, in order, within ``MAX_PERIOD_DAYS``; otherwise 422 with a reason per field."""
-    problems: dict[str, list[str]] = {}
-    for name, value, missing in (("from_on", from_on, N_("Give the first day of the period.")),
-                                 ("to_on", to_on, N_("Give the last day of the period."))):
-        if value is None:
-            problems[name] = [missing]
-        elif not EARLIEST_ON <= value <= LATEST_ON:
-            problems[name] = [N_("Give a date between 2000-01-01 and 2099-12-31.")]
-    if not problems:
-        assert from_on is not None and to_on is not None
-        if to_on < from_on:
-            problems["to_on"] = [N_("The last day must be on or after the first day.")]
-        elif (to_on - from_on).days + 1 > MAX_PERIOD_DAYS:
-            problems["to_on"] = [N_("A period covers at most 366 days.")]
-    if problems:
-        raise ValidationFailed(N_("The period is not valid."), code="invalid_period", fields=problems)
-    assert from_on is not None and to_on is not None
-    return Period(from_on, to_on)
 
 
-def month_of(day: date) -> Period:
-    """The calendar month around ``day``: the default period of the pages."""
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, following - timedelta(days=1))
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,26 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
 from sqlalchemy.orm import Session
+
 from portal.errors import N_, NotFound
-from vouchers.ledger.services.reconciliation import CONTRIBUTION_STATES, Period, Reconciliation, month_of, reconcile, require_reports
-from vouchers.ledger.services.reports import REPORTS, contribution_aging, decision_compliance, last_twelve_months, money_in_out, provider_volumes, waiting_list
+from vouchers.ledger.domain import Period, last_twelve_months, month_of
+from vouchers.ledger.services.reconciliation import (
+    CONTRIBUTION_STATES,
+    Reconciliation,
+    reconcile,
+    require_reports,
+)
+from vouchers.ledger.services.reports import (
+    REPORTS,
+    contribution_aging,
+    decision_compliance,
+    money_in_out,
+    provider_volumes,
+    waiting_list,
+)
+
 
 def reconciliation_table(figures: Reconciliation) -> tuple[list[str], list[list[Any]]]:
     header = ["from_on", "to_on", "as_of_on", "section", "figure", "count", "cents"]

@@ -22,51 +22,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+
 from sqlalchemy import and_, case, false, func, select
 from sqlalchemy.orm import Session
-from coaching.claims.models import Claim
+
 from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.providers.models import Provider
+from coaching.claims.models import Claim
 from coaching.marketplace.services.search import CLOSED_VOUCHER_STATUSES
+from coaching.providers.models import Provider
 from portal import audit
 from portal.clock import BRUSSELS
 from portal.fund_settings import RulesBook
-from vouchers.ledger.services import entries as ledger
 from vouchers.employers.models import Contribution, Declaration
+from vouchers.ledger.domain import Period, _percent, first_of_month, months_of
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services.reconciliation import (
+    Figure,
+    payments_until,
+    state_expression,
+)
 from vouchers.requests.models import Voucher, VoucherRequest
-from vouchers.ledger.services.reconciliation import Figure, Period, payments_until, state_expression
 
 REPORTS = ("money-in-out", "contribution-aging", "decision-compliance", "provider-volumes", "waiting-list",
            "reconciliation")
 
 
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
 
 
-def add_month(month: date, count: int = 1) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
-def months_of(period: Period) -> list[date]:
-    """The first day of every month the period touches, in order."""
-    months, month = [], first_of_month(period.from_on)
-    while month <= period.to_on:
-        months.append(month)
-        month = add_month(month)
-    return months
 
 
-def last_twelve_months(today: date) -> Period:
-    """The default period of the monthly reports: this month and the eleven before it."""
-    return Period(add_month(first_of_month(today), -11), add_month(first_of_month(today)) - timedelta(days=1))
 
 
-def _percent(part: int, whole: int) -> int | None:
-    """part / whole in whole percent, rounded half up; None when there is nothing to divide."""
-    return (200 * part + whole) // (2 * whole) if whole else None
 
 
 @dataclass

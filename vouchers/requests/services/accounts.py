@@ -8,19 +8,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum import iban as stdnum_iban
 from stdnum.be import ssn, vat
 from stdnum.exceptions import ValidationError as StdnumError
+
 from portal import audit
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.errors import N_, Conflict, ValidationFailed
 from portal.permissions import Role
-from vouchers.requests.models import Beneficiary
 from vouchers.employers.models import Employer
+from vouchers.requests.models import Beneficiary
+
 
 def clean_niss(value: str) -> str:
     """NISS or BIS number (frontier workers have BIS numbers), as 11 digits."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from coaching.providers.models import Provider
 from vouchers.requests.models import Voucher, VoucherRequest
 from vouchers.requests.presenters import request_dicts, voucher_dict
 from vouchers.requests.services.requests import beneficiary_of
+
 
 @dataclass
 class BeneficiaryOverview:

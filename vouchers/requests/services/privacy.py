@@ -9,8 +9,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
 from portal import audit
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password

@@ -6,10 +6,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+
 from coaching.providers.models import Provider
 from portal import audit
 from portal.db import lock_row
@@ -17,8 +19,8 @@ from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
 from portal.rules import FundRules
-from vouchers.requests import domain
 from vouchers.ledger.services import entries as ledger
+from vouchers.requests import domain
 from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
 
 # Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L, U).

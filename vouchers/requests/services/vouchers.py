@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from vouchers.requests.usage import UsageTotals, usage_totals
+
 from portal import audit
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.permissions import Permission, Role, can
 from vouchers.requests.models import Voucher
+from vouchers.requests.usage import UsageTotals, usage_totals
+
 
 @dataclass(frozen=True)
 class VoucherFigures:

@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from coaching.marketplace.domain import REGION_CODES, region_for_postcode
+from coaching.marketplace.domain import (
+    REGION_CODES,
+    join_languages,
+    municipality_key,
+    region_for_postcode,
+    split_codes,
+)
+from coaching.marketplace.models import CatalogueTheme, ContactPoint
 from coaching.providers.domain import STANDARD_MIXES
 from coaching.providers.models import Offer, Provider
-from coaching.marketplace.models import CatalogueTheme, ContactPoint
-from coaching.marketplace.domain import join_languages, municipality_key, split_codes
 
 # Real Belgian postcodes and municipalities, a few in every region or province.
 MUNICIPALITIES: tuple[tuple[str, str], ...] = (
@@ -32,6 +37,7 @@ MUNICIPALITIES: tuple[tuple[str, str], ...] = (
     ("8000", "Brugge"), ("8500", "Kortrijk"), ("8400", "Oostende"),
     ("9000", "Gent"), ("9300", "Aalst"), ("9100", "Sint-Niklaas"),
 )
+
 
 # (title, topic, kind) per language: the DOMAIN.md catalogue of action sessions.
 THEMES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -50,18 +56,23 @@ THEMES: dict[str, tuple[tuple[str, str, str], ...]] = {
            ("Your strengths and values", "self_knowledge", "individual")),
 }
 
+
 STREETS = {
     "fr": ("Rue de la Station", "Rue Haute", "Avenue de la Gare", "Place du Marché", "Rue de l'Église",
            "Boulevard Tirou", "Rue des Fripiers"),
     "nl": ("Stationsstraat", "Kerkstraat", "Grote Markt", "Nieuwstraat", "Molenstraat", "Dorpsstraat"),
     "de": ("Bahnhofstraße", "Kirchstraße", "Marktplatz", "Hauptstraße"),
 }
+
+
 DESCRIPTIONS = {
     "fr": "Une séance concrète, avec des exercices et un suivi personnalisé.",
     "nl": "Een concrete sessie met oefeningen en persoonlijke opvolging.",
     "de": "Eine praktische Sitzung mit Übungen und persönlicher Begleitung.",
     "en": "A practical session with exercises and personal follow-up.",
 }
+
+
 DEFAULT_UNIT_CENTS = 15000  # DOMAIN.md: €150 per individual hour and per collective session
 
 

@@ -9,16 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.providers.models import Provider
-from portal.clock import utcnow
 from portal.auth.models import User
 from portal.auth.services import create_user
-from portal.demo_numbers import belgian_iban, enterprise_number, national_number
+from portal.clock import utcnow
+from portal.demo.numbers import belgian_iban, enterprise_number, national_number
 from portal.permissions import Role
-from vouchers.requests.models import Beneficiary
 from vouchers.employers.models import Employer
+from vouchers.requests.models import Beneficiary
 
 DEMO_PASSWORD = "demo-password"
+
+
 DEMO_DOMAIN = "demo.tnw.be"
+
 
 PROVIDER_NAMES = [
     ("Trajets Emploi Wallonie", "liege,namur,luxembourg", "fr"),
@@ -28,6 +31,8 @@ PROVIDER_NAMES = [
     ("Vlaanderen Terug Aan Het Werk", "east_flanders,west_flanders", "nl"),
     ("Hainaut Réinsertion", "hainaut", "fr"),
 ]
+
+
 LABELS = ("ISO 9001", "EQUASS Assurance", "Label Qualité AViQ")
 
 
@@ -101,7 +106,7 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
     _seed_journeys(session, providers[0], fund_admin=fund_admin, provider_admin=provider_admin, coach_user=coach_user,
                    main=main, rng=rng)
     from portal.clock import today_in_brussels
-    from portal.demo_money import seed_money
+    from portal.demo.money import seed_money
 
     seed_money(session, employer_user=employer_user, fund_admin=fund_admin, coach_user=coach_user,
                today=today_in_brussels(), now=now)
@@ -110,7 +115,7 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
 
 def _seed_marketplace(session: Session, providers: list[Provider]) -> None:
     try:
-        from portal.demo_marketplace import seed_marketplace
+        from portal.demo.marketplace import seed_marketplace
     except ImportError:  # the marketplace data is optional in the demo
         return
     seed_marketplace(session, providers)
@@ -121,15 +126,25 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     """Requests and vouchers in every state, a course under way, a claim: once (skipped when present)."""
     from datetime import datetime, time, timedelta
 
-    from coaching.providers.models import Coach, Offer
+    from coaching.calendar.services import (
+        SessionPlan,
+        confirm_session,
+        log_session,
+        schedule_session,
+    )
     from coaching.claims.services import submit_claim
+    from coaching.providers.models import Coach, Offer
     from coaching.providers.services.offers import accept_voucher
-    from coaching.calendar.services import SessionPlan, confirm_session, log_session, schedule_session
     from portal.clock import BRUSSELS, today_in_brussels
-    from vouchers.ledger.services import entries as ledger
     from vouchers.ledger.models import LedgerEntry
+    from vouchers.ledger.services import entries as ledger
     from vouchers.requests.models import Voucher, VoucherRequest
-    from vouchers.requests.services.requests import RequestData, decide_voucher_request, submit_voucher_request, withdraw_voucher_request
+    from vouchers.requests.services.requests import (
+        RequestData,
+        decide_voucher_request,
+        submit_voucher_request,
+        withdraw_voucher_request,
+    )
 
     if session.scalar(select(VoucherRequest.id).limit(1)) is not None:
         return

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.demo_numbers import national_number
+from portal.demo.numbers import national_number
 
 # (worker, days since the contract ended, what the employer has paid by transfer, in cents)
 DECLARATIONS = (
@@ -26,7 +26,10 @@ def seed_money(session: Session, *, employer_user: Any, fund_admin: Any, coach_u
                now: datetime) -> None:
     """Once: skipped when the employer has declared anything."""
     from vouchers.employers.models import Declaration
-    from vouchers.employers.services.declarations import DeclarationData, declare_dismissal
+    from vouchers.employers.services.declarations import (
+        DeclarationData,
+        declare_dismissal,
+    )
 
     if session.scalar(select(Declaration.id).where(Declaration.employer_id == employer_user.employer_id)):
         return
@@ -88,8 +91,8 @@ def _import_bank_statement(session: Session, fund_admin: Any, transfers: list[tu
 
 
 def _weekly_hours(session: Session, coach_user: Any, *, now: datetime) -> None:
-    from coaching.providers.models import Coach
     from coaching.availability.services import WeeklyInput, replace_weekly
+    from coaching.providers.models import Coach
 
     coach = session.scalar(select(Coach).where(Coach.user_id == coach_user.id))
     if coach is None:
