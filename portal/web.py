@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field
 
 from portal.db import db
 from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.mail import commit
+
+T = TypeVar("T")
 
 
 def safe_next(target: str | None, default_endpoint: str = "main.home") -> str:
@@ -65,3 +71,29 @@ def page_arg(name: str = "before") -> int | None:
     """A positive id from the query string for keyset paging; anything else starts at the first page."""
     value = request.args.get(name, type=int)
     return value if value and value > 0 else None
+
+
+def form_post(form: FlaskForm, action: Callable[[], T], *, done: Callable[[T], ResponseReturnValue],
+              again: Callable[[int], ResponseReturnValue], errors: tuple[type[DomainError], ...] = FORM_ERRORS,
+              aliases: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The shape of every HTML form post, so that a view says only what it does.
+
+    A GET, or a form that fails its own checks, is shown again (``again(status)``: 200, or 422 with every
+    problem at once and what was typed). Otherwise ``action`` calls the service; a refusal it raises is put on
+    the form the same way (with the error's status). On success the request's one commit happens, then
+    ``done(result)`` answers, usually through ``saved``.
+    """
+    if not form.validate_on_submit():
+        return again(422 if form.is_submitted() else 200)
+    try:
+        result = action()
+    except errors as error:
+        return again(refused(form, error, aliases))
+    commit()
+    return done(result)
+
+
+def saved(message: str, target: str) -> ResponseReturnValue:
+    """Tell the person it is done, and go where they carry on."""
+    flash(message, "success")
+    return redirect(target)

@@ -6,9 +6,7 @@ contact point or theme is "not found".
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,23 +23,16 @@ from coaching.marketplace.forms import (
 )
 from coaching.marketplace.services import profiles
 from portal.db import db
-from portal.errors import DomainError
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import attach_errors
+from portal.web import form_post, saved
 
 bp = Blueprint("provider_profile", __name__, url_prefix="/provider")
 
 
-def _saved(message: str):  # type: ignore[no-untyped-def]
+def _removed(message: str):  # type: ignore[no-untyped-def]
     commit()
-    flash(message, "success")
-    return redirect(url_for("provider_profile.edit_profile"))
-
-
-def _failed(form: Any, error: DomainError) -> None:
-    db.session.rollback()
-    attach_errors(form, error)
+    return saved(message, url_for(".edit_profile"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -49,20 +40,17 @@ def _failed(form: Any, error: DomainError) -> None:
 def edit_profile():  # type: ignore[no-untyped-def]
     provider = profiles.get_own_provider(db.session, current_user)
     form = ProfileForm(data={"description": provider.description, "languages": domain.split_codes(provider.languages)})
-    if form.validate_on_submit():
-        try:
-            profiles.update_provider_profile(db.session, current_user, description=form.description.data or "",
-                                           languages=list(form.languages.data or []))
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            return _saved(_("Your profile is saved."))
-    contact_points, themes = profiles.list_own_places(db.session, current_user)
-    status = 422 if form.is_submitted() else 200
-    return render_template("coaching/provider/profile.html", form=form, provider=provider,
-                           contact_points=contact_points, themes=themes, remove_form=ConfirmRemoveForm(),
-                           region_labels=REGION_LABELS, topic_labels=TOPIC_LABELS, kind_labels=KIND_LABELS,
-                           mode_labels=MODE_LABELS), status
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        contact_points, themes = profiles.list_own_places(db.session, current_user)
+        return render_template("coaching/provider/profile.html", form=form, provider=provider,
+                               contact_points=contact_points, themes=themes, remove_form=ConfirmRemoveForm(),
+                               region_labels=REGION_LABELS, topic_labels=TOPIC_LABELS, kind_labels=KIND_LABELS,
+                               mode_labels=MODE_LABELS), status
+
+    return form_post(form, lambda: profiles.update_provider_profile(
+        db.session, current_user, description=form.description.data or "", languages=list(form.languages.data or [])),
+        done=lambda result: saved(_("Your profile is saved."), url_for(".edit_profile")), again=page)
 
 
 def _contact_point_data(form: ContactPointForm) -> profiles.ContactPointData:
@@ -77,15 +65,9 @@ def _contact_point_data(form: ContactPointForm) -> profiles.ContactPointData:
 def new_contact_point():  # type: ignore[no-untyped-def]
     provider = profiles.get_own_provider(db.session, current_user)
     form = ContactPointForm(data={"languages": domain.split_codes(provider.languages), "onsite": True})
-    if form.validate_on_submit():
-        try:
-            profiles.add_contact_point(db.session, current_user, _contact_point_data(form))
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            return _saved(_("The contact point is added."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("coaching/provider/contact_point.html", form=form, contact_point=None), status
+    return form_post(form, lambda: profiles.add_contact_point(db.session, current_user, _contact_point_data(form)),
+                     done=lambda result: saved(_("The contact point is added."), url_for(".edit_profile")),
+                     again=lambda status: (render_template("coaching/provider/contact_point.html", form=form, contact_point=None), status))
 
 
 @bp.route("/contact-points/<int:contact_point_id>", methods=["GET", "POST"])
@@ -96,15 +78,9 @@ def edit_contact_point(contact_point_id: int):  # type: ignore[no-untyped-def]
         "name": contact_point.name, "street": contact_point.street, "postcode": contact_point.postcode,
         "municipality": contact_point.municipality, "languages": contact_point.language_list,
         "onsite": contact_point.onsite, "online": contact_point.online})
-    if form.validate_on_submit():
-        try:
-            profiles.update_contact_point(db.session, current_user, contact_point_id, _contact_point_data(form))
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            return _saved(_("The contact point is saved."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("coaching/provider/contact_point.html", form=form, contact_point=contact_point), status
+    return form_post(form, lambda: profiles.update_contact_point(db.session, current_user, contact_point_id, _contact_point_data(form)),
+                     done=lambda result: saved(_("The contact point is saved."), url_for(".edit_profile")),
+                     again=lambda status: (render_template("coaching/provider/contact_point.html", form=form, contact_point=contact_point), status))
 
 
 @bp.post("/contact-points/<int:contact_point_id>/remove")
@@ -113,7 +89,7 @@ def remove_contact_point(contact_point_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmRemoveForm().validate_on_submit():
         abort(400)
     profiles.remove_contact_point(db.session, current_user, contact_point_id)
-    return _saved(_("The contact point is removed."))
+    return _removed(_("The contact point is removed."))
 
 
 def _theme_data(form: ThemeForm) -> profiles.ThemeData:
@@ -127,15 +103,9 @@ def _theme_data(form: ThemeForm) -> profiles.ThemeData:
 def new_theme():  # type: ignore[no-untyped-def]
     provider = profiles.get_own_provider(db.session, current_user)
     form = ThemeForm(data={"language": (domain.split_codes(provider.languages) or ["fr"])[0]})
-    if form.validate_on_submit():
-        try:
-            profiles.add_catalogue_theme(db.session, current_user, _theme_data(form))
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            return _saved(_("The theme is added to your catalogue."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("coaching/provider/theme.html", form=form, theme=None), status
+    return form_post(form, lambda: profiles.add_catalogue_theme(db.session, current_user, _theme_data(form)),
+                     done=lambda result: saved(_("The theme is added to your catalogue."), url_for(".edit_profile")),
+                     again=lambda status: (render_template("coaching/provider/theme.html", form=form, theme=None), status))
 
 
 @bp.route("/catalogue/<int:theme_id>", methods=["GET", "POST"])
@@ -143,15 +113,9 @@ def new_theme():  # type: ignore[no-untyped-def]
 def edit_theme(theme_id: int):  # type: ignore[no-untyped-def]
     theme = profiles.get_own_catalogue_theme(db.session, current_user, theme_id)
     form = ThemeForm(obj=theme)
-    if form.validate_on_submit():
-        try:
-            profiles.update_catalogue_theme(db.session, current_user, theme_id, _theme_data(form))
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            return _saved(_("The theme is saved."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("coaching/provider/theme.html", form=form, theme=theme), status
+    return form_post(form, lambda: profiles.update_catalogue_theme(db.session, current_user, theme_id, _theme_data(form)),
+                     done=lambda result: saved(_("The theme is saved."), url_for(".edit_profile")),
+                     again=lambda status: (render_template("coaching/provider/theme.html", form=form, theme=theme), status))
 
 
 @bp.post("/catalogue/<int:theme_id>/remove")
@@ -160,4 +124,4 @@ def remove_theme(theme_id: int):  # type: ignore[no-untyped-def]
     if not ConfirmRemoveForm().validate_on_submit():
         abort(400)
     profiles.remove_catalogue_theme(db.session, current_user, theme_id)
-    return _saved(_("The theme is removed from your catalogue."))
+    return _removed(_("The theme is removed from your catalogue."))
