@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from coaching.calendar.forms import ATTENDANCE_LABELS, KIND_LABELS
 from coaching.calendar.views.coach import duration_choices
 from coaching.disputes import services as dispute_services
 from coaching.disputes.forms import (
@@ -26,7 +25,6 @@ from portal import audit
 from portal.clock import utcnow
 from portal.db import db
 from portal.forms import choices
-from portal.i18n import hours, local_datetime
 from portal.mail import commit
 from portal.permissions import Permission, require
 
@@ -38,8 +36,8 @@ RESOLVED_SHOWN = 50
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"dispute_status_labels": DISPUTE_STATUS_LABELS, "attendance_labels": ATTENDANCE_LABELS,
-            "kind_labels": KIND_LABELS, "local_datetime": local_datetime, "hours": hours}
+    # Formatters and session labels come to every template (portal.create_app, coaching.templating).
+    return {"dispute_status_labels": DISPUTE_STATUS_LABELS}
 
 
 def _corrections(form: FlaskForm, view: dispute_services.DisputeView) -> FlaskForm:

@@ -14,12 +14,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coaching.calendar import services as session_services
-from coaching.calendar.forms import (
-    ATTENDANCE_LABELS,
-    CONFIRMATION_LABELS,
-    KIND_LABELS,
-    MODE_LABELS,
-)
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.disputes import services as dispute_services
 from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
@@ -28,7 +22,6 @@ from coaching.providers.models import Coach, Provider
 from coaching.providers.views import FORM_ERRORS, refused
 from portal.clock import utcnow
 from portal.db import db
-from portal.i18n import hours, local_datetime, local_time
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.private_cache import private_page
@@ -39,9 +32,8 @@ bp = Blueprint("agenda", __name__)
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"local_datetime": local_datetime, "local_time": local_time, "hours": hours, "kind_labels": KIND_LABELS,
-            "mode_labels": MODE_LABELS, "attendance_labels": ATTENDANCE_LABELS,
-            "confirmation_labels": CONFIRMATION_LABELS, "dispute_status_labels": DISPUTE_STATUS_LABELS}
+    # Formatters and session labels come to every template (portal.create_app, coaching.templating).
+    return {"dispute_status_labels": DISPUTE_STATUS_LABELS}
 
 
 def _my_seats() -> list[dict[str, Any]]:
