@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
+from portal.schema_fields import MAX_ID
+
 
 def choices(options: Mapping[Any, Any]) -> list[SelectChoice]:
     """WTForms choices from ``{value: label}``; labels may be lazy translations."""
@@ -32,7 +34,7 @@ class AuditFilterForm(FlaskForm):
         "Use an object type from the list, for example claim or voucher."))],
         description=_l("For example claim, voucher, provider or payout_batch."),
         render_kw={"list": "object-types", "autocomplete": "off"})
-    object_id = IntegerField(_l("Object number"), validators=[Optional(), NumberRange(min=1)],
+    object_id = IntegerField(_l("Object number"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
                              render_kw={"inputmode": "numeric"})
     person = StringField(_l("Person (e-mail or user number)"), validators=[Optional(), Length(max=254)],
                          description=_l("Who acted."))

@@ -15,6 +15,7 @@ from wtforms import Field
 from portal.db import db
 from portal.errors import Conflict, DomainError, ValidationFailed
 from portal.mail import commit
+from portal.schema_fields import MAX_ID
 
 T = TypeVar("T")
 
@@ -68,9 +69,10 @@ def refused(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None 
 
 
 def page_arg(name: str = "before") -> int | None:
-    """A positive id from the query string for keyset paging; anything else starts at the first page."""
+    """A positive id from the query string for keyset paging; anything else (past the database's 32-bit ids
+    too) starts at the first page."""
     value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
+    return value if value and 0 < value <= MAX_ID else None
 
 
 def form_post(form: FlaskForm, action: Callable[[], T], *, done: Callable[[T], ResponseReturnValue],

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from portal.schema_fields import ListQuerySchema
+from portal.schema_fields import ListQuerySchema, QueryId
 
 
 class AuditQuerySchema(ListQuerySchema):
     object_type = fields.String(load_default=None, validate=validate.Regexp(r"^[a-z_]{1,50}$"))
-    object_id = fields.Integer(load_default=None)
-    actor_id = fields.Integer(load_default=None, metadata={"description": "The person who acted (a user id)."})
+    object_id = QueryId(load_default=None)
+    actor_id = QueryId(load_default=None, metadata={"description": "The person who acted (a user id)."})
 
 
 class AuditEntrySchema(Schema):

@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.db import db
 from portal.forms import AuditFilterForm
 from portal.permissions import Permission, require
+from portal.schema_fields import id_from_text
 from portal.web import PAGE_SIZE, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/fund")
@@ -46,8 +47,11 @@ def _person(form: AuditFilterForm) -> int | None:
     text = (form.person.data or "").strip()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():  # not isdigit() alone: "²" is a digit to it, no number to int()
+        user_id = id_from_text(text)
+        if user_id is None:  # past the database's ids: no account has it, and it could not even be compared
+            form.person.errors = [_("No account has this number.")]
+        return user_id
     user = user_by_email(db.session, text)
     if user is None:
         form.person.errors = [_("No account has this e-mail address.")]

@@ -53,7 +53,6 @@ def revoke_token():  # type: ignore[no-untyped-def]
         abort(401)
     services.revoke_api_token(db.session, header[7:].strip(), now=utcnow())
     commit()
-    return None
 
 
 @blp.route("/me", methods=["GET"])

@@ -73,7 +73,7 @@ class User(db.Model):
         return self.confirmed_at is not None
 
     @staticmethod
-    def by_email(email: str):  # noqa: ANN205 - returns a Select
+    def by_email(email: str):
         return select(User).where(User.email == email.strip().lower())
 
     def __repr__(self) -> str:

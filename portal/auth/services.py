@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.auth.models import ApiToken, User, new_session_token
-from portal.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from portal.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from portal.errors import Conflict, ValidationFailed
 from portal.permissions import Role
 

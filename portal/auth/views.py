@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.emails import queue_confirmation, queue_password_reset
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResendConfirmationForm, ResetPasswordForm
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
 from portal.auth.models import User
 from portal.auth.ratelimits import login_limits
 from portal.clock import utcnow

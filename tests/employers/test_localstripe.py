@@ -119,3 +119,13 @@ def test_the_payment_page_confirms_a_card_token_like_the_stripe_js_mock(client, 
     detail = client.get(f"/api/v1/dismissals/{created['id']}").get_json()
     assert detail["contribution"]["status"] == "paid"
     assert len(_paid_entries(db_session)) == 1
+
+
+def test_an_event_for_a_payment_intent_stripe_does_not_know_is_acknowledged(client, db_session, stripe_gateway,
+                                                                            localstripe):
+    """Stripe answers 404 for it: final, so the event is acknowledged, not answered 503 for three days of retries."""
+    payload = event_payload("payment_intent.succeeded", {"id": "pi_unknown_to_stripe", "object": "payment_intent"})
+    response = deliver(client, payload)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"received": True, "duplicate": False}
+    assert _paid_entries(db_session) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.employers.conftest import deliver, event_payload, sign
@@ -153,7 +154,7 @@ def test_unknown_events_and_foreign_intents_are_acknowledged(client, db_session,
 
 def test_gateway_down_rolls_back_the_event_so_stripe_retries(client, db_session, headers, dismissal_body, gateway,
                                                              webhook_secret):
-    created, pi = _declared_with_intent(client, headers, dismissal_body)
+    _created, pi = _declared_with_intent(client, headers, dismissal_body)
     gateway.succeed(pi)
     payload = event_payload("payment_intent.succeeded", {"id": pi})
     gateway.unavailable = True
@@ -162,3 +163,80 @@ def test_gateway_down_rolls_back_the_event_so_stripe_retries(client, db_session,
     gateway.unavailable = False
     assert deliver(client, payload).get_json() == {"received": True, "duplicate": False}
     assert db_session.scalar(select(Contribution.status).where(Contribution.payment_intent_id == pi)) == "paid"
+
+
+# --- issue #19: no signed body breaks the webhook; post-dated signatures; PaymentIntents Stripe does not know ----
+
+
+def _events(db_session) -> int:
+    return db_session.scalar(select(func.count()).select_from(StripeEvent))
+
+
+@pytest.mark.parametrize("payload", [
+    b"[]", b'[{"id": "evt_1", "type": "payment_intent.succeeded"}]', b'"evt_1"', b"null", b"\xff\xfe{}",
+    b"[" * 100_000,
+    b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": []}',
+    b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": "pi_1"}}',
+    b'{"id": "evt_\\u0000", "type": "payment_intent.succeeded", "data": {"object": {}}}',
+    b'{"id": "evt_1", "type": "payment_intent.\\u0000", "data": {"object": {}}}',
+    b'{"id": "' + b"e" * 256 + b'", "type": "payment_intent.succeeded", "data": {"object": {}}}',
+], ids=["array", "array of events", "string", "null", "not utf-8", "deep", "data a list", "object a string",
+        "nul in the id", "nul in the type", "id too long"])
+def test_a_signed_body_that_is_no_event_is_400(client, db_session, webhook_secret, payload):
+    response = deliver(client, payload)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == "malformed_request"
+    assert _events(db_session) == 0
+
+
+@pytest.mark.parametrize("offset", [3600, 301])
+def test_a_post_dated_signature_is_400(client, db_session, headers, dismissal_body, gateway, webhook_secret, offset):
+    created, pi = _declared_with_intent(client, headers, dismissal_body)
+    gateway.succeed(pi)
+    payload = event_payload("payment_intent.succeeded", {"id": pi})
+    response = deliver(client, payload, signature=sign(payload, timestamp=int(time.time()) + offset))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_signature"
+    assert _events(db_session) == 0
+    assert _contribution(client, headers, created["id"])["status"] == "due"
+
+
+def test_a_signature_a_little_ahead_of_our_clock_is_accepted(client, headers, dismissal_body, gateway, webhook_secret):
+    created, pi = _declared_with_intent(client, headers, dismissal_body)
+    gateway.succeed(pi)
+    payload = event_payload("payment_intent.succeeded", {"id": pi})
+    assert deliver(client, payload, signature=sign(payload, timestamp=int(time.time()) + 60)).status_code == 200
+    assert _contribution(client, headers, created["id"])["status"] == "paid"
+
+
+@pytest.mark.parametrize("signature", ["t=1,v1=\u00e9\u00e9", "t=\u00b2,v1=ab", "v1=ab", "t=1", "garbage", ""])
+def test_an_odd_signature_header_is_400(client, db_session, webhook_secret, signature):
+    payload = event_payload("payment_intent.succeeded", {"id": "pi_1"})
+    response = client.post("/api/v1/webhooks/stripe", data=payload,
+                           headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_signature"
+
+
+def test_a_payment_intent_stripe_does_not_know_is_acknowledged_once(client, db_session, gateway, webhook_secret,
+                                                                    caplog):
+    payload = event_payload("payment_intent.succeeded", {"id": "pi_nobody_knows"})
+    first = deliver(client, payload)
+    assert first.status_code == 200 and first.get_json() == {"received": True, "duplicate": False}
+    assert "pi_nobody_knows" in caplog.text
+    assert _events(db_session) == 1  # kept: Stripe's retries and replays find it
+    assert deliver(client, payload).get_json() == {"received": True, "duplicate": True}
+    refund = event_payload("charge.refunded", {"id": "ch_1", "payment_intent": "pi_nobody_knows"})
+    assert deliver(client, refund).status_code == 200
+    assert _ledger(db_session) == [] and _ledger(db_session, "contribution_refunded") == []
+
+
+@pytest.mark.parametrize("contribution_id", ["3000000000", "\u00b2", "0"])
+def test_foreign_metadata_that_is_no_id_of_ours_is_ignored(client, db_session, gateway, webhook_secret,
+                                                           contribution_id):
+    foreign = gateway.create_payment_intent(500, "eur", {"contribution_id": contribution_id, "declaration_id": "1"},
+                                            f"someone-else-{contribution_id}")
+    gateway.succeed(foreign.id)
+    response = deliver(client, event_payload("payment_intent.succeeded", {"id": foreign.id}))
+    assert response.status_code == 200
+    assert _ledger(db_session) == []

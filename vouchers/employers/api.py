@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-import stripe
 from flask import current_app, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -21,10 +21,12 @@ from portal.errors import (
     too_large_response,
 )
 from portal.fund_settings import rules_on
+from portal.input_guard import raw_body
 from portal.mail import commit
-from portal.payments import GatewayError, gateway_for
+from portal.payments import GatewayError, WebhookRefused, gateway_for, verify_webhook
 from portal.permissions import Permission, api_access
 from portal.private_cache import private_page
+from portal.schema_fields import MAX_ID, QueryId, id_from_text
 from vouchers.employers import domain
 from vouchers.employers.models import CONTRIBUTION_STATUSES, Employer
 from vouchers.employers.services import contributions, letters
@@ -65,9 +67,11 @@ class DismissalCreateSchema(Schema):
     physician_decision_on = fields.Date(load_default=None, allow_none=True, metadata={
         "description": "The occupational physician's definitive-incapacity decision. A contract ending less than "
                        "21 days after it is accepted with the warning `physician_appeal_period`."})
-    employer_id = fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "Needed only by a social secretariat's user acting for several employers; an employer's own "
-                       "users declare for their employer."})
+    # Not strict like Id: a string "12" has always been accepted here; bounded so it can be compared.
+    employer_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
+                                 metadata={"description": "Needed only by a social secretariat's user acting for "
+                                                          "several employers; an employer's own users declare for "
+                                                          "their employer."})
     agent_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
                                metadata={"description": "Optional agent (social secretariat) contact."})
     agent_email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
@@ -139,7 +143,7 @@ class DismissalQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(CONTRIBUTION_STATUSES), metadata={
         "description": "The contribution's status."})
     overdue = fields.Boolean(load_default=None, allow_none=True)
-    employer_id = fields.Integer(load_default=None, metadata={"description": "For agents: one employer only."})
+    employer_id = QueryId(load_default=None, metadata={"description": "For agents: one employer only."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 
@@ -337,6 +341,7 @@ def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-unty
 
 
 @blp.route("/dismissals/import", methods=["POST"])
+@raw_body  # the CSV is read from the raw body whatever its content type, and checked line by line
 @api_access(Permission.DISMISSAL_DECLARE)
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="Declared at the same time by someone else: nothing imported")
@@ -351,8 +356,9 @@ def import_dismissals():  # type: ignore[no-untyped-def]
     """Declare many dismissals from a CSV body (UTF-8). Every line is validated first; all lines are imported, or
     none. `?employer_id=` is needed only by agents acting for several employers."""
     raw_employer = request.args.get("employer_id")
-    if raw_employer is not None and not raw_employer.isdigit():
-        raise ValidationFailed("employer_id must be a number.", fields={"employer_id": ["Not a number."]})
+    employer_id = None if raw_employer is None else id_from_text(raw_employer)
+    if raw_employer is not None and employer_id is None:
+        raise ValidationFailed("employer_id must be an id.", fields={"employer_id": ["Not a valid id."]})
     if (request.content_length or 0) > MAX_IMPORT_BYTES:
         return too_large_response(MAX_IMPORT_BYTES)
     data = read_at_most(request.stream, MAX_IMPORT_BYTES)
@@ -364,7 +370,7 @@ def import_dismissals():  # type: ignore[no-untyped-def]
         raise ValidationFailed("The file must be UTF-8 text.", code="csv_invalid",
                                fields={"file": ["Save the file as CSV UTF-8."]}) from exc
     report = csv_import.import_declarations(db.session, current_user, text,
-                                            employer_id=int(raw_employer) if raw_employer else None,
+                                            employer_id=employer_id,
                                             today=today_in_brussels(), now=utcnow())
     if not report.ok:
         db.session.rollback()
@@ -377,31 +383,28 @@ def import_dismissals():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/webhooks/stripe", methods=["POST"])
+@raw_body  # signed by Stripe; an event may carry another system's data, and only ids of it are kept
 @api_access(public=True)
 @blp.response(200, WebhookResultSchema)
-@blp.alt_response(400, schema=ApiErrorSchema, description="Bad signature, stale timestamp or malformed payload")
+@blp.alt_response(400, schema=ApiErrorSchema, description="Bad signature, a timestamp more than 300 s away, or a "
+                                                          "payload that is no JSON object")
 @blp.alt_response(503, schema=ApiErrorSchema, description="Not configured, or Stripe could not be reached to re-read "
                                                           "the PaymentIntent: Stripe retries later")
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})
 def stripe_webhook():  # type: ignore[no-untyped-def]
-    """Stripe's events. The `Stripe-Signature` is verified on the raw body (300 s tolerance); each event id is
-    stored in the same transaction as its effect, so a replay does nothing; the PaymentIntent is re-read so events
-    arriving out of order never move a payment backwards."""
+    """Stripe's events. The `Stripe-Signature` is verified on the raw body (its time within 300 s of ours, before
+    or after); each event id is stored in the same transaction as its effect, so a replay does nothing; the
+    PaymentIntent is re-read so events arriving out of order never move a payment backwards. An event about a
+    PaymentIntent Stripe does not know, or that pays no contribution, is acknowledged and ignored."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         return json_error(503, "Stripe webhooks are not configured.", "webhook_not_configured")
-    payload = request.get_data()
     try:
-        event = stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature", ""), secret)
-    except stripe.SignatureVerificationError:
-        return json_error(400, "The signature is not valid or too old.", "bad_signature")
-    except ValueError:
-        return json_error(400, "The payload is not valid JSON.", "malformed_request")
-    body = event.to_dict()
-    event_id, event_type = body.get("id"), body.get("type")
-    data_object = (body.get("data") or {}).get("object") or {}
-    if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(data_object, dict):
-        return json_error(400, "The event has no id, type or object.", "malformed_request")
+        event = verify_webhook(request.get_data(), request.headers.get("Stripe-Signature", ""), secret,
+                               now=time.time())
+        event_id, event_type, data_object = payment_services.event_parts(event)
+    except WebhookRefused as refused:
+        return json_error(400, refused.message, refused.code)
     try:
         processed = payment_services.handle_stripe_event(db.session, gateway_for(current_app), event_id=event_id,
                                                  event_type=event_type, data_object=data_object,

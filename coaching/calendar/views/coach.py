@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,10 +25,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coaching.availability import services as availability_services
-from coaching.calendar import services as session_services
 from coaching.calendar.forms import LogForm, ScheduleForm, log_form_class
 from coaching.calendar.ical import reset_calendar_token, sessions_between, week_bounds
 from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.calendar.services import sessions as session_services
 from coaching.providers.models import Coach
 from coaching.providers.services import offers as offer_services
 from portal import audit
@@ -41,6 +41,7 @@ from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
 from portal.private_cache import private_page
+from portal.schema_fields import MAX_ID, id_from_text
 from vouchers.requests.models import Beneficiary, Voucher
 
 bp = Blueprint("calendar", __name__)
@@ -93,6 +94,8 @@ def _day_from_query() -> date:
 
 def _viewed_coach(coach_id: int | None) -> Coach | None:
     """A coach sees their own calendar; a provider administrator one of the provider's coaches."""
+    if coach_id and not 0 < coach_id <= MAX_ID:
+        abort(404)  # no coach has it, and the database could not even compare it
     if coach_id:
         return offer_services.get_coach(db.session, current_user, coach_id)  # someone else's: 404
     if current_user.role == Role.COACH:
@@ -112,7 +115,7 @@ def local_to_utc(day: date, start: time, tz: str) -> datetime:
     """
     zone = ZoneInfo(tz)
     wall = datetime.combine(day, start)
-    instant = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+    instant = wall.replace(tzinfo=zone).astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         raise ValidationFailed(N_("This time does not exist on that day: the clocks change."),
                                fields={"start_time": [N_("This time does not exist on that day: the clocks change.")]})
@@ -128,8 +131,8 @@ def _voucher_search() -> str:
 
 def _chosen_voucher_ids() -> list[int]:
     """The vouchers a sent booking form ticked (found by a search, so maybe not among the newest)."""
-    return [int(value) for value in request.form.getlist("voucher_ids")[:50] if value.isdigit()
-            and int(value) <= 2**31 - 1]
+    return [voucher_id for value in request.form.getlist("voucher_ids")[:50]
+            if (voucher_id := id_from_text(value)) is not None]
 
 
 def _schedule_form(coach: Coach | None, day: date, *, search: str = "",

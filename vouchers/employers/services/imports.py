@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.errors import N_
 from portal.fund_settings import RulesBook
+from portal.input_guard import FORBIDDEN
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services.declarations import CleanDeclaration, DeclarationData
 
@@ -83,6 +84,8 @@ def parse_date(text: str) -> date:
 
 
 UNREADABLE_LINE = N_("This line cannot be read: a value is far too long or a quotation mark is not closed.")
+REFUSED_CHARACTER = N_("This value contains an invisible control character that cannot be saved (a NUL byte). "
+                       "Remove it and try again.")
 
 
 def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineError]]:
@@ -122,6 +125,10 @@ def read_rows(text: str) -> tuple[list[tuple[int, DeclarationData]], list[LineEr
             errors.append(LineError(line, "file", N_("The file has too many lines (at most 20,000).")))
             break
         cell: dict[str, Any] = {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}
+        # The request guard leaves uploads to their readers: the database cannot store a NUL, so the line is
+        # refused here, naming its column.
+        errors.extend(LineError(line, name, REFUSED_CHARACTER) for name, value in cell.items()
+                      if FORBIDDEN.search(value))
         data = DeclarationData(worker_first_name=cell.get("worker_first_name", ""),
                                worker_last_name=cell.get("worker_last_name", ""),
                                worker_niss=cell.get("worker_niss", ""))
@@ -165,7 +172,7 @@ def import_steps(session: Session, actor: Any, text: str, *, employer_id: int | 
     total = len(rows)
     report = ImportReport(lines=total)
     yield Progress("checking", 0, total)
-    lines_with_date_errors = {e.line for e in errors}
+    lines_with_errors = {e.line for e in errors}
     book = RulesBook(session)
     clean_rows: list[tuple[int, CleanDeclaration]] = []
     for done, (line, data) in enumerate(rows, 1):
@@ -173,7 +180,7 @@ def import_steps(session: Session, actor: Any, text: str, *, employer_id: int | 
         clean, problems = declaration_services.clean_declaration(data, today=today, rules=rules)
         for name, messages in problems.items():
             errors.extend(LineError(line, name, message) for message in messages)
-        if clean is not None and line not in lines_with_date_errors:
+        if clean is not None and line not in lines_with_errors:
             clean_rows.append((line, clean))
         if done % PROGRESS_EVERY == 0 and done < total:
             yield Progress("checking", done, total)

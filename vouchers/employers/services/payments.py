@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -15,9 +17,12 @@ from portal.payments import (
     CreatedIntent,
     GatewayError,
     GatewayNotConfigured,
+    GatewayNotFound,
     PaymentGateway,
+    WebhookRefused,
 )
 from portal.permissions import Permission
+from portal.schema_fields import id_from_text
 from vouchers.employers import domain
 from vouchers.employers.models import (
     Contribution,
@@ -29,6 +34,7 @@ from vouchers.employers.services.declarations import get_declaration
 from vouchers.ledger.services import entries as ledger
 
 CURRENCY = "eur"
+log = logging.getLogger(__name__)
 
 
 ALREADY_SETTLED = ("paid", "overpaid", "refunded")
@@ -150,10 +156,11 @@ def _set_status(session: Session, contribution: Contribution, new_status: str, *
 
 def _contribution_from_metadata(session: Session, metadata: dict[str, str]) -> Contribution | None:
     """The contribution a PaymentIntent pays, if it is ours: both ids in its metadata must agree."""
-    raw = metadata.get("contribution_id", "")
-    if not raw.isdigit():
+    # Any system on the same Stripe account may set metadata: "²" or 3000000000 is no contribution of ours.
+    contribution_id = id_from_text(metadata.get("contribution_id", ""))
+    if contribution_id is None:
         return None
-    contribution = session.get(Contribution, int(raw))
+    contribution = session.get(Contribution, contribution_id)
     if contribution is None or metadata.get("declaration_id") != str(contribution.declaration_id):
         return None
     return contribution
@@ -233,6 +240,23 @@ REFUND_EVENTS = frozenset({"charge.refunded", "charge.refund.updated", "refund.c
                            "refund.failed"})
 
 
+# Stripe's event ids (evt_...) and types (payment_intent.succeeded): anything else is no event of Stripe's, and
+# would not fit the stripe_events columns (255 and 100 characters).
+_EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,100}")
+
+
+def event_parts(event: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """A verified event's id, type and object, or ``WebhookRefused`` when it has not the shape of one."""
+    event_id, event_type = event.get("id"), event.get("type")
+    data = {} if event.get("data") is None else event["data"]
+    data_object = (data.get("object") if isinstance(data, dict) else None) or {}
+    if not (isinstance(event_id, str) and _EVENT_ID.fullmatch(event_id) and isinstance(event_type, str)
+            and _EVENT_TYPE.fullmatch(event_type) and isinstance(data, dict) and isinstance(data_object, dict)):
+        raise WebhookRefused("malformed_request", "The event has no valid id, type or object.")
+    return event_id, event_type, data_object
+
+
 def handle_stripe_event(session: Session, gateway: PaymentGateway, *, event_id: str, event_type: str,
                         data_object: dict[str, Any], today: date, now: datetime) -> bool:
     """Apply one verified Stripe event at most once. Returns False for a replay (nothing done).
@@ -240,6 +264,9 @@ def handle_stripe_event(session: Session, gateway: PaymentGateway, *, event_id: 
     The event id is inserted in the caller's transaction, together with the effect: if
     anything fails, both are rolled back and Stripe's retry finds nothing recorded. The
     event's own copy of the object is not trusted for state: the PaymentIntent is re-read.
+    A PaymentIntent Stripe does not know (a 404, final) is acknowledged and logged, the event id
+    kept: answering an error would only make Stripe retry it for three days. Stripe being
+    unreachable still raises ``GatewayError``, so that Stripe retries.
     """
     if session.get(StripeEvent, event_id) is not None:
         return False
@@ -249,8 +276,14 @@ def handle_stripe_event(session: Session, gateway: PaymentGateway, *, event_id: 
             session.flush()
     except IntegrityError:  # the same event delivered twice at once: the other delivery owns it
         return False
-    if event_type in PAYMENT_INTENT_EVENTS and isinstance(data_object.get("id"), str):
-        sync_payment_intent(session, gateway, data_object["id"], today=today, now=now)
-    elif event_type in REFUND_EVENTS and isinstance(data_object.get("payment_intent"), str):
-        sync_refunds(session, gateway, data_object["payment_intent"], today=today, now=now)
+    try:
+        if event_type in PAYMENT_INTENT_EVENTS and isinstance(data_object.get("id"), str):
+            if sync_payment_intent(session, gateway, data_object["id"], today=today, now=now) is None:
+                log.info("stripe event %s (%s): payment intent %s pays no contribution: ignored", event_id,
+                         event_type, data_object["id"])
+        elif event_type in REFUND_EVENTS and isinstance(data_object.get("payment_intent"), str):
+            sync_refunds(session, gateway, data_object["payment_intent"], today=today, now=now)
+    except GatewayNotFound as exc:
+        log.warning("stripe event %s (%s): Stripe does not know its payment intent (%s): acknowledged, nothing done",
+                    event_id, event_type, exc)
     return True
