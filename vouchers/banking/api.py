@@ -34,6 +34,7 @@ from vouchers.banking.schemas import (
 from vouchers.banking.services import lines as line_services
 from vouchers.banking.services import payouts
 from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import suggestions as suggestion_services
 from vouchers.employers.domain import format_structured_reference
 
 blp = Blueprint("banking_api", __name__, description="Bank statements (CAMT.053) and the matching of their lines")
@@ -67,11 +68,15 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
             "ignore_reason": line.ignore_reason,
             "structured_reference": format_structured_reference(line.structured_reference)
             if line.structured_reference else None,
+            "structured_references": [format_structured_reference(r) for r in line.references],
             "reference_text": line.reference_text, "remittance_text": line.remittance_text,
             "entry_reference": line.entry_reference, "end_to_end_id": line.end_to_end_id,
             "counterparty_name": line.counterparty_name, "counterparty_iban": line.counterparty_iban,
             "enterprise_number": line.enterprise_number, "hold_reason": line.hold_reason,
             "possible_duplicate_of": line.possible_duplicate_of, "contribution_id": line.contribution_id,
+            "allocations": [{"contribution_id": a.contribution_id, "amount_cents": a.amount_cents}
+                            for a in line.allocations],
+            "returns_credit": line.returns_credit, "reverses_line_id": line.reverses_line_id,
             "match_method": line.match_method, "decided_by": line.decided_by, "decided_at": line.decided_at,
             "decision_reason": line.decision_reason, **extra}
 
@@ -94,7 +99,10 @@ def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Import a CAMT.053 file (multipart field `file`). Importing the same statement again adds nothing and
     answers 200 with `duplicate: true` and the statement as it stands; so does the same file (same bytes) again.
     Only credits in euros are matched: by the Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or
-    typed in `Ustrd`), recorded as the contribution's payment. The rest waits in
+    typed in `Ustrd` in any usual way), recorded as the contribution's payment; several references split the
+    amount to the cent, in the payer's order, each contribution taking what it still owes and the last one any
+    rest. A reversal or return of a booked credit undoes what that credit paid when the credit is found for sure.
+    A pending entry books nothing; the booked one that follows it is matched. The rest waits in
     `GET /admin/bank-lines?status=unmatched`, with a `hold_reason` when a line carried a contribution's reference
     but a person must decide: `possible_duplicate` (it looks like the line `possible_duplicate_of`, imported
     with another statement) or `amount_too_large` (more than 100 times the contribution)."""
@@ -181,7 +189,7 @@ def get_line(line_id: int):  # type: ignore[no-untyped-def]
     """One line; while it is unmatched, the contributions it may pay (by the payer's enterprise number or IBAN,
     and by amount), best first."""
     line = line_services.get_line(db.session, current_user, line_id)
-    suggestions = line_services.suggestions_for(db.session, line)
+    suggestions = suggestion_services.suggestions_for(db.session, line)
     return line_payload(line, suggestions=[{**s.__dict__, "structured_reference": format_structured_reference(
         s.structured_reference)} for s in suggestions])
 
@@ -191,15 +199,20 @@ def get_line(line_id: int):  # type: ignore[no-untyped-def]
 @blp.arguments(MatchSchema)
 @blp.response(200, LineDecisionSchema)
 @blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched to another contribution, dismissed, "
-                                                          "or not a credit in euros")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, no contribution or an unknown one")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched otherwise, dismissed, or left out of "
+                                                          "matching (a debit, pending, not in euros)")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No reason; no contribution or an unknown one; allocations "
+                                                          "that do not add up to the line's amount, or a reversal "
+                                                          "taking back more than a contribution received")
 @blp.doc(security=BEARER)
 def match_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-def]
-    """Record an unmatched credit as a payment of a contribution (`contribution_id`, or its `structured_reference`),
-    with a reason. Calling it again for the same contribution changes nothing (`changed: false`)."""
+    """Record an unmatched line, with a reason, as the money of one contribution (`contribution_id`, or its
+    `structured_reference`: the whole line) or of several (`allocations`: `[{contribution_id, amount_cents}]`,
+    to the cent). For a line that gives a credit back (`returns_credit`), the amounts are what it takes back:
+    the contributions' money and status follow. The same match again changes nothing (`changed: false`)."""
     line, changed = line_services.match_line(db.session, current_user, line_id, contribution_id=data["contribution_id"],
-                                        reference=data["structured_reference"], reason=data["reason"], now=utcnow())
+                                             reference=data["structured_reference"], allocations=data["allocations"],
+                                             reason=data["reason"], now=utcnow())
     commit()
     return line_payload(line, changed=changed)
 

@@ -55,11 +55,13 @@ class ParsedLine:
     value_on: date | None
     booked: bool  # Sts BOOK (anything else is pending or information only)
     reversal: bool
+    returned: bool  # a return: TxDtls/RtrInf, or a bank transaction code of a return (domain.RETURN_SUB_FAMILIES)
     entry_reference: str | None  # Ntry/AcctSvcrRef, the bank's own id of the booking
     entry_ref: str | None  # Ntry/NtryRef
     tx_reference: str | None  # TxDtls/Refs/AcctSvcrRef
     end_to_end_id: str | None
     structured_reference: str | None
+    more_references: tuple[str, ...]  # the other valid references, when the payer named several
     reference_text: str | None
     remittance_text: str | None
     counterparty_name: str | None
@@ -226,12 +228,22 @@ class _Details:
     counterparty_name: str | None = None
     counterparty_iban: str | None = None
     counterparty_ids: list[str] = field(default_factory=list)
+    returned: bool = False
 
 
-def _details(r: _Reader, tx: Any, direction: str) -> _Details:
-    """References, free text and the other party of one ``TxDtls`` (the payer of a credit)."""
-    party = "Dbtr" if direction == "credit" else "Cdtr"
-    details = _Details(tx_reference=r.text(tx, "Refs/AcctSvcrRef"), end_to_end_id=r.text(tx, "Refs/EndToEndId"))
+def _is_return(r: _Reader, el: Any) -> bool:
+    return r.text(el, "BkTxCd/Domn/Fmly/SubFmlyCd") in domain.RETURN_SUB_FAMILIES
+
+
+def _details(r: _Reader, tx: Any, direction: str, *, gives_back: bool = False) -> _Details:
+    """References, free text and the other party of one ``TxDtls``: the payer of a credit, the payee of a debit;
+    for a debit that gives a credit back, the payer of that credit (banks repeat it as ``Dbtr``) when it is there."""
+    returned = r.find(tx, "RtrInf") is not None or _is_return(r, tx)
+    party = "Cdtr"
+    if direction == "credit" or ((gives_back or returned) and r.find(tx, "RltdPties/Dbtr") is not None):
+        party = "Dbtr"
+    details = _Details(tx_reference=r.text(tx, "Refs/AcctSvcrRef"), end_to_end_id=r.text(tx, "Refs/EndToEndId"),
+                       returned=returned)
     scored, other = [], []
     for strd in r.findall(tx, "RmtInf/Strd"):
         for info in r.findall(strd, "CdtrRefInf"):
@@ -280,35 +292,43 @@ def _entry_lines(r: _Reader, entry: Any, index: int, fallback_on: date | None) -
     }
     entry_texts = r.texts(entry, "AddtlNtryInf")
     txs = r.findall(entry, "NtryDtls/TxDtls")
+    # A debit giving a credit back names the credit's payer, and is a return for all its payments when the entry
+    # itself carries a return's bank transaction code.
+    entry_returned = _is_return(r, entry)
+    gives_back = direction == "debit" and (common["reversal"] or entry_returned)
     if len(txs) > 1:
         amounts = [_tx_amount(r, tx) for tx in txs]
         directions = [r.text(tx, "CdtDbtInd") for tx in txs]
         if (all(a is not None and (c or currency) == currency for a, c in amounts)
                 and sum(a for a, _c in amounts if a is not None) == cents
                 and all(d in (None, r.text(entry, "CdtDbtInd")) for d in directions)):
-            return [_line(r, common, tx_index, direction, amount, _details(r, tx, direction), [])
+            return [_line(r, common, tx_index, direction, amount, _details(r, tx, direction, gives_back=gives_back), [],
+                          entry_returned=entry_returned)
                     for tx_index, (tx, (amount, _c)) in enumerate(zip(txs, amounts, strict=True), start=1)
                     if amount]
         # The parts do not add up to what was booked: one line for the whole entry, for a person to match.
         merged = _Details(free_texts=entry_texts)
         for tx in txs:
-            part = _details(r, tx, direction)
+            part = _details(r, tx, direction, gives_back=gives_back)
             merged.free_texts.extend(part.free_texts)
             merged.counterparty_name = merged.counterparty_name or part.counterparty_name
-        return [_line(r, common, 0, direction, cents, merged, [], allow_match=False)]
-    details = _details(r, txs[0], direction) if txs else _Details()
-    return [_line(r, common, 1 if txs else 0, direction, cents, details, entry_texts)]
+            merged.returned = merged.returned or part.returned
+        return [_line(r, common, 0, direction, cents, merged, [], allow_match=False, entry_returned=entry_returned)]
+    details = _details(r, txs[0], direction, gives_back=gives_back) if txs else _Details()
+    return [_line(r, common, 1 if txs else 0, direction, cents, details, entry_texts, entry_returned=entry_returned)]
 
 
 def _line(r: _Reader, common: dict[str, Any], tx_index: int, direction: str, cents: int, d: _Details,
-          entry_texts: list[str], *, allow_match: bool = True) -> ParsedLine:
+          entry_texts: list[str], *, allow_match: bool = True, entry_returned: bool = False) -> ParsedLine:
     texts = d.free_texts + entry_texts
     found = domain.find_structured_reference(d.creditor_references, texts)
+    references = found.references if allow_match else ()
     enterprise = domain.find_enterprise_number([*d.counterparty_ids, d.counterparty_name, *texts])
     return ParsedLine(
         tx_index=tx_index, direction=direction, amount_cents=cents,
         tx_reference=_cut(d.tx_reference, "id"), end_to_end_id=_cut(d.end_to_end_id, "id"),
-        structured_reference=found.structured if allow_match else None, reference_text=_cut(found.raw, "ref"),
+        structured_reference=references[0] if references else None, more_references=references[1:],
+        reference_text=_cut(found.raw, "ref"), returned=entry_returned or d.returned,
         remittance_text=_cut(" | ".join(texts), "text"), counterparty_name=_cut(d.counterparty_name, "name"),
         counterparty_iban=_cut((d.counterparty_iban or "").replace(" ", "").upper() or None, "iban"),
         counterparty_id=_cut(d.counterparty_ids[0] if d.counterparty_ids else None, "party_id"),

@@ -31,24 +31,50 @@ def amount_to_cents(text: str | None) -> int | None:
     return int(cents)
 
 
-#: What payers type in free text: +++123/4567/89012+++ (or ***…***), 123/4567/89012, or 12 bare digits.
-_TYPED_REFERENCES = (
-    re.compile(r"[+*]{3}\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*[+*]{3}"),
-    re.compile(r"(?<![\d/])(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})(?![\d/])"),
-    re.compile(r"(?<![\d/])(\d{12})(?![\d/])"),
-)
+_TYPED_AMOUNT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+
+
+def typed_euros_to_cents(text: str | None) -> int | None:
+    """An amount a person typed in euros: ``"1800"``, ``"1800,5"``, ``"1.800,50"``, ``"1 800.50"`` or ``"€ 150"``
+    in integer cents, never through a float; None for anything else (a sign, three decimals, letters)."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text or "")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        cleaned = cleaned.replace("." if decimal_mark == "," else ",", "").replace(decimal_mark, ".")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    if not _TYPED_AMOUNT.match(cleaned):
+        return None
+    return int(Decimal(cleaned) * 100)
+
+
+#: What may stand between the three groups of a reference typed by hand: nothing, or up to three spaces, dots,
+#: slashes or dashes ("123 4567 89012", "123.4567.89012", "123 - 4567 - 89012", "+++123/4567/89012+++").
+_GAP = r"[\s./\\\-\u2010-\u2015]{0,3}"
+
+
+#: A reference typed in free text: 3 + 4 + 5 digits and no digit on either side, so that an IBAN, an enterprise
+#: number or a longer number never yields one; letters may touch it ("VCS123/4567/89012"). The wrappers (+++, ***)
+#: are optional, and kept in what is shown as typed.
+_TYPED_REFERENCE = re.compile(rf"(?:[+*]{{3}}\s*)?(?<!\d)(\d{{3}}){_GAP}(\d{{4}}){_GAP}(\d{{5}})(?!\d)(?:\s*[+*]{{3}})?")
 
 
 _REFERENCE_CHARACTERS = re.compile(r"^[\d+*/.\s-]+$")
 
 
+#: At most this many references are read from one line: enough for any real transfer, and a bound on the work.
+MAX_REFERENCES = 10
+
+
 @dataclass(frozen=True)
 class ReferenceFound:
-    """``structured`` is a valid 12-digit OGM/VCS (mod 97 checked); ``raw`` is what the line carried
-    as a reference even when it is not valid (shown to the administrator as "unverified")."""
+    """``structured`` is the first valid 12-digit OGM/VCS (mod 97 checked), ``references`` every valid one in the
+    order the payer gave them (a transfer may pay several contributions); ``raw`` is what the line carried as a
+    reference even when it is not valid (shown to the administrator as "unverified")."""
 
     structured: str | None = None
     raw: str | None = None
+    references: tuple[str, ...] = ()
 
 
 def _valid_ogm(digits: str) -> str | None:
@@ -56,27 +82,51 @@ def _valid_ogm(digits: str) -> str | None:
 
 
 def find_structured_reference(creditor_references: Sequence[str], free_texts: Sequence[str]) -> ReferenceFound:
-    """The reference of a payment: first the structured ones (``RmtInf/Strd/CdtrRefInf/Ref``),
-    then what the payer typed in the free text (``Ustrd``). An invalid one never stops the search."""
+    """The references of a payment: the structured ones (``RmtInf/Strd/CdtrRefInf/Ref``) when one is valid, since
+    the payer's bank checked them; else every valid one the payer typed in the free text (``Ustrd``), however it
+    was typed. An invalid one never stops the search, and the same reference twice counts once."""
     raw: str | None = None
+    found: dict[str, str] = {}  # valid reference -> as it was written, in the payer's order
     for reference in creditor_references:
         reference = (reference or "").strip()
         if not reference:
             continue
         raw = raw or reference
-        if _REFERENCE_CHARACTERS.match(reference):
-            found = _valid_ogm(re.sub(r"\D", "", reference))
-            if found:
-                return ReferenceFound(found, reference)
-    for text in free_texts:
-        for pattern in _TYPED_REFERENCES:
-            for match in pattern.finditer(text or ""):
-                digits = "".join(match.groups())
+        valid = _valid_ogm(re.sub(r"\D", "", reference)) if _REFERENCE_CHARACTERS.match(reference) else None
+        if valid:
+            found.setdefault(valid, reference)
+    if not found:
+        for text in free_texts:
+            for match in _TYPED_REFERENCE.finditer(text or ""):
                 raw = raw or match.group(0).strip()
-                found = _valid_ogm(digits)
-                if found:
-                    return ReferenceFound(found, match.group(0).strip())
-    return ReferenceFound(None, raw)
+                valid = _valid_ogm("".join(match.groups()))
+                if valid:
+                    found.setdefault(valid, match.group(0).strip())
+    references = tuple(found)[:MAX_REFERENCES]
+    if not references:
+        return ReferenceFound(None, raw)
+    return ReferenceFound(references[0], found[references[0]], references)
+
+
+def split_by_dues(amount_cents: int, dues: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One transfer paying several contributions, ``dues`` = ``(contribution_id, still owed)`` in the payer's order:
+    each takes what it still owes while money is left, and what remains after all of them goes to the last one
+    (overpaid, as a single reference paying too much is). Contributions left with nothing are left out, so the
+    parts are positive and add up to ``amount_cents`` exactly."""
+    if not dues or amount_cents <= 0:
+        return []
+    parts: dict[int, int] = {}
+    left = amount_cents
+    for contribution_id, owed in dues:
+        take = min(left, max(owed, 0))
+        if take:
+            parts[contribution_id] = parts.get(contribution_id, 0) + take
+            left -= take
+    if left:
+        last = dues[-1][0]
+        parts[last] = parts.get(last, 0) + left
+    order = [contribution_id for contribution_id, _owed in dues]
+    return sorted(parts.items(), key=lambda item: order.index(item[0]))
 
 
 def clean_reference(text: str | None) -> str | None:
@@ -107,7 +157,7 @@ def find_enterprise_number(texts: Iterable[str | None]) -> str | None:
     return None
 
 
-SUGGESTION_REASONS = ("employer_and_amount", "employer", "amount")
+SUGGESTION_REASONS = ("employer_and_amount", "employer", "amount", "returned_payment")
 
 
 @dataclass(frozen=True)
@@ -154,18 +204,35 @@ def rank_suggestions(amount_cents: int, candidates: Iterable[Candidate], *, limi
     return out
 
 
-def initial_status(*, direction: str, reversal: bool, booked: bool, currency: str) -> tuple[str, str | None]:
-    """``(status, ignore_reason)`` of a newly imported line. Only booked euro credits can pay a contribution;
-    the rest is kept for the record and left out of matching."""
-    if direction != "credit":
-        return "ignored", "debit"
-    if reversal:
-        return "ignored", "reversal"
+#: ISO bank transaction sub-families (``BkTxCd/Domn/Fmly/SubFmlyCd``) of a debit that gives a credit back: a return,
+#: a cancellation, an unpaid or reversed direct debit.
+RETURN_SUB_FAMILIES = frozenset({"RRTN", "RPCR", "UPDD", "PRDD"})
+
+
+@dataclass(frozen=True)
+class LineStart:
+    """How a newly imported line starts: its status, why it is ignored, and whether it gives a credit back."""
+
+    status: str
+    ignore_reason: str | None = None
+    returns_credit: bool = False
+
+
+def initial_status(*, direction: str, reversal: bool, booked: bool, currency: str,
+                   returned: bool = False) -> LineStart:
+    """Only booked euro credits can pay a contribution, and only booked euro debits that give a credit back (a
+    reversal, ``RvslInd``, or a return) can undo such a payment; the rest is kept for the record and left out of
+    matching. A pending entry books nothing: the booked entry that follows it does."""
+    gives_back = direction == "debit" and (reversal or returned)
+    if direction != "credit" and not gives_back:
+        return LineStart("ignored", "debit")
+    if direction == "credit" and reversal:  # a debit taken back: money out undone, no contribution's money
+        return LineStart("ignored", "reversal")
     if not booked:
-        return "ignored", "not_booked"
+        return LineStart("ignored", "not_booked")
     if currency != "EUR":
-        return "ignored", "currency"
-    return "unmatched", None
+        return LineStart("ignored", "currency")
+    return LineStart("unmatched", None, gives_back)
 
 
 #: A credit larger than this many times its contribution is no payment we book automatically.
@@ -201,10 +268,14 @@ def _name(value: str | None) -> str | None:
     return " ".join(value.casefold().split()) or None
 
 
+def meaningful_end_to_end(value: str | None) -> str | None:
+    """The payer's end-to-end id, or None when it identifies nothing (absent, or the banks' "NOTPROVIDED")."""
+    end_to_end = (value or "").strip()
+    return None if end_to_end.upper() in _NO_END_TO_END else end_to_end
+
+
 def _signals(facts: LineFacts) -> dict[str, str | None]:
-    end_to_end = (facts.end_to_end_id or "").strip()
-    return {"reference": facts.structured_reference,
-            "end_to_end": None if end_to_end.upper() in _NO_END_TO_END else end_to_end,
+    return {"reference": facts.structured_reference, "end_to_end": meaningful_end_to_end(facts.end_to_end_id),
             "iban": facts.counterparty_iban or None, "name": _name(facts.counterparty_name)}
 
 
@@ -224,3 +295,37 @@ def likely_same_payment(a: LineFacts, b: LineFacts) -> bool:
     if compared:
         return True
     return not any(left.values()) and not any(right.values())
+
+
+@dataclass(frozen=True)
+class BookedCredit:
+    """A credit already booked to contributions: what a reversal may give back. ``parts`` are its
+    ``(contribution_id, cents)``."""
+
+    line_id: int
+    facts: LineFacts
+    parts: tuple[tuple[int, int], ...]
+
+
+def reversed_credit(reversal: LineFacts, credits: Iterable[BookedCredit]) -> BookedCredit | None:
+    """The booked credit a reversal or return gives back, only when it is sure: the same amount, booked no later,
+    its structured reference or end-to-end id the same, and neither of them differing where both carry one. (Not
+    the accounts: a return may name the fund's own account where the credit named the payer's.) Several such
+    credits that booked the same money the same way (the same payment made twice) are one answer, the latest;
+    anything else is None, and a person decides."""
+    mine = _signals(reversal)
+    fitting = []
+    for credit in credits:
+        facts = credit.facts
+        if (facts.direction, facts.amount_cents) != ("credit", reversal.amount_cents):
+            continue
+        if facts.booked_on > reversal.booked_on:
+            continue
+        theirs = _signals(facts)
+        compared = [name for name in ("reference", "end_to_end") if mine[name] and theirs[name]]
+        if not compared or any(mine[name] != theirs[name] for name in compared):
+            continue
+        fitting.append(credit)
+    if not fitting or len({credit.parts for credit in fitting}) > 1:
+        return None
+    return max(fitting, key=lambda credit: (credit.facts.booked_on, credit.line_id))

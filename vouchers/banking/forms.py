@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -21,9 +27,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
+from wtforms.widgets import TextInput
 
 from portal.forms import choices
 from portal.schema_fields import MAX_ID
+from vouchers.banking.domain import typed_euros_to_cents
 
 
 class CreateBatchForm(FlaskForm):
@@ -48,7 +56,7 @@ LINE_STATUS_LABELS = {
 
 IGNORE_REASON_LABELS = {
     "debit": _l("Debit: money out"),
-    "reversal": _l("Reversal of an earlier booking"),
+    "reversal": _l("Reversal of a debit: money out given back"),
     "not_booked": _l("Not booked yet"),
     "currency": _l("Not in euros"),
 }
@@ -58,6 +66,7 @@ SUGGESTION_REASON_LABELS = {
     "employer_and_amount": _l("The payer's employer owes exactly this amount"),
     "employer": _l("The payer's employer"),
     "amount": _l("Same amount only"),
+    "returned_payment": _l("It received a transfer of exactly this amount"),
 }
 
 
@@ -100,3 +109,44 @@ class DismissForm(FlaskForm):
                            validators=[DataRequired(_l("Please give the reason.")), Length(max=2000)],
                            description=_l("Kept in the audit log, for example: a refund from a supplier, "
                                           "not a contribution."))
+
+
+class EuroField(Field):
+    """An amount typed in euros ("1800", "1.800,50"), held as integer cents; what was typed is shown again."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data // 100}.{self.data % 100:02d}"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = typed_euros_to_cents(text) if text else None
+        if text and self.data is None:
+            raise ValueError(str(_l("Give an amount in euros, for example 900 or 900.50.")))
+
+
+class SplitRowForm(Form):
+    contribution_id = IntegerField(_l("Contribution number"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_ID, message=_l("No contribution has this number."))], render_kw={"inputmode": "numeric"})
+    amount = EuroField(_l("Amount in euros"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+#: Rows the split form shows; empty rows are left out.
+SPLIT_ROWS = 5
+
+
+class SplitForm(FlaskForm):
+    # No min_entries: WTForms renumbers the rows it reads and would fill the padding from the posted data again;
+    # the view pads the form with empty rows after reading it (``pad``).
+    allocations = FieldList(FormField(SplitRowForm), min_entries=0, max_entries=SPLIT_ROWS)
+    reason = TextAreaField(_l("Reason for the split"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("Please give the reason.")), Length(max=2000)],
+                           description=_l("Kept in the audit log, for example: the employer's letter of 20 November."))
+
+    def pad(self) -> SplitForm:
+        while len(self.allocations) < SPLIT_ROWS:
+            self.allocations.append_entry()
+        return self

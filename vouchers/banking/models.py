@@ -5,10 +5,16 @@ importing it again adds nothing. A line is known by a key that survives a second
 overlapping statement (the bank's ``AcctSvcrRef`` of the entry when it gives one), so the same money
 is never counted twice. What a line's money became is its ``status``:
 
-- ``matched``: recorded as a payment of ``contribution_id`` (``contribution_payments`` holds the money);
-- ``unmatched``: a credit waiting in the queue for a person (the "unmatched money");
+- ``matched``: recorded as payments of one or several contributions: its ``allocations`` (one row per
+  contribution, to the cent; ``contribution_payments`` holds the money), ``contribution_id`` being the first;
+- ``unmatched``: a credit waiting in the queue for a person (the "unmatched money"), or a debit that gives a
+  credit back (``returns_credit``) whose credit was not found for sure;
 - ``dismissed``: a person decided it is no contribution, with a reason;
-- ``ignored``: not money in for a contribution (a debit, a reversal, not booked, another currency).
+- ``ignored``: not money in for a contribution (a debit, a reversal of a debit, not booked, another currency).
+
+A debit that gives a credit back (a reversal, ``RvslInd``, or a return) is ``returns_credit``: matching it
+undoes what that credit paid, with negative allocations (counter-entries; nothing is deleted), and
+``reverses_line_id`` names the credit when the import found it.
 
 An unmatched line may be *held* (``hold_reason``): it carried a contribution's reference, but a person
 must decide. ``possible_duplicate``: it looks like money already imported with another statement
@@ -19,6 +25,7 @@ than the contribution asks.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -29,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,7 +49,7 @@ LINE_STATUSES = ("unmatched", "matched", "dismissed", "ignored")
 DIRECTIONS = ("credit", "debit")
 
 
-MATCH_METHODS = ("reference", "manual")
+MATCH_METHODS = ("reference", "manual", "reversal")
 
 
 IGNORE_REASONS = ("debit", "reversal", "not_booked", "currency")
@@ -99,8 +107,9 @@ class BankLine(db.Model):
         CheckConstraint(f"hold_reason IS NULL OR hold_reason IN ({_in(HOLD_REASONS)})", name="hold_known"),
         CheckConstraint("(COALESCE(hold_reason, '') = 'possible_duplicate') = (possible_duplicate_of IS NOT NULL)",
                         name="duplicate_has_original"),
-        # Only credits can be money for a contribution.
-        CheckConstraint("direction = 'credit' OR status = 'ignored'", name="debits_ignored"),
+        # Only credits can be money for a contribution, and only debits giving a credit back can undo it.
+        CheckConstraint("direction = 'credit' OR status = 'ignored' OR returns_credit", name="debits_ignored"),
+        CheckConstraint("direction = 'debit' OR NOT returns_credit", name="returns_are_debits"),
         # The queue and the period's unmatched money.
         Index("ix_bank_lines_status_booked", "status", "booked_on", "id"),
         Index("ix_bank_lines_statement", "statement_id", "id"),
@@ -126,6 +135,8 @@ class BankLine(db.Model):
     end_to_end_id: Mapped[str | None] = mapped_column(String(35))
     # A valid OGM/VCS found in the line (12 digits); reference_text is what the line carried, even if invalid.
     structured_reference: Mapped[str | None] = mapped_column(String(12), index=True)
+    # The other valid ones when the payer named several contributions (12 digits each, space-separated).
+    more_references: Mapped[str | None] = mapped_column(String(130))
     reference_text: Mapped[str | None] = mapped_column(String(140))
     remittance_text: Mapped[str | None] = mapped_column(String(1000))
     # The other party: the payer of a credit, the payee of a debit.
@@ -139,6 +150,9 @@ class BankLine(db.Model):
     hold_reason: Mapped[str | None] = mapped_column(String(20))
     possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"))
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
+    # A debit that gives a credit back (a reversal or a return), and the credit it undoes when that was found.
+    returns_credit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), index=True)
     match_method: Mapped[str | None] = mapped_column(String(10))
     # Who matched or dismissed it by hand, when and why (automatic matches have no person).
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -147,11 +161,45 @@ class BankLine(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     statement: Mapped[BankStatement] = relationship()
+    allocations: Mapped[list[BankLineAllocation]] = relationship(order_by="BankLineAllocation.id",
+                                                                 back_populates="line")
+
+    @property
+    def references(self) -> list[str]:
+        """Every valid structured reference the line carried, in the payer's order."""
+        first = [self.structured_reference] if self.structured_reference else []
+        return first + (self.more_references or "").split()
 
     @property
     def external_id(self) -> str:
-        """The payment's id in ``contribution_payments``: one bank line pays at most once."""
-        return f"bank-line-{self.id}"
+        """The id in ``contribution_payments`` of the line's (first) payment."""
+        return self.part_external_id(1)
+
+    def part_external_id(self, part: int) -> str:
+        """The id in ``contribution_payments`` of the line's ``part``-th allocation (from 1): one bank line pays
+        each contribution at most once. The first keeps the id a line had before lines could be split."""
+        return f"bank-line-{self.id}" if part == 1 else f"bank-line-{self.id}-{part}"
+
+
+class BankLineAllocation(db.Model):
+    """What one bank line paid one contribution, to the cent: negative when a reversal took it back. Written
+    with its payment (``external_id``, the same in ``contribution_payments``), never changed."""
+
+    __tablename__ = "bank_line_allocations"
+    __table_args__ = (
+        UniqueConstraint("line_id", "contribution_id", name="uq_bank_line_allocations_line_contribution"),
+        CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
+        Index("ix_bank_line_allocations_contribution", "contribution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("bank_lines.id", ondelete="RESTRICT"))
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    line: Mapped[BankLine] = relationship(back_populates="allocations")
 
 
 BATCH_STATUSES = ("created", "paid")
@@ -184,4 +232,4 @@ class PayoutBatch(db.Model):
     xml: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from portal.schema_fields import Id
+from portal.schema_fields import Id, QueryId
 from vouchers.banking.domain import SUGGESTION_REASONS
 from vouchers.banking.models import (
     HOLD_REASONS,
@@ -79,6 +79,24 @@ class StatementListSchema(Schema):
     next_cursor = fields.String(allow_none=True, required=True)
 
 
+class AllocationSchema(Schema):
+    """One part of a bank line, as a person gives it."""
+
+    contribution_id = Id(required=True)
+    amount_cents = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10**13), metadata={
+        "description": "The part of the line's amount for this contribution; for a line that gives a credit back, "
+                       "what it takes back from this contribution (at most what the contribution received)."})
+
+
+class BookedAllocationSchema(Schema):
+    """One part of a matched bank line: what it booked to one contribution."""
+
+    contribution_id = fields.Integer(required=True)
+    amount_cents = fields.Integer(required=True, metadata={
+        "description": "Money booked to the contribution; negative when the line gave a credit back (a reversal "
+                       "or a return took this money back)."})
+
+
 class LineSchema(Schema):
     id = fields.Integer(required=True)
     statement_id = fields.Integer(required=True)
@@ -92,7 +110,10 @@ class LineSchema(Schema):
     status = fields.String(required=True, metadata={"enum": list(LINE_STATUSES)})
     ignore_reason = fields.String(allow_none=True, metadata={"enum": list(IGNORE_REASONS)})
     structured_reference = fields.String(allow_none=True, metadata={
-        "description": "A valid structured reference found in the line, as +++123/4567/89012+++."})
+        "description": "A valid structured reference found in the line, as +++123/4567/89012+++ (the first one)."})
+    structured_references = fields.List(fields.String(), required=True, metadata={
+        "description": "Every valid structured reference found in the line, in the payer's order: a transfer may "
+                       "pay several contributions, split to the cent."})
     reference_text = fields.String(allow_none=True, metadata={"description": "The reference as the line carried it, "
                                                                              "even when it is not valid."})
     remittance_text = fields.String(allow_none=True)
@@ -107,7 +128,14 @@ class LineSchema(Schema):
                                 "100 times the contribution). A person matches or dismisses it."})
     possible_duplicate_of = fields.Integer(allow_none=True, metadata={
         "description": "The line imported before, with another statement, that this one seems to repeat."})
-    contribution_id = fields.Integer(allow_none=True)
+    contribution_id = fields.Integer(allow_none=True, metadata={"description": "The (first) contribution it paid."})
+    allocations = fields.List(fields.Nested(BookedAllocationSchema), required=True, metadata={
+        "description": "What a matched line booked to each contribution, to the cent (empty until matched)."})
+    returns_credit = fields.Boolean(required=True, metadata={
+        "description": "A debit that gives a credit back (a reversal or a return): matching it undoes what that "
+                       "credit paid."})
+    reverses_line_id = fields.Integer(allow_none=True, metadata={
+        "description": "The credit line this one gave back, when the import found it."})
     match_method = fields.String(allow_none=True, metadata={"enum": list(MATCH_METHODS)})
     decided_by = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(format="iso", allow_none=True)
@@ -154,7 +182,7 @@ class LineListQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(list(LINE_STATUSES)))
     from_on = fields.Date(load_default=None, metadata={"description": "Booked on or after this day."})
     to_on = fields.Date(load_default=None, metadata={"description": "Booked on or before this day."})
-    statement_id = Id(load_default=None)
+    statement_id = QueryId(load_default=None)  # not Id: strict would refuse "3", as a query string is text
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 
@@ -167,8 +195,14 @@ class LineListSchema(Schema):
 
 
 class MatchSchema(Schema):
+    allocations = fields.List(fields.Nested(AllocationSchema), load_default=None, allow_none=True, metadata={
+        "description": "The line split over one or several contributions, to the cent: the amounts must add up to "
+                       "the line's amount (else 422, the fields naming `allocations` or "
+                       "`allocations.<row>.<field>`, rows from 0). Instead of `contribution_id` or "
+                       "`structured_reference`."})
     contribution_id = Id(load_default=None, allow_none=True,
-                         metadata={"description": "The contribution, e.g. one of the line's suggestions."})
+                         metadata={"description": "Or one contribution for the whole line, e.g. one of the line's "
+                                                  "suggestions."})
     structured_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                                          metadata={"description": "Or the contribution's structured reference."})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from coaching.claims.forms import CLAIM_STATUS_LABELS
 from portal.auth.models import User
@@ -46,12 +47,14 @@ from vouchers.banking.forms import (
     LineFilterForm,
     MarkPaidForm,
     MatchForm,
+    SplitForm,
     UploadForm,
 )
 from vouchers.banking.models import BankLine
 from vouchers.banking.services import lines as line_services
 from vouchers.banking.services import payouts
 from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import suggestions as suggestion_services
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import Contribution
 from vouchers.employers.views import CONTRIBUTION_LABELS
@@ -195,21 +198,22 @@ def _filter_args(form: LineFilterForm) -> dict[str, str]:
 @bp.get("/bank-lines/<int:line_id>")
 @require(Permission.ADMIN_RECONCILE)
 def line(line_id: int):  # type: ignore[no-untyped-def]
-    return _render_line(line_id, MatchForm(), DismissForm())
+    return _render_line(line_id, MatchForm(), DismissForm(), SplitForm(formdata=None))
 
 
-def _render_line(line_id: int, match_form: MatchForm, dismiss_form: DismissForm,
+def _render_line(line_id: int, match_form: MatchForm, dismiss_form: DismissForm, split_form: SplitForm,
                  status: int = 200) -> tuple[str, int]:
     found = line_services.get_line(db.session, current_user, line_id)
-    suggestions = line_services.suggestions_for(db.session, found)
+    suggestions = suggestion_services.suggestions_for(db.session, found)
     match_form.contribution_id.choices = [(s.contribution_id, str(s.contribution_id)) for s in suggestions]
     decider = db.session.get(User, found.decided_by) if found.decided_by else None
-    contribution = None
-    if found.contribution_id:
-        contribution = db.session.get(Contribution, found.contribution_id)
+    ids = [a.contribution_id for a in found.allocations]
+    contributions = {c.id: c for c in db.session.scalars(select(Contribution).where(Contribution.id.in_(ids)))}
     return render_template("fund_admin/bank_statements/line.html", line=found, suggestions=suggestions,
-                           match_form=match_form, dismiss_form=dismiss_form, decider=decider,
-                           contribution=contribution, **_labels()), status
+                           match_form=match_form, dismiss_form=dismiss_form, split_form=split_form.pad(),
+                           decider=decider,
+                           contributions=contributions, given_back_by=line_services.given_back_by(db.session, found),
+                           **_labels()), status
 
 
 
@@ -217,6 +221,8 @@ def _render_line(line_id: int, match_form: MatchForm, dismiss_form: DismissForm,
 @bp.post("/bank-lines/<int:line_id>/match")
 @require(Permission.ADMIN_RECONCILE)
 def match(line_id: int):  # type: ignore[no-untyped-def]
+    if request.form.get("split"):  # the split form posts here too: one address for matching a line, any way
+        return _split(line_id)
     form, status = MatchForm(), 422
     if form.validate_on_submit():
         try:
@@ -235,7 +241,47 @@ def match(line_id: int):  # type: ignore[no-untyped-def]
             flash(_("The line is matched: its money is recorded as a payment of the contribution.") if changed
                   else _("The line was already matched to this contribution: nothing changed."), "success")
             return redirect(url_for(".line", line_id=line_id))
-    return _render_line(line_id, form, DismissForm(formdata=None), status)
+    return _render_line(line_id, form, DismissForm(formdata=None), SplitForm(formdata=None), status)
+
+
+def _split(line_id: int) -> Any:
+    """Split a line over the contributions of the form's filled rows, to the cent (the service checks the sum)."""
+    form, status = SplitForm(), 422
+    if form.validate_on_submit():
+        rows = [row for row in form.allocations if row.contribution_id.data is not None or row.amount.data is not None]
+        try:
+            _line, changed = line_services.match_line(
+                db.session, current_user, line_id, reason=form.reason.data, now=utcnow(),
+                allocations=[{"contribution_id": row.contribution_id.data, "amount_cents": row.amount.data}
+                             for row in rows])
+        except Conflict as error:
+            db.session.rollback()
+            flash(_(error.message), "error")
+            return redirect(url_for(".line", line_id=line_id))
+        except ValidationFailed as error:
+            status = refused(form, _on_rows(error, rows))
+        else:
+            commit()
+            flash(_("The line is split: each part is recorded as a payment of its contribution.") if changed
+                  else _("The line was already split this way: nothing changed."), "success")
+            return redirect(url_for(".line", line_id=line_id))
+    elif any(row.errors for row in form.allocations):
+        form.form_errors.append(_("Check the rows marked below."))
+    return _render_line(line_id, MatchForm(formdata=None), DismissForm(formdata=None), form, status)
+
+
+def _on_rows(error: ValidationFailed, rows: list[Any]) -> ValidationFailed:
+    """Put the service's ``allocations.<n>.<field>`` problems on the form's filled rows (``amount_cents`` is the
+    row's amount); what concerns the whole split stays in the message at the top of the form."""
+    for name, problems in list(error.fields.items()):
+        parts = name.split(".")
+        if parts[0] != "allocations":
+            continue
+        del error.fields[name]
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            field = rows[int(parts[1])].contribution_id if parts[2] == "contribution_id" else rows[int(parts[1])].amount
+            field.errors = [*field.errors, *(_(p) for p in problems)]
+    return error
 
 
 @bp.post("/bank-lines/<int:line_id>/dismiss")
@@ -257,7 +303,7 @@ def dismiss(line_id: int):  # type: ignore[no-untyped-def]
             flash(_("The line is dismissed: it has left the queue.") if changed
                   else _("The line was already dismissed: nothing changed."), "success")
             return redirect(url_for(".line", line_id=line_id))
-    return _render_line(line_id, MatchForm(formdata=None), form, status)
+    return _render_line(line_id, MatchForm(formdata=None), form, SplitForm(formdata=None), status)
 
 
 BATCH_STATUS_LABELS = {"created": _l("File created, not paid yet"), "paid": _l("Paid")}

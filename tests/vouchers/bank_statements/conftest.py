@@ -73,6 +73,8 @@ class Tx:
     debtor_iban: str | None = "BE68539007547034"
     debtor_id: str | None = None  # RltdPties/Dbtr/Id/OrgId/Othr/Id
     creditor: str | None = None  # for debits
+    end_to_end: str = "NOTPROVIDED"
+    return_reason: str | None = None  # RtrInf/Rsn/Cd: the bank gives the money back (e.g. AC04, MD06)
 
 
 @dataclass
@@ -85,10 +87,11 @@ class Entry:
     reversal: bool = False
     status: str = "BOOK"
     currency: str = "EUR"
+    family: tuple[str, str, str] | None = None  # BkTxCd/Domn: domain, family, sub-family (e.g. PMNT RCDT RRTN)
 
 
 def _tx_xml(tx: Tx, version: str, direction: str, currency: str) -> str:
-    parts = ["<TxDtls>", "<Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>"]
+    parts = ["<TxDtls>", f"<Refs><EndToEndId>{escape(tx.end_to_end)}</EndToEndId></Refs>"]
     if tx.amount is not None:
         if version == "02":
             parts.append(f'<AmtDtls><TxAmt><Amt Ccy="{currency}">{tx.amount}</Amt></TxAmt></AmtDtls>')
@@ -114,6 +117,8 @@ def _tx_xml(tx: Tx, version: str, direction: str, currency: str) -> str:
                           f"<Ref>{tx.reference}</Ref></CdtrRefInf></Strd>")
     if remittance:
         parts.append(f"<RmtInf>{''.join(remittance)}</RmtInf>")
+    if tx.return_reason:
+        parts.append(f"<RtrInf><Rsn><Cd>{tx.return_reason}</Cd></Rsn></RtrInf>")
     parts.append("</TxDtls>")
     return "".join(parts)
 
@@ -121,20 +126,24 @@ def _tx_xml(tx: Tx, version: str, direction: str, currency: str) -> str:
 def camt(entries: list[Entry], *, statement_id: str = "STMT-2026-11-20", sequence: str | None = "320",
          account: str = FUND_IBAN, version: str = "02", opening: str = "1000.00") -> bytes:
     """A CAMT.053 statement with the Belgian layout (structured references as SCOR + BBA)."""
-    credits = sum(int(round(float(e.amount) * 100)) for e in entries if e.direction == "CRDT")
-    debits = sum(int(round(float(e.amount) * 100)) for e in entries if e.direction == "DBIT")
-    closing = int(round(float(opening) * 100)) + credits - debits
+    credits = sum(round(float(e.amount) * 100) for e in entries if e.direction == "CRDT")
+    debits = sum(round(float(e.amount) * 100) for e in entries if e.direction == "DBIT")
+    closing = round(float(opening) * 100) + credits - debits
     body = []
     for entry in entries:
         status = f"<Sts>{entry.status}</Sts>" if version in ("02", "04") else f"<Sts><Cd>{entry.status}</Cd></Sts>"
         ref = f"<AcctSvcrRef>{entry.acct_svcr_ref}</AcctSvcrRef>" if entry.acct_svcr_ref else ""
         details = "".join(_tx_xml(tx, version, entry.direction, entry.currency) for tx in entry.txs)
+        domain = ""
+        if entry.family:
+            code, family, sub_family = entry.family
+            domain = f"<Domn><Cd>{code}</Cd><Fmly><Cd>{family}</Cd><SubFmlyCd>{sub_family}</SubFmlyCd></Fmly></Domn>"
         batch = f"<Btch><NbOfTxs>{len(entry.txs)}</NbOfTxs></Btch>" if len(entry.txs) > 1 else ""
         body.append(
             f'<Ntry><Amt Ccy="{entry.currency}">{entry.amount}</Amt><CdtDbtInd>{entry.direction}</CdtDbtInd>'
             f"{'<RvslInd>true</RvslInd>' if entry.reversal else ''}{status}"
             f"<BookgDt><Dt>{entry.booked_on}</Dt></BookgDt><ValDt><Dt>{entry.booked_on}</Dt></ValDt>{ref}"
-            "<BkTxCd><Prtry><Cd>0150000</Cd><Issr>BBA</Issr></Prtry></BkTxCd>"
+            f"<BkTxCd>{domain}<Prtry><Cd>0150000</Cd><Issr>BBA</Issr></Prtry></BkTxCd>"
             f"{f'<NtryDtls>{batch}{details}</NtryDtls>' if entry.txs else ''}</Ntry>")
     seq = f"<ElctrncSeqNb>{sequence}</ElctrncSeqNb>" if sequence is not None else ""
     return (

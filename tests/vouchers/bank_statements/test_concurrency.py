@@ -24,7 +24,7 @@ from vouchers.employers.models import Contribution, ContributionPayment
 from vouchers.ledger.models import LedgerEntry
 
 
-def _setup(engine) -> dict[str, int]:  # noqa: ANN001
+def _setup(engine) -> dict[str, int]:
     from vouchers.employers.services.declarations import (
         DeclarationData,
         declare_dismissal,

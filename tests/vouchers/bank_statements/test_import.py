@@ -17,6 +17,7 @@ from tests.vouchers.bank_statements.conftest import SAMPLES, Entry, Tx, camt
 from vouchers.banking.models import BankLine, BankStatement
 from vouchers.banking.services import lines as line_services
 from vouchers.banking.services import statements as statement_services
+from vouchers.banking.services import suggestions as suggestion_services
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import (
     Contribution,
@@ -142,7 +143,7 @@ def test_a_mixed_statement_reconciles_to_the_cent(db_session, admin, declare):
     # The one without a reference suggests the payer's contribution, found by its enterprise number.
     no_reference = queue[2]
     assert no_reference.enterprise_number == payer.enterprise_number
-    suggestions = line_services.suggestions_for(db_session, no_reference)
+    suggestions = suggestion_services.suggestions_for(db_session, no_reference)
     assert suggestions[0].contribution_id == payer_owes.id
     assert suggestions[0].reason == "employer_and_amount"
     assert all(s.contribution_id not in (exact.id, partial.id, over.id, batched.id) for s in suggestions)

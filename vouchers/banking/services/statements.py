@@ -4,14 +4,17 @@ let a person match or dismiss what is left.
 - Importing the same statement again adds nothing (its identity is unique), and a line already
   imported through another statement is not added twice (its ``line_key`` is unique).
 - A file already imported (same SHA-256) adds nothing either, whatever its statements say.
-- A credit line carrying a valid structured reference of a contribution is recorded at once with
-  ``vouchers.employers.services.record_bank_payment``: the money goes to the ledger and the
-  contribution's status follows (partially paid, paid, overpaid). Unless it is *held* for a person:
+- A pending entry (not booked) books nothing and is known by a key of its own, so the booked entry that
+  follows it, even under the same bank reference, is a new line and is matched as usual.
+- A credit line carrying valid structured references of contributions is recorded at once
+  (``services.matching``; several references split it to the cent): the money goes to the ledger and the
+  contributions' statuses follow (partially paid, paid, overpaid). Unless it is *held* for a person:
   when it looks like money already imported with another statement (a statement corrected under a new
   id, without the bank's references; the same batch split into payments in one file and kept whole in
   another), or when it is more than ``domain.AUTO_MATCH_FACTOR`` times the contribution.
-- Everything else waits in the queue. Matching and dismissing take the line's row lock, so two
-  administrators cannot both act on it; matching it again to the same contribution changes nothing.
+- A debit that gives a booked credit back (a reversal or a return) undoes what that credit paid when the
+  credit is found for sure; else it waits for a person.
+- Everything else waits in the queue (``services.lines``).
 
 Services flush and never commit; the views commit once.
 """
@@ -32,11 +35,9 @@ from portal import audit
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from vouchers.banking import camt, domain
 from vouchers.banking.models import BankLine, BankStatement
-from vouchers.banking.services.lines import (
-    _hold_possible_duplicates,
-    _match_by_reference,
-    _require,
-)
+from vouchers.banking.services import matching
+from vouchers.banking.services.duplicates import hold_possible_duplicates
+from vouchers.banking.services.lines import _require
 
 
 class InvalidStatementFile(ValidationFailed):
@@ -69,10 +70,13 @@ def read_upload(stream: BinaryIO) -> bytes:
 def line_key(statement: camt.ParsedStatement, line: camt.ParsedLine) -> str:
     """The identity of a line's money. The bank's own reference of the entry (``AcctSvcrRef``) is
     unique per account, so an entry found again in an overlapping statement is the same money.
-    Without it, the line is known by its place in this statement (whose second import is refused)."""
+    Without it, the line is known by its place in this statement (whose second import is refused).
+    A pending entry has a key of its own: banks keep the entry's reference when they book it, and the booked
+    entry is the money (the pending one, seen again, is still nothing new)."""
+    pending = "" if line.booked else "pending|"
     if line.entry_reference:
-        return f"{statement.account}|ref|{line.entry_reference}|{line.tx_index}"
-    return (f"{statement.account}|stmt|{statement.statement_ref}|{statement.sequence}|"
+        return f"{pending}{statement.account}|ref|{line.entry_reference}|{line.tx_index}"
+    return (f"{pending}{statement.account}|stmt|{statement.statement_ref}|{statement.sequence}|"
             f"{line.entry_index}|{line.tx_index}")
 
 
@@ -158,14 +162,16 @@ def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement
                     result.repeated_lines += 1
                     continue
                 known.add(key)
-                status, ignore_reason = domain.initial_status(direction=line.direction, reversal=line.reversal,
-                                                              booked=line.booked, currency=line.currency)
+                start = domain.initial_status(direction=line.direction, reversal=line.reversal, booked=line.booked,
+                                              currency=line.currency, returned=line.returned)
                 bank_line = BankLine(
                     statement_id=row.id, entry_index=line.entry_index, tx_index=line.tx_index, line_key=key,
                     direction=line.direction, amount_cents=line.amount_cents, currency=line.currency or "",
-                    booked_on=line.booked_on, value_on=line.value_on, status=status, ignore_reason=ignore_reason,
+                    booked_on=line.booked_on, value_on=line.value_on, status=start.status,
+                    ignore_reason=start.ignore_reason, returns_credit=start.returns_credit, allocations=[],
                     entry_reference=line.entry_reference, tx_reference=line.tx_reference,
                     end_to_end_id=line.end_to_end_id, structured_reference=line.structured_reference,
+                    more_references=" ".join(line.more_references) or None,
                     reference_text=line.reference_text, remittance_text=line.remittance_text,
                     counterparty_name=line.counterparty_name, counterparty_iban=line.counterparty_iban,
                     counterparty_id=line.counterparty_id, enterprise_number=line.enterprise_number, created_at=now)
@@ -175,11 +181,14 @@ def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement
     except IntegrityError as exc:  # the same statement or line imported at this very moment by someone else
         raise Conflict(N_("This statement is being imported by someone else at the same time. Reload the list of "
                           "statements."), code="statement_importing") from exc
-    _hold_possible_duplicates(session, row, result.new_lines)
-    matched = _match_by_reference(session, result.new_lines, now=now)
+    hold_possible_duplicates(session, row, result.new_lines)
+    matched = matching.match_by_reference(session, result.new_lines, now=now)
+    # After the credits: a credit and its reversal may come in the same statement.
+    reversed_ = matching.apply_reversals(session, statement.account, result.new_lines, now=now)
     audit.record(session, actor=actor, object_type="bank_statement", object_id=row.id, action="imported",
                  reason=f"{statement.account} {statement.statement_ref}/{statement.sequence}: "
-                        f"{len(result.new_lines)} lines, {matched} matched, {result.repeated_lines} already known, "
+                        f"{len(result.new_lines)} lines, {matched} matched, {reversed_} reversals applied, "
+                        f"{result.repeated_lines} already known, "
                         f"{result.possible_duplicates} possible duplicates held",
                  now=now)
     session.flush()

@@ -46,6 +46,7 @@ from coaching.claims.models import Claim
 from coaching.providers.models import Provider
 from portal.errors import N_, Forbidden, NotFound
 from portal.permissions import Permission, can
+from vouchers.banking.models import BankLineAllocation
 from vouchers.employers.models import (
     Contribution,
     ContributionPayment,
@@ -153,11 +154,14 @@ class Reconciliation:
 
 def payments_until(as_of: date, *, due_in: Period | None = None) -> Any:
     """Per contribution: money received and refunded (as a positive amount), booked up to ``as_of``;
-    with ``due_in``, only for the contributions due in that period (a month reads a month's payments)."""
+    with ``due_in``, only for the contributions due in that period (a month reads a month's payments).
+    A bank reversal or return is money that never stayed: it lessens what was received, it is no refund."""
     amount = ContributionPayment.amount_cents
+    given_back = ContributionPayment.external_id.in_(
+        select(BankLineAllocation.external_id).where(BankLineAllocation.amount_cents < 0))
     query = (select(ContributionPayment.contribution_id.label("contribution_id"),
-                    func.sum(case((amount > 0, amount), else_=0)).label("received"),
-                    func.sum(case((amount < 0, -amount), else_=0)).label("refunded"))
+                    func.sum(case((amount > 0, amount), (given_back, amount), else_=0)).label("received"),
+                    func.sum(case((and_(amount < 0, ~given_back), -amount), else_=0)).label("refunded"))
              .where(ContributionPayment.booked_on <= as_of))
     if due_in is not None:
         query = query.where(ContributionPayment.contribution_id.in_(
