@@ -30,6 +30,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
+    from portal import input_guard
+
+    input_guard.install(app)  # after the access and CSRF checks: a stranger's probe is a 401/403 first
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -153,9 +156,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth import api as auth_api
     from portal.auth import views as auth_views
     from portal.extensions import add_api, add_pages, api
+    from portal.notifications import api as notifications_api
+    from portal.notifications import views as notifications_views
 
-    add_pages(app, main_views.bp, auth_views.bp, audit_views.bp)
-    add_api(auth_api.blp, audit_api.blp)
+    add_pages(app, main_views.bp, auth_views.bp, audit_views.bp, notifications_views.bp)
+    add_api(auth_api.blp, audit_api.blp, notifications_api.blp)
     vouchers.register(app)
     coaching.register(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -205,7 +210,16 @@ def register_template_helpers(app: Flask) -> None:
         local_time=local_time,
         local_day=local_day,
         hours=hours,
+        unread_notifications=_unread_notifications,
     )
+
+
+def _unread_notifications() -> int:
+    """The header's count: one small query, only for a logged-in person."""
+    from portal.db import db
+    from portal.notifications.services import unread_count
+
+    return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
 
 
 def register_cli(app: Flask) -> None:

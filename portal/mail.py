@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -31,6 +32,10 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The same message as HTML, sent beside the plain text (notifications have one).
+    html_body: Mapped[str | None] = mapped_column(Text)
+    # A notification's e-mail is written when it is sent, in the recipient's language (see RENDERERS).
+    notification_id: Mapped[int | None]
     # The user it concerns, so the portal can list their notifications.
     user_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -71,13 +76,18 @@ def transport_for(config: dict[str, Any]) -> Transport:
     return SMTPTransport(config) if config.get("MAIL_BACKEND") == "smtp" else ConsoleTransport()
 
 
+#: Fills in, just before sending, a message queued with only a ``notification_id`` (set by portal.notifications).
+RENDERERS: list[Callable[[Session, OutboxMessage], None]] = []
+
+
 def queue_mail(session: Session, *, to: str, subject: str, body: str, user_id: int | None = None,
-               dedupe_key: str | None = None) -> OutboxMessage | None:
+               dedupe_key: str | None = None, html_body: str | None = None, notification_id: int | None = None) -> OutboxMessage | None:
     """Queue a message in the current transaction. With a ``dedupe_key`` already used, nothing is queued."""
     if dedupe_key is not None and session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return None
-    message = OutboxMessage(recipient=to, subject=subject, body=body, user_id=user_id, dedupe_key=dedupe_key)
+    message = OutboxMessage(recipient=to, subject=subject, body=body, html_body=html_body, user_id=user_id,
+                            dedupe_key=dedupe_key, notification_id=notification_id)
     session.add(message)
     session.flush()
     session.info.setdefault("queued_mail_ids", []).append(message.id)
@@ -106,11 +116,17 @@ def deliver(session: Session, transport: Transport, sender: str, ids: list[int] 
             continue
         row = session.get(OutboxMessage, message_id)
         assert row is not None
+        if row.notification_id is not None and not row.subject:
+            for render in RENDERERS:
+                render(session, row)
+            session.commit()  # the outbox keeps the words that were sent
         email = EmailMessage()
         email["From"] = sender
         email["To"] = row.recipient
         email["Subject"] = row.subject
         email.set_content(row.body)
+        if row.html_body:
+            email.add_alternative(row.html_body, subtype="html")
         try:
             transport.send(email)
             sent += 1

@@ -32,8 +32,10 @@ class Permission(StrEnum):
     REQUEST_CREATE = "beneficiary:voucher_request:create"
     REQUEST_VIEW_OWN = "beneficiary:voucher_request:view"
     REQUEST_WITHDRAW = "beneficiary:voucher_request:withdraw"
+    REQUEST_ANSWER = "beneficiary:voucher_request:answer"
     VOUCHER_VIEW_OWN = "beneficiary:voucher:view"
     VOUCHER_CHANGE_PROVIDER = "beneficiary:voucher:change_provider"
+    VOUCHER_WITHDRAW = "beneficiary:voucher:withdraw"
     SESSION_CONFIRM = "beneficiary:session:confirm"
     DATA_EXPORT_OWN = "beneficiary:data:export"
     # Provider staff
@@ -75,8 +77,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REQUEST_CREATE,
             Permission.REQUEST_VIEW_OWN,
             Permission.REQUEST_WITHDRAW,
+            Permission.REQUEST_ANSWER,
             Permission.VOUCHER_VIEW_OWN,
             Permission.VOUCHER_CHANGE_PROVIDER,
+            Permission.VOUCHER_WITHDRAW,
             Permission.SESSION_CONFIRM,
             Permission.DATA_EXPORT_OWN,
         }

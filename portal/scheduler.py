@@ -105,7 +105,7 @@ def run_job(session: Session, job: Job, *, now: datetime | None = None) -> str:
     except IntegrityError:
         session.rollback()  # another leader finished the same period first: its effect stands alone
         return "skipped: done by another scheduler"
-    except Exception as exc:  # noqa: BLE001 - recorded, then retried at the next tick
+    except Exception as exc:
         session.rollback()
         log.exception("job %s failed", job.name)
         session.add(JobRun(job_name=job.name, period_key=key, status="failed", started_at=started,

@@ -11,14 +11,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.auth.forms import LanguageForm
 from portal.db import db
 from portal.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.private_cache import private_page
 from portal.public_cache import public_page
 from portal.web import safe_next
 
@@ -71,20 +70,6 @@ def health():  # type: ignore[no-untyped-def]
 
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
-
-
-@bp.route("/notifications")
-@login_required
-@private_page
-def notifications():  # type: ignore[no-untyped-def]
-    """The messages the portal sent this person, newest first (the same as their e-mails)."""
-    from sqlalchemy import select
-
-    from portal.mail import OutboxMessage
-
-    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == current_user.id)
-                                  .order_by(OutboxMessage.id.desc()).limit(100)).all()
-    return render_template("main/notifications.html", messages=messages)
 
 
 @bp.route("/admin/scheduler")

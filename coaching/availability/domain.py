@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from coaching.providers.domain import Problem
 
 
-def N_(message: str) -> str:  # noqa: N802 - the catalogs' marker (portal.errors.N_), kept Flask-free here
+def N_(message: str) -> str:
     return message
 
 
@@ -203,13 +203,13 @@ def wall_to_utc(day: date, wall: time, zone: ZoneInfo, *, last: bool = False) ->
     A time skipped when clocks go forward gives the instant of the jump itself.
     """
     local = datetime.combine(day, wall, tzinfo=zone).replace(fold=1 if last else 0)
-    instant = local.astimezone(timezone.utc)
+    instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
         return instant
     # Skipped: fold=1 reads it with the offset after the jump (an instant before the jump), fold=0
     # with the one before (after the jump). The jump lies between; find its minute.
-    early = local.replace(fold=1).astimezone(timezone.utc)
-    late = local.replace(fold=0).astimezone(timezone.utc)
+    early = local.replace(fold=1).astimezone(UTC)
+    late = local.replace(fold=0).astimezone(UTC)
     offset = early.astimezone(zone).utcoffset()
     moment = early
     while moment < late and moment.astimezone(zone).utcoffset() == offset:

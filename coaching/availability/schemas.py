@@ -14,11 +14,11 @@ def _wall_clock(value: time) -> bool:
     return True
 
 
-def LocalTime(**kwargs: Any) -> fields.Time:  # noqa: N802 - reads like a field class
+def LocalTime(**kwargs: Any) -> fields.Time:
     return fields.Time(validate=_wall_clock, metadata={"description": "Local time of the coach, HH:MM."}, **kwargs)
 
 
-def CalendarDate(**kwargs: Any) -> fields.Date:  # noqa: N802
+def CalendarDate(**kwargs: Any) -> fields.Date:
     return fields.Date(validate=validate.Range(min=EARLIEST_ON, max=LATEST_ON), **kwargs)
 
 

@@ -9,15 +9,17 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from coaching.availability import services as availability_services
-from coaching.calendar import services as session_services
 from coaching.calendar.ical import ical_feed
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.schemas import (
     ConfirmationSchema,
     LogSchema,
+    SeatCreateSchema,
     SessionCreateSchema,
     SessionSchema,
 )
+from coaching.calendar.services import seats
+from coaching.calendar.services import sessions as session_services
 from coaching.disputes import services as dispute_services
 from coaching.disputes.schemas import DisputeSchema
 from coaching.providers.models import Coach
@@ -92,6 +94,34 @@ def cancel(session_id: int):  # type: ignore[no-untyped-def]
     return session_payload(booked)
 
 
+@blp.route("/sessions/<int:session_id>/seats", methods=["POST"])
+@api_access(Permission.SESSION_SCHEDULE)
+@blp.arguments(SeatCreateSchema)
+@blp.response(201, SessionSchema)
+@blp.alt_response(409, schema=ApiErrorSchema,
+                  description="Not a planned group session, full, already seated, voucher closed or its balance short")
+@blp.alt_response(422, schema=ApiErrorSchema, description="The session is outside the voucher's validity")
+@blp.doc(security=BEARER)
+def add_seat(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
+    """Add a beneficiary (their voucher) to a planned collective session. Answers the session with its seats."""
+    seat = seats.add_seat(db.session, current_user, session_id, data["voucher_id"], now=utcnow())
+    commit()
+    return session_payload(db.session.get(CoachingSession, seat.session_id))
+
+
+@blp.route("/sessions/<int:session_id>/seats/<int:voucher_id>", methods=["DELETE"])
+@api_access(Permission.SESSION_SCHEDULE)
+@blp.response(200, SessionSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such seat in this session")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Not a planned group session")
+@blp.doc(security=BEARER)
+def remove_seat(session_id: int, voucher_id: int):  # type: ignore[no-untyped-def]
+    """Take a beneficiary out of a planned collective session: its booking is released from their voucher."""
+    seats.remove_seat(db.session, current_user, session_id, voucher_id, now=utcnow())
+    commit()
+    return session_payload(db.session.get(CoachingSession, session_id))
+
+
 def _seat_payload(seat: SessionSeat) -> dict[str, Any]:
     return {"session_id": seat.session_id, "voucher_id": seat.voucher_id, "attendance": seat.attendance,
             "confirmation": seat.confirmation, "dispute_reason": seat.dispute_reason}
@@ -127,12 +157,15 @@ def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-d
 @blp.doc(parameters=[{"in": "query", "name": "token", "required": True, "schema": {"type": "string"},
                       "description": "The coach's secret calendar token (from calendar_url)."}],
          responses={"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
-                    "404": {"description": "Unknown coach or wrong token"}})
+                    "404": {"description": "Unknown coach or wrong token"},
+                    "422": {"description": "A NUL character in the token (`invalid_characters`)"}})
 def calendar_feed(coach_id: int):  # type: ignore[no-untyped-def]
     """The coach's iCalendar feed, reached through its secret URL (no login: calendar apps cannot log in)."""
     coach = db.session.get(Coach, coach_id)
     token = request.args.get("token", "")
-    if coach is None or not coach.active or not secrets.compare_digest(coach.calendar_token, token):
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500), and any token may
+    # come in the link.
+    if coach is None or not coach.active or not secrets.compare_digest(coach.calendar_token.encode(), token.encode()):
         abort(404)
     body = ical_feed(db.session, coach, now=utcnow(), base_url=current_app.config["PUBLIC_BASE_URL"])
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

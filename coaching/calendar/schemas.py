@@ -32,6 +32,10 @@ class BookingWarningSchema(Schema):
     message = fields.String()
 
 
+class SeatCreateSchema(Schema):
+    voucher_id = Id(required=True, metadata={"description": "A voucher of the caller's provider."})
+
+
 class SessionSchema(Schema):
     id = fields.Integer()
     coach_id = fields.Integer()

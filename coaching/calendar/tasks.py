@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.calendar.services import confirm_by_silence
+from coaching.calendar.services.notices import MODE_TEXTS
+from coaching.calendar.services.sessions import confirm_by_silence
 from coaching.providers.models import Coach
 from portal.auth.models import User
-from portal.clock import BRUSSELS
-from portal.errors import N_
-from portal.notify import notify_user
+from portal.notifications.services import Msg, notify, page
 from portal.scheduler import scheduled
 from vouchers.requests.models import Voucher
 
@@ -32,20 +31,20 @@ def session_reminders(session: Session, *, today: date, now: datetime) -> str:
         CoachingSession.starts_at < now + timedelta(hours=25))).all()
     sent = 0
     for booked in window:
-        local = booked.starts_at.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
-        coach = session.get(Coach, booked.coach_id)
-        if coach is not None and coach.user_id:
-            coach_user = session.get(User, coach.user_id)
-            if coach_user is not None:
-                sent += notify_user(session, coach_user, key=f"reminder-session-{booked.id}",
-                                    subject=N_("Tomorrow: coaching session at %(when)s"),
-                                    body=N_("Reminder: you have a coaching session on %(when)s (%(where)s)."),
-                                    when=local, where=booked.location or booked.mode)
+        where = booked.location or Msg(MODE_TEXTS.get(booked.mode, booked.mode))
+        people = []
         for seat in session.scalars(select(SessionSeat).where(SessionSeat.session_id == booked.id)):
             voucher = session.get(Voucher, seat.voucher_id)
             if voucher is not None:
-                sent += notify_user(session, voucher.beneficiary.user, key=f"reminder-seat-{seat.id}",
-                                    subject=N_("Tomorrow: coaching session at %(when)s"),
-                                    body=N_("Reminder: you have a coaching session on %(when)s (%(where)s)."),
-                                    when=local, where=booked.location or booked.mode)
+                people.append(voucher.beneficiary.user)
+                sent += notify(session, [voucher.beneficiary.user], "session_reminder", key=f"reminder-seat-{seat.id}",
+                               link=page("agenda.agenda"), object_type="coaching_session", object_id=booked.id,
+                               starts_at=booked.starts_at, mode=where)
+        coach = session.get(Coach, booked.coach_id)
+        coach_user = session.get(User, coach.user_id) if coach is not None and coach.user_id else None
+        if coach_user is not None:
+            sent += notify(session, [coach_user], "session_reminder_coach", key=f"reminder-session-{booked.id}",
+                           link=page("calendar.session_detail", session_id=booked.id), object_type="coaching_session",
+                           object_id=booked.id, starts_at=booked.starts_at, mode=where,
+                           people=", ".join(person.display_name for person in people))
     return f"{sent} reminders"

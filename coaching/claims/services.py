@@ -23,6 +23,7 @@ from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.permissions import Permission, can
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests.models import Voucher
+from vouchers.requests.services.vouchers import ENDED_STATES
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,11 @@ def submit_claim(session: Session, actor: Any, voucher_id: int, seat_session_ids
             session.flush()
     except IntegrityError as exc:  # the seat's unique line: a session is paid at most once
         raise Conflict(N_("One of these sessions is already claimed."), code="already_claimed") from exc
-    if voucher.status == "expired" and amount:
-        # Sessions delivered before the end of validity stay payable: commit their value again.
+    if voucher.status in ENDED_STATES and amount:
+        # Sessions delivered before the voucher ended stay payable: commit their value again.
         ledger.post(session, account="committed", kind="voucher_recommitted", amount_cents=amount,
                     booked_on=today_in_brussels(now), voucher_id=voucher.id, claim_id=claim.id,
-                    memo="claim after expiry")
+                    memo=f"claim after the voucher {voucher.status}")
     audit.record(session, actor=actor, object_type="claim", object_id=claim.id, action="submitted",
                  to_state="submitted", reason=f"{len(seats)} sessions, {amount} cents", now=now)
     return claim
@@ -192,8 +193,8 @@ def _decide(session: Session, admin: Any, claim_id: int, target: str, reason: st
         for line in session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim.id)):
             session.delete(line)  # the sessions may be claimed again, correctly
         voucher = session.get(Voucher, claim.voucher_id)
-        if voucher is not None and voucher.status == "expired":
-            # An expired voucher kept this claim's share committed until now: release it.
+        if voucher is not None and voucher.status in ENDED_STATES:
+            # An ended voucher kept this claim's share committed until now: release it.
             ledger.post(session, account="committed", kind="voucher_released", amount_cents=-claim.amount_cents,
                         booked_on=today, voucher_id=claim.voucher_id, claim_id=claim.id,
                         memo="claim rejected after expiry")

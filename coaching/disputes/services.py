@@ -40,17 +40,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import domain
-from coaching.calendar import services as session_services
 from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.calendar.services import sessions as session_services
 from coaching.disputes.models import SessionDispute
 from coaching.providers.models import Coach, Provider
 from portal import audit
 from portal.auth.models import User
-from portal.clock import BRUSSELS, today_in_brussels
+from portal.clock import today_in_brussels
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
-from portal.notify import fund_admins, notify_user, provider_admins
+from portal.notifications.services import (
+    Msg,
+    fund_admins,
+    notify,
+    page,
+    provider_admins,
+)
 from portal.permissions import Permission, can
 from vouchers.requests.models import Beneficiary, Voucher
 from vouchers.requests.usage import UsageEntry
@@ -101,12 +107,9 @@ def open_dispute(session: Session, actor: Any, seat: SessionSeat, booked: Coachi
     session.flush()
     audit.record(session, actor=actor, object_type="session_dispute", object_id=dispute.id, action="opened",
                  to_state="open", now=now)
-    for admin in provider_admins(session, booked.provider_id):
-        notify_user(session, admin, key=f"dispute-{dispute.id}-opened",
-                    subject=N_("A beneficiary disputes a session"),
-                    body=N_("A beneficiary disputes the session of %(when)s. Please accept the dispute or send it "
-                            "to the fund in the portal, under Disputes."),
-                    when=_day(booked))
+    notify(session, provider_admins(session, booked.provider_id), "session_disputed",
+           link=page("disputes.provider_dispute", dispute_id=dispute.id), object_type="session_dispute",
+           object_id=dispute.id, starts_at=booked.starts_at)
     return dispute
 
 
@@ -180,11 +183,9 @@ def escalate_dispute(session: Session, actor: Any, dispute_id: int, note: str, *
     session.flush()
     audit.record(session, actor=actor, object_type="session_dispute", object_id=view.dispute.id,
                  action="escalated", from_state="open", to_state="escalated", reason=note, now=now)
-    for admin in fund_admins(session):
-        notify_user(session, admin, key=f"dispute-{view.dispute.id}-escalated",
-                    subject=N_("A disputed session is sent to the fund"),
-                    body=N_("%(provider)s sends a disputed session to the fund for a decision."),
-                    provider=view.provider.name)
+    notify(session, fund_admins(session), "dispute_escalated",
+           link=page("disputes.fund_dispute", dispute_id=view.dispute.id), object_type="session_dispute",
+           object_id=view.dispute.id, provider=view.provider.name, starts_at=view.booked.starts_at, note=note)
     return view
 
 
@@ -264,16 +265,16 @@ def _close(session: Session, actor: Any, view: DisputeView, target: str, note: s
     audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="confirmed",
                  from_state="disputed", to_state="confirmed",
                  reason=f"dispute {view.dispute.id} {target}", now=now)
-    subject = N_("Your dispute is accepted") if target == "upheld" else N_("Your dispute is not accepted")
-    body = (N_("Your dispute of the session of %(when)s is accepted: the session is corrected.")
-            if target == "upheld" else
-            N_("The fund looked at your dispute of the session of %(when)s and keeps the session as it was logged."))
-    notify_user(session, view.beneficiary, key=f"dispute-{view.dispute.id}-{target}", subject=subject, body=body,
-                when=_day(view.booked))
-
-
-def _day(booked: CoachingSession) -> str:
-    return booked.starts_at.astimezone(BRUSSELS).strftime("%d/%m/%Y")
+    outcome = (N_("your dispute is accepted and the session is corrected.") if target == "upheld" else
+               N_("the session is kept as it was logged."))
+    notify(session, [view.beneficiary], "dispute_decided", link=page("agenda.agenda"),
+           object_type="session_dispute", object_id=view.dispute.id, starts_at=view.booked.starts_at,
+           outcome=Msg(outcome))
+    if before == "escalated":  # the provider passed it on and waits for the fund's word too
+        notify(session, provider_admins(session, view.dispute.provider_id), "dispute_decided",
+               link=page("disputes.provider_dispute", dispute_id=view.dispute.id),
+               object_type="session_dispute", object_id=view.dispute.id, starts_at=view.booked.starts_at,
+               outcome=Msg(outcome))
 
 
 def _delivered_for(session: Session, booked: CoachingSession, voucher_id: int) -> tuple[int, int, int]:
@@ -388,6 +389,7 @@ def dispute_session(session: Session, actor: Any, session_id: int, reason: str, 
         raise Conflict(N_("This session is not logged yet."), code="not_logged")
     if seat.confirmation != "pending":
         raise Conflict(N_("You already answered for this session."), code="already_answered")
+    session_services.check_answer_in_time(seat, now=now)
     seat.confirmation = "disputed"
     seat.dispute_reason = reason.strip()[:2000]
     audit.record(session, actor=actor, object_type="session_seat", object_id=seat.id, action="disputed",

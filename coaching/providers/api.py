@@ -13,6 +13,7 @@ from coaching.providers.presenters import provider_voucher_page
 from coaching.providers.schemas import (
     AcceptSchema,
     CoachCreateSchema,
+    CoachListSchema,
     CoachSchema,
     DelistSchema,
     OfferCreateSchema,
@@ -21,6 +22,7 @@ from coaching.providers.schemas import (
     ProviderCreateSchema,
     ProviderListSchema,
     ProviderSchema,
+    ProviderUpdateSchema,
     ProviderVoucherListSchema,
     ProviderVoucherQuerySchema,
 )
@@ -136,6 +138,31 @@ def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
     offer = offer_services.set_offer_active(db.session, current_user, offer_id, True, now=utcnow())
     commit()
     return offer
+
+
+@blp.route("/admin/providers/<int:provider_id>", methods=["PATCH"])
+@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
+@blp.arguments(ProviderUpdateSchema)
+@blp.response(200, ProviderSchema)
+@blp.alt_response(422, schema=ApiErrorSchema, description="E.g. a wrong IBAN, an unknown label or region")
+@blp.doc(security=BEARER)
+def update_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-untyped-def]
+    """Change a provider's quality label and its validity (e.g. renewed), IBAN, regions or languages."""
+    provider = listing.update_provider(db.session, current_user, provider_id, data, now=utcnow())
+    commit()
+    return provider_payload(provider)
+
+
+@blp.route("/provider/coaches", methods=["GET"])
+@api_access(Permission.SESSION_SCHEDULE)
+@blp.response(200, CoachListSchema)
+@blp.doc(security=BEARER)
+def list_coaches():  # type: ignore[no-untyped-def]
+    """The provider's active coaches with their calendar feed; a coach sees only themselves."""
+    coaches = offer_services.provider_coaches(db.session, current_user)
+    if current_user.role == "coach":
+        coaches = [coach for coach in coaches if coach.user_id == current_user.id]
+    return {"items": [_coach_payload(coach) for coach in coaches], "next_cursor": None}
 
 
 @blp.route("/provider/coaches", methods=["POST"])

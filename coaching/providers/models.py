@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +36,16 @@ class Provider(db.Model):
     @classmethod
     def _is_listed_expression(cls):  # type: ignore[no-untyped-def]
         return and_(cls.listed_at.is_not(None), cls.delisted_at.is_(None))
+
+    def offered_on(self, today: date) -> bool:
+        """Open to beneficiaries on ``today``: listed, and its quality label not expired (an expired label
+        takes it out of search and of new requests until the fund records the renewed one)."""
+        return self.is_listed and (self.label_valid_until_on is None or self.label_valid_until_on >= today)
+
+    @classmethod
+    def offered_on_clause(cls, today: date):  # type: ignore[no-untyped-def]
+        return and_(cls.listed_at.is_not(None), cls.delisted_at.is_(None),
+                    or_(cls.label_valid_until_on.is_(None), cls.label_valid_until_on >= today))
 
 
 class Coach(db.Model):

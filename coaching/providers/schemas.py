@@ -11,6 +11,19 @@ from coaching.providers.services.listing import PROVIDER_LANGUAGES, QUALITY_LABE
 from portal.schema_fields import Cents, Count, Id
 
 
+class ProviderUpdateSchema(Schema):
+    """Only the fields sent change (PATCH)."""
+
+    quality_label = fields.String(validate=validate.Length(min=1, max=100),
+                                  metadata={"enum": list(QUALITY_LABELS)})
+    label_valid_until_on = fields.Date(metadata={
+        "description": "Last day the label is valid. Any date is taken, a past one too: a provider whose label has "
+                       "expired is not offered (search, new requests) until it is renewed."})
+    iban = fields.String(validate=validate.Length(min=1, max=42))
+    regions = fields.List(fields.String(), validate=validate.Length(min=1, max=len(REGION_CODES)))
+    languages = fields.List(fields.String(), validate=validate.Length(min=1, max=4))
+
+
 class ProviderCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     enterprise_number = fields.String(required=True, validate=validate.Length(min=1, max=20),
@@ -100,6 +113,11 @@ class CoachSchema(Schema):
     email = fields.String()
     timezone = fields.String()
     calendar_url = fields.String(metadata={"description": "The secret iCalendar feed URL."})
+
+
+class CoachListSchema(Schema):
+    items = fields.List(fields.Nested(CoachSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
 
 
 class AcceptSchema(Schema):

@@ -6,9 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.providers.models import Provider
-from portal.errors import N_
 from portal.fund_settings import rules_on
-from portal.notify import fund_admins, notify_user, provider_admins
+from portal.notifications.services import (
+    fund_admins,
+    notify,
+    page,
+    provider_admins,
+)
 from portal.scheduler import scheduled
 
 
@@ -22,9 +26,10 @@ def label_warnings(session: Session, *, today: date, now: datetime) -> str:
     for provider in providers:
         assert provider.label_valid_until_on is not None
         key = f"label-{provider.id}-{provider.label_valid_until_on.isoformat()}"
-        for user in fund_admins(session) + provider_admins(session, provider.id):
-            notify_user(session, user, key=key, subject=N_("Quality label of %(name)s expires on %(day)s"),
-                        body=N_("The quality label %(label)s of %(name)s is valid until %(day)s. Please send the renewed label to the fund in time to stay listed."),
-                        name=provider.name, day=provider.label_valid_until_on.isoformat(),
-                        label=provider.quality_label or "")
+        notify(session, provider_admins(session, provider.id), "label_expiring", key=key,
+               link=page("provider_profile.edit_profile"), object_type="provider", object_id=provider.id,
+               provider=provider.name, label_valid_until_on=provider.label_valid_until_on)
+        notify(session, fund_admins(session), "label_expiring", key=key, link=page("providers.providers"),
+               object_type="provider", object_id=provider.id, provider=provider.name,
+               label_valid_until_on=provider.label_valid_until_on)
     return f"{len(providers)} labels expiring"

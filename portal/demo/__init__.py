@@ -126,7 +126,7 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     """Requests and vouchers in every state, a course under way, a claim: once (skipped when present)."""
     from datetime import datetime, time, timedelta
 
-    from coaching.calendar.services import (
+    from coaching.calendar.services.sessions import (
         SessionPlan,
         confirm_session,
         log_session,
@@ -198,13 +198,15 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     vouchers = []
     for person in (main, *people[11:15]):
         request = request_for(person, route="B", age_days=40)
-        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now)
+        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now,
+                               medical_check_ok=True)
         voucher = session.scalar(select(Voucher).where(Voucher.request_id == request.id))
         if voucher is not None:
             vouchers.append(voucher)
     for person in people[15:17]:
         request = request_for(person, route="B", age_days=25)
-        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now)
+        decide_voucher_request(session, fund_admin, request.id, "approve", None, today=today, now=now,
+                               medical_check_ok=True)
     # Nadia's course: the mix is fixed, one session delivered and confirmed and claimed, one coming up.
     voucher = vouchers[0]
     voucher.valid_from_on = today - timedelta(days=30)

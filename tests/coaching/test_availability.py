@@ -4,7 +4,7 @@ warning when a session is booked outside them."""
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -185,12 +185,12 @@ def test_booking_outside_the_hours_warns_across_daylight_saving(client, db_sessi
     client.put(f"/api/v1/coaches/{coach.id}/availability", headers=admin_headers, json=week((6, "09:00", "12:00")))
     # 09:00 in Brussels on the day clocks go forward is 07:00 UTC: inside 09:00-12:00 local.
     inside = _book(client, admin_headers, coach, voucher,
-                   datetime(SPRING_2027.year, 3, 28, 7, 0, tzinfo=timezone.utc), minutes=120)
+                   datetime(SPRING_2027.year, 3, 28, 7, 0, tzinfo=UTC), minutes=120)
     assert inside.status_code == 201 and inside.get_json()["warnings"] == []
     # 08:00 UTC the week before is 09:00 in winter time: inside too; 07:00 UTC (08:00 local) is not.
-    winter = _book(client, admin_headers, coach, voucher, datetime(2027, 3, 21, 8, 0, tzinfo=timezone.utc))
+    winter = _book(client, admin_headers, coach, voucher, datetime(2027, 3, 21, 8, 0, tzinfo=UTC))
     assert winter.status_code == 201 and winter.get_json()["warnings"] == []
-    early = _book(client, admin_headers, coach, voucher, datetime(2027, 3, 14, 7, 0, tzinfo=timezone.utc))
+    early = _book(client, admin_headers, coach, voucher, datetime(2027, 3, 14, 7, 0, tzinfo=UTC))
     assert early.status_code == 201
     assert [w["code"] for w in early.get_json()["warnings"]] == ["outside_availability"]
     # The last hour runs past noon local time: outside.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from babel.dates import format_date
@@ -26,7 +26,11 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, today):
     """A voucher with its mix fixed and a helper to book (and optionally log) sessions on it."""
-    from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.calendar.services.sessions import (
+        SessionPlan,
+        log_session,
+        schedule_session,
+    )
     from coaching.providers.services.offers import accept_voucher
 
     voucher, person = make_voucher()
@@ -36,8 +40,9 @@ def course(db_session, make_voucher, offer, provider_admin, coach, today):
     def book(*, logged: bool = False, mode: str = "onsite", location: str = "Rue Haute 5, 1000 Bruxelles",
              note: str | None = None, attendance: str = "attended"):
         counter["n"] += 1
-        day = today + timedelta(days=counter["n"])
-        start = datetime.combine(day, time(14, 0), tzinfo=BRUSSELS).astimezone(timezone.utc)
+        # a session is logged once it has taken place; one still to come is in the coming days
+        day = today + timedelta(days=counter["n"]) - timedelta(days=30 if logged else 0)
+        start = datetime.combine(day, time(14, 0), tzinfo=BRUSSELS).astimezone(UTC)
         booked = schedule_session(db_session, provider_admin, SessionPlan(
             coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=start, duration_minutes=60,
             mode=mode, location=location, theme="Job search"), now=utcnow())

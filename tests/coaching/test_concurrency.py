@@ -58,7 +58,7 @@ def _setup(engine, *, individual_hours: int):
 
 
 def _race(engine, staff_id, plans):
-    from coaching.calendar.services import schedule_session
+    from coaching.calendar.services.sessions import schedule_session
     from portal.auth.models import User
 
     barrier = threading.Barrier(len(plans)) if engine.dialect.name == "postgresql" else None
@@ -89,7 +89,7 @@ def _race(engine, staff_id, plans):
 
 
 def test_the_last_hour_of_a_voucher_is_booked_once(app):
-    from coaching.calendar.services import SessionPlan
+    from coaching.calendar.services.sessions import SessionPlan
     from portal.db import db
 
     with app.app_context():
@@ -106,7 +106,7 @@ def test_the_last_hour_of_a_voucher_is_booked_once(app):
 
 
 def test_a_coach_is_never_double_booked(app):
-    from coaching.calendar.services import SessionPlan
+    from coaching.calendar.services.sessions import SessionPlan
     from portal.db import db
 
     with app.app_context():

@@ -181,7 +181,7 @@ def test_dispute_blocks_the_claim(client, admin_headers, make_voucher, offer, co
 
 def test_silence_confirms_after_five_working_days(db_session, client, admin_headers, make_voucher, offer, coach, slot):
     from coaching.calendar.models import SessionSeat
-    from coaching.calendar.services import confirm_by_silence
+    from coaching.calendar.services.sessions import confirm_by_silence
 
     voucher, _ = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})
@@ -239,11 +239,11 @@ def test_someone_elses_session_and_voucher_are_404(client, db_session, admin_hea
                        headers=bearer(client, other_person.email)).status_code == 404
 
 
-def test_calendar_feed_needs_the_secret(client, admin_headers, make_voucher, offer, coach, slot):
+def test_calendar_feed_needs_the_secret(client, admin_headers, make_voucher, offer, coach, future_slot):
     voucher, _ = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})
     client.post("/api/v1/sessions", headers=admin_headers, json={
-        "coach_id": coach.id, "kind": "individual", "voucher_ids": [voucher.id], "starts_at": iso(slot()),
+        "coach_id": coach.id, "kind": "individual", "voucher_ids": [voucher.id], "starts_at": iso(future_slot()),
         "duration_minutes": 60, "theme": "Job search"})
     assert client.get(f"/api/v1/coaches/{coach.id}/calendar.ics?token=wrong").status_code == 404
     feed = client.get(f"/api/v1/coaches/{coach.id}/calendar.ics?token={coach.calendar_token}")

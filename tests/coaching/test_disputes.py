@@ -8,16 +8,17 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.disputes.models import SessionDispute
 from portal.audit import AuditEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
-from portal.mail import OutboxMessage
+from portal.notifications.models import Notification
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
+from tests.support.notices import told, words
 from tests.support.web import bearer, login, post_form
 from vouchers.requests.usage import UsageEntry, usage_totals
 
@@ -32,7 +33,11 @@ def text(response) -> str:
 @pytest.fixture
 def course(db_session, make_voucher, offer, provider_admin, coach, slot):
     """Book and log sessions of one voucher (9 h + 3 groups at €150)."""
-    from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.calendar.services.sessions import (
+        SessionPlan,
+        log_session,
+        schedule_session,
+    )
     from coaching.providers.services.offers import accept_voucher
 
     voucher, person = make_voucher()
@@ -91,11 +96,11 @@ def test_disputing_opens_a_dispute_at_the_provider(db_session, course, provider_
     booked, dispute = course.disputed()
     assert dispute.status == "open" and dispute.provider_id == booked.provider_id
     assert actions(db_session, "session_dispute", dispute.id) == ["opened"]
-    assert db_session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.user_id == provider_admin.id)) == 1
+    told = db_session.scalars(select(Notification.kind).where(Notification.user_id == provider_admin.id)).all()
+    assert told.count("session_disputed") == 1
 
 
-def test_accepting_a_no_show_gives_the_hours_and_euros_back(db_session, course, provider_admin):
+def test_accepting_a_no_show_gives_the_hours_and_euros_back(app, db_session, course, provider_admin):
     from coaching.claims.services import submit_claim
     from coaching.disputes.services import accept_dispute
 
@@ -117,8 +122,8 @@ def test_accepting_a_no_show_gives_the_hours_and_euros_back(db_session, course, 
     with pytest.raises(Conflict) as refused:  # a no-show is never claimable
         submit_claim(db_session, provider_admin, course.voucher.id, [booked.id], now=utcnow())
     assert refused.value.code == "not_claimable"
-    assert db_session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.user_id == course.person.id, OutboxMessage.subject.like("%accepted%"))) == 1
+    [decided] = told(db_session, course.person, "dispute_decided")
+    assert "your dispute is accepted" in words(app, db_session, decided).body
 
 
 def test_accepting_a_shorter_session_corrects_its_duration_and_price(db_session, course, provider_admin):
@@ -209,7 +214,11 @@ def test_upheld_by_the_fund_the_seat_is_corrected(db_session, course, provider_a
 @pytest.fixture
 def one_hour(db_session, make_voucher, provider_admin, coach, slot, today):
     """A voucher whose whole mix is one individual hour (€150), and a way to log a session of it."""
-    from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.calendar.services.sessions import (
+        SessionPlan,
+        log_session,
+        schedule_session,
+    )
     from coaching.providers.services.offers import accept_voucher, create_offer
 
     offer = create_offer(db_session, provider_admin, name="1 h", individual_hours=1, collective_sessions=0,
@@ -315,7 +324,7 @@ def test_the_fund_never_raises_what_a_session_used_either(db_session, course, pr
 def test_a_voucher_is_completed_only_once_its_last_session_is_confirmed(db_session, one_hour):
     """The whole mix logged is not enough: until the beneficiary confirms (or lets the deadline pass),
     a dispute could still give hours back, and a completed voucher never reopens."""
-    from coaching.calendar.services import confirm_session
+    from coaching.calendar.services.sessions import confirm_session
 
     booked = one_hour.logged(minutes=60)
     assert one_hour.voucher.status == "in_progress"
@@ -325,7 +334,7 @@ def test_a_voucher_is_completed_only_once_its_last_session_is_confirmed(db_sessi
 
 
 def test_silence_completes_a_used_up_voucher(db_session, one_hour):
-    from coaching.calendar.services import confirm_by_silence
+    from coaching.calendar.services.sessions import confirm_by_silence
 
     booked = one_hour.logged(minutes=60)
     seat = seat_of(db_session, booked)
@@ -540,7 +549,11 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
 
     from sqlalchemy.orm import Session
 
-    from coaching.calendar.services import SessionPlan, log_session, schedule_session
+    from coaching.calendar.services.sessions import (
+        SessionPlan,
+        log_session,
+        schedule_session,
+    )
     from coaching.disputes.services import accept_dispute, dispute_session
     from coaching.providers.services.offers import (
         accept_voucher,
@@ -583,8 +596,8 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
             booked = schedule_session(setup, staff, SessionPlan(coach_id=coaches[0].id, kind="individual",
                                                                 voucher_ids=[voucher.id], starts_at=start,
                                                                 duration_minutes=60), now=utcnow())
-            log_session(setup, staff, booked.id, {voucher.id: "attended"}, 60, None, now=utcnow())
-            dispute_session(setup, person, booked.id, "I was not there", now=utcnow())
+            log_session(setup, staff, booked.id, {voucher.id: "attended"}, 60, None, now=booked.ends_at)
+            dispute_session(setup, person, booked.id, "I was not there", now=booked.ends_at)
             dispute_id = setup.scalar(select(SessionDispute.id))
             setup.commit()
             staff_id, voucher_id, other_coach = staff.id, voucher.id, coaches[1].id
@@ -593,7 +606,7 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
         outcomes: list[str] = []
         guard = threading.Lock()
 
-        def run(action):  # noqa: ANN001
+        def run(action):
             with Session(engine) as session:
                 actor = session.get(User, staff_id)
                 if barrier is not None:
@@ -608,11 +621,11 @@ def test_a_correction_and_a_booking_never_overspend_the_voucher(app):
                 with guard:
                     outcomes.append(result)
 
-        def correct(session, actor):  # noqa: ANN001
+        def correct(session, actor):
             accept_dispute(session, actor, dispute_id, attendance="no_show", duration_minutes=None, note=None,
                            now=utcnow())
 
-        def book(session, actor):  # noqa: ANN001
+        def book(session, actor):
             schedule_session(session, actor, SessionPlan(coach_id=other_coach, kind="individual",
                                                          voucher_ids=[voucher_id],
                                                          starts_at=start + timedelta(days=1), duration_minutes=60),

@@ -37,7 +37,7 @@ OPERATIONS = st.lists(
 @given(operations=OPERATIONS)
 def test_no_sequence_overspends_or_pays_twice(db_session, make_voucher, provider_admin, fund_admin, coach, today,
                                               operations):
-    from coaching.calendar.services import (
+    from coaching.calendar.services.sessions import (
         SessionPlan,
         cancel_session,
         confirm_session,

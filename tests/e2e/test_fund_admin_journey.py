@@ -25,7 +25,7 @@ def fund_world(live_app: Flask) -> dict[str, Any]:
     both made through the services people use, and a fund administrator."""
     from sqlalchemy import select
 
-    from coaching.calendar.services import (
+    from coaching.calendar.services.sessions import (
         SessionPlan,
         confirm_session,
         log_session,

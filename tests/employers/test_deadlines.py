@@ -24,7 +24,7 @@ from vouchers.employers.services import payments as payment_services
 
 
 @pytest.fixture
-def jobs():
+def jobs(app):  # the app registers every package's jobs
     return load_jobs()
 
 
@@ -69,6 +69,7 @@ def test_a_reminder_seven_days_before_once_to_users_and_agents(app, db_session, 
         tomorrow = utcnow() + timedelta(days=1)
         # Tomorrow the 8-day one enters the window, and the one due today is overdue.
         assert run_job(db_session, jobs["employer_deadlines"], now=tomorrow) == "1 reminded, 1 flagged overdue"
+        run_job(db_session, jobs["deliver_outbox"])  # the words are written as each e-mail is sent
 
     for contribution in (due_in_7.contribution, due_today.contribution, due_in_8.contribution):
         db_session.refresh(contribution)
@@ -103,6 +104,7 @@ def test_overdue_is_flagged_and_told_once_and_the_flag_stays_after_payment(app, 
         assert run_job(db_session, jobs["employer_deadlines"]) == "0 reminded, 2 flagged overdue"
         assert run_job(db_session, jobs["employer_deadlines"], now=utcnow() + timedelta(days=1)) == \
             "0 reminded, 0 flagged overdue"
+        run_job(db_session, jobs["deliver_outbox"])
 
     notices = _mails(db_session, employer_user, "contribution-overdue-")
     assert len(notices) == 2

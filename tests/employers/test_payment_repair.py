@@ -19,7 +19,7 @@ from vouchers.ledger.models import LedgerEntry
 
 
 @pytest.fixture
-def jobs():
+def jobs(app):  # the app registers every package's jobs
     return load_jobs()
 
 

@@ -20,10 +20,11 @@ from portal.permissions import Role
 from portal.scheduler import JobRun, LeaderLock, load_jobs, run_job, wait_for_leadership
 from tests.support.committed import wipe_all
 from tests.support.factories import make_provider, make_user
+from tests.support.notices import told, words
 
 
 @pytest.fixture
-def jobs():
+def jobs(app):  # the app registers every package's jobs
     return load_jobs()
 
 
@@ -99,10 +100,11 @@ def test_decision_digest_is_sent_once_a_day(app, db_session, jobs):
     request.submitted_on = today - timedelta(days=50)
     db_session.flush()
     with app.app_context():
-        assert run_job(db_session, jobs["decision_deadlines"]) == "0 due soon, 1 overdue"
+        assert run_job(db_session, jobs["decision_deadlines"]) == "0 due soon, 1 overdue, 0 bank lines waiting"
         run_job(db_session, jobs["decision_deadlines"])
     mails = db_session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == admin.id)).all()
-    assert len(mails) == 1 and "1 overdue" in mails[0].subject
+    [digest] = told(db_session, admin, "decisions_due")
+    assert len(mails) == 1 and "1 overdue" in words(app, db_session, digest).title
     assert db_session.get(VoucherRequest, request.id).status == "submitted"  # overdue is shown, never decided
 
 
@@ -129,9 +131,9 @@ def test_waiting_list_job_serves_and_tells_the_person(app, db_session, jobs):
     with app.app_context():
         assert run_job(db_session, jobs["serve_waiting_list"]) == "1 served"
     assert request.status == "approved"
-    mail = db_session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == person.id,
-                                                         OutboxMessage.dedupe_key.like("voucher-issued-%")))
-    assert mail is not None and mail.subject == "Your coaching voucher is ready"
+    [approved] = told(db_session, person, "request_approved")
+    assert words(app, db_session, approved).title == "Your coaching voucher is approved"
+    assert db_session.scalar(select(OutboxMessage).where(OutboxMessage.notification_id == approved.id)) is not None
 
 
 def test_label_warnings_go_to_fund_and_provider_once(app, db_session, jobs):
@@ -195,7 +197,7 @@ def test_two_schedulers_at_once_do_the_work_once(app):
     # transactions, so there the second simply finds the period done.
     barrier = threading.Barrier(2) if engine.dialect.name == "postgresql" else None
 
-    def effect(session, *, today, now):  # noqa: ANN001 - a job function
+    def effect(session, *, today, now):
         if barrier is not None:
             barrier.wait(timeout=10)
         with lock:
@@ -295,12 +297,13 @@ def test_admin_page_shows_each_jobs_last_run(app, client, db_session, jobs):
 
 
 def test_people_see_their_notifications(app, client, db_session):
-    from portal.mail import queue_mail
+    from portal.notifications.services import notify, page
     from tests.support.web import login
 
     person = make_user(db_session, Role.BENEFICIARY, language="en")
-    queue_mail(db_session, to=person.email, subject="Your voucher is ready", body="Details", user_id=person.id)
-    queue_mail(db_session, to="else@example.be", subject="Not for you", body="x", user_id=person.id + 1000)
+    other = make_user(db_session, Role.BENEFICIARY, language="en")
+    notify(db_session, [person], "request_waitlisted", link=page("vouchers.dashboard"))
+    notify(db_session, [other], "voucher_expired", link=page("vouchers.dashboard"), code="X", valid_until_on=None)
     login(client, person.email)
-    page = client.get("/notifications").get_data(as_text=True)
-    assert "Your voucher is ready" in page and "Not for you" not in page
+    shown = client.get("/notifications").get_data(as_text=True)
+    assert "on the waiting list" in shown and "has ended" not in shown

@@ -62,6 +62,10 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/account/password"): ANY_USER,
     ("POST", "/account/password"): ANY_USER,
     ("GET", "/notifications"): ANY_USER,
+    ("GET", "/notifications/settings"): ANY_USER,
+    ("POST", "/notifications/settings"): ANY_USER,
+    ("POST", "/notifications/read"): ANY_USER,
+    ("POST", "/notifications/<int:notification_id>/open"): (L, N, N, N, N, N),  # someone else's notice
     ("GET", "/admin/scheduler"): FUND,
     ("GET", "/eligibility"): PUBLIC,
     ("POST", "/eligibility"): PUBLIC,
@@ -150,6 +154,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): SKIP,  # it would revoke the token the other rows use; see test_auth.py
     ("GET", "/api/v1/me"): ANY_USER,
+    ("GET", "/api/v1/notifications"): ANY_USER,
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): (L, N, N, N, N, N),
     ("POST", "/api/v1/eligibility"): PUBLIC,
     ("POST", "/api/v1/beneficiaries"): PUBLIC,
     ("POST", "/api/v1/employers"): PUBLIC,
@@ -158,18 +164,23 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/voucher-requests"): BENEFICIARY,
     ("GET", "/api/v1/voucher-requests/<int:request_id>"): (L, N, N, N, N, OK),
     ("POST", "/api/v1/voucher-requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
+    ("POST", "/api/v1/voucher-requests/<int:request_id>/complete"): BENEFICIARY_OWN,
+    ("POST", "/api/v1/vouchers/<int:voucher_id>/withdraw"): BENEFICIARY_OWN,
     ("GET", "/api/v1/vouchers/<int:voucher_id>"): (L, N, N, N, N, OK),
     ("POST", "/api/v1/sessions/<int:session_id>/confirm"): BENEFICIARY_OWN,
     ("POST", "/api/v1/sessions/<int:session_id>/dispute"): BENEFICIARY_OWN,
     ("GET", "/api/v1/provider/offers"): STAFF,
     ("POST", "/api/v1/provider/offers"): PROVIDER_ADMIN,
     ("POST", "/api/v1/provider/coaches"): PROVIDER_ADMIN,
+    ("GET", "/api/v1/provider/coaches"): STAFF,
     ("GET", "/api/v1/provider/vouchers"): STAFF,
     ("POST", "/api/v1/provider/vouchers/<int:voucher_id>/accept"): PROVIDER_ADMIN_OWN,
     ("POST", "/api/v1/sessions"): STAFF,
     ("GET", "/api/v1/sessions/<int:session_id>"): STAFF_OWN,
     ("POST", "/api/v1/sessions/<int:session_id>/log"): STAFF_OWN,
     ("POST", "/api/v1/sessions/<int:session_id>/cancel"): STAFF_OWN,
+    ("POST", "/api/v1/sessions/<int:session_id>/seats"): STAFF_OWN,
+    ("DELETE", "/api/v1/sessions/<int:session_id>/seats/<int:voucher_id>"): STAFF_OWN,
     ("GET", "/api/v1/coaches/<int:coach_id>/calendar.ics"): (N,) * 6,  # without its secret token
     ("POST", "/api/v1/provider/claims"): PROVIDER_ADMIN,
     ("GET", "/api/v1/provider/claims"): PROVIDER_ADMIN,
@@ -189,6 +200,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/providers"): FUND,
     ("POST", "/api/v1/admin/providers"): FUND,
     ("POST", "/api/v1/admin/providers/<int:provider_id>/delist"): FUND,
+    ("PATCH", "/api/v1/admin/providers/<int:provider_id>"): FUND,
     ("POST", "/api/v1/admin/payout-batches"): FUND,
     ("GET", "/api/v1/admin/payout-batches"): FUND,
     ("GET", "/api/v1/admin/payout-batches/<int:batch_id>"): FUND,
@@ -273,6 +285,8 @@ BODIES: dict[str, Any] = {
     "/api/v1/provider/vouchers/<int:voucher_id>/accept": {"offer_id": 1},
     "/api/v1/sessions/<int:session_id>/dispute": {"reason": "I was not there"},
     "/api/v1/sessions/<int:session_id>/log": {"attendance": {"1": "attended"}, "duration_minutes": 60},
+    "/api/v1/sessions/<int:session_id>/seats": {"voucher_id": 1},
+    "/api/v1/voucher-requests/<int:request_id>/complete": {"answer": "Here it is."},
 }
 
 
@@ -376,8 +390,14 @@ def world(db_session) -> dict[str, int]:
     invitation = EmployerAgentInvitation(employer_id=employer.id, email="clerk@other-secretariat.example.be",
                                          invited_by_id=employer_user.id)  # the other employer's invitation
     db_session.add(invitation)
+    from portal.notifications.services import notify, page
+
+    notify(db_session, [owner], "request_waitlisted", link=page("vouchers.dashboard"))  # the owner's notice
     db_session.flush()
-    return {"exception_id": exception.id, "dispute_id": dispute.id, "offer_id": offer.id,
+    from portal.notifications.models import Notification
+
+    notice_id = db_session.query(Notification.id).filter_by(user_id=owner.id).scalar()
+    return {"notification_id": notice_id, "exception_id": exception.id, "dispute_id": dispute.id, "offer_id": offer.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
@@ -437,7 +457,7 @@ def test_the_matrix(app, db_session, world, callers):
             client: FlaskClient = caller["client"]
             if api:
                 response = client.open(path, method=method, headers=caller["headers"],
-                                       json=BODIES.get(rule, {}) if method in ("POST", "PUT") else None)
+                                       json=BODIES.get(rule, {}) if method in ("POST", "PUT", "PATCH") else None)
             elif method == "POST":
                 response = client.post(path, data={"csrf_token": _csrf(client)})
             else:

@@ -58,7 +58,7 @@ def row_ids(response) -> list[int]:
 
 
 def count(text: str, name: str) -> int:
-    match = re.search(rf'id="count-{name}".*?<dd>(\d+)</dd>', text, re.S)
+    match = re.search(rf'id="count-{name}".*?<dd>(\d+)</dd>', text, re.DOTALL)
     assert match, f"no count {name}"
     return int(match.group(1))
 

@@ -12,6 +12,8 @@ from coaching.claims.models import Claim
 from coaching.claims.services import reject_claim
 from portal.clock import utcnow
 from portal.mail import OutboxMessage
+from portal.notifications.models import Notification
+from tests.support.notices import words
 from tests.vouchers.test_payouts import DEBTOR, start_course
 from vouchers.banking.services import payouts
 from vouchers.ledger.models import LedgerEntry
@@ -140,4 +142,6 @@ def test_the_nightly_check_tells_the_fund_once_a_day(app, db_session, admin, ful
                                                              OutboxMessage.dedupe_key.like("ledger-consistency-%")))
     notices = list(notices)
     assert len(notices) == 1
-    assert "2 mismatches" in notices[0].subject and f"claim {full_course['payable_later'].id}" in notices[0].body
+    notice = db_session.get(Notification, notices[0].notification_id)
+    shown = words(app, db_session, notice)
+    assert "2 mismatches" in shown.title and f"claim {full_course['payable_later'].id}" in shown.body

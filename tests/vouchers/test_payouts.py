@@ -73,7 +73,7 @@ class Course:
         return voucher, person
 
     def session(self, voucher: Voucher, person: Any, *, minutes: int = 60, answer: str = "confirm") -> CoachingSession:
-        from coaching.calendar.services import (
+        from coaching.calendar.services.sessions import (
             SessionPlan,
             confirm_session,
             log_session,
@@ -85,11 +85,12 @@ class Course:
                                                                    voucher_ids=[voucher.id],
                                                                    starts_at=self.next_start(),
                                                                    duration_minutes=minutes), now=utcnow())
-        log_session(self.db, self.staff, booked.id, {voucher.id: "attended"}, minutes, "Neutral note.", now=utcnow())
+        held = max(utcnow(), booked.ends_at)  # a session is logged once it took place
+        log_session(self.db, self.staff, booked.id, {voucher.id: "attended"}, minutes, "Neutral note.", now=held)
         if answer == "confirm":
-            confirm_session(self.db, person, booked.id, now=utcnow())
+            confirm_session(self.db, person, booked.id, now=held)
         elif answer == "dispute":
-            dispute_session(self.db, person, booked.id, "I was not there that day", now=utcnow())
+            dispute_session(self.db, person, booked.id, "I was not there that day", now=held)
         return booked
 
     def claim(self, *, minutes: int = 60, approve: bool = True, sessions: int = 1) -> Claim:

@@ -23,9 +23,9 @@ from vouchers.ledger.services import entries as ledger
 from vouchers.ledger.services import report_tables as report_tables
 from vouchers.ledger.services import reports
 from vouchers.ledger.services.reconciliation import Figure
+from vouchers.requests.services.answers import complete_voucher_request
 from vouchers.requests.services.requests import (
     RequestData,
-    complete_voucher_request,
     decide_voucher_request,
     serve_waiting_list,
     submit_voucher_request,
@@ -161,7 +161,8 @@ def decisions(db_session, admin, provider):
     assert [v.request_id for v in served] == [r3.id] and r3.decided_on == D(2026, 4, 1)
     r4, person4, data4 = _submit(db_session, provider, D(2026, 2, 2))
     decide(r4, "request_info", D(2026, 2, 10), "the contract's end")
-    complete_voucher_request(db_session, person4, r4.id, data4, today=D(2026, 2, 20), now=noon(D(2026, 2, 20)))
+    complete_voucher_request(db_session, person4, r4.id, data4, today=D(2026, 2, 20), now=noon(D(2026, 2, 20)),
+                             answer="Here is the date.")
     assert r4.decision_due_on == D(2026, 3, 29)  # 45 days and the 10 it stood still
     decide(r4, "approve", D(2026, 3, 25))
     _submit(db_session, provider, D(2026, 2, 5))  # r5: never decided, due 03-22

@@ -151,15 +151,14 @@ def test_request_info_pauses_the_clock_and_completion_restarts_it(client, db_ses
     request.submitted_on = today - timedelta(days=12)
     db_session.flush()
     from portal.clock import utcnow
-    from vouchers.requests.services.requests import (
-        RequestData,
-        complete_voucher_request,
-    )
+    from vouchers.requests.services.answers import complete_voucher_request
+    from vouchers.requests.services.requests import RequestData
 
     data = RequestData(**{k: v for k, v in request_body().items() if k not in ("address", "contract_end_on")},
                        contract_end_on=today - timedelta(days=30), address=request_body()["address"])
     beneficiary = db_session.get(type(request.beneficiary.user), request.beneficiary.user_id)
-    complete_voucher_request(db_session, beneficiary, request.id, data, today=today, now=utcnow())
+    complete_voucher_request(db_session, beneficiary, request.id, data, today=today, now=utcnow(),
+                             answer="The contract ended on the 30th.")
     assert request.status == "submitted" and request.paused_days == 10
     assert request.decision_due_on == today - timedelta(days=12) + timedelta(days=55)
 

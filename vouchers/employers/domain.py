@@ -19,24 +19,24 @@ if TYPE_CHECKING:
     from portal.rules import FundRules
 
 __all__ = [
-    "declaration_due_on",
-    "contribution_due_on",
-    "apply_by_on",
-    "physician_appeal_ends_on",
-    "Warning",
-    "WARNING_MESSAGES",
-    "declaration_warnings",
-    "DeclarationProblem",
-    "check_declaration_dates",
-    "structured_reference",
-    "format_structured_reference",
-    "reference_for",
-    "PaymentSums",
-    "contribution_status",
-    "status_after_intent",
-    "is_overdue",
-    "reminder_window",
     "UNPAID_STATUSES",
+    "WARNING_MESSAGES",
+    "DeclarationProblem",
+    "PaymentSums",
+    "Warning",
+    "apply_by_on",
+    "check_declaration_dates",
+    "contribution_due_on",
+    "contribution_status",
+    "declaration_due_on",
+    "declaration_warnings",
+    "format_structured_reference",
+    "is_overdue",
+    "physician_appeal_ends_on",
+    "reference_for",
+    "reminder_window",
+    "status_after_intent",
+    "structured_reference",
 ]
 
 
@@ -80,7 +80,7 @@ WARNING_MESSAGES: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:  # noqa: A001 - the domain's word; never raised
+class Warning:
     code: str
     params: dict[str, str] = field(default_factory=dict)
 

@@ -197,7 +197,7 @@ class Contribution(db.Model):
         return base if self.payment_attempt == 0 else f"{base}-{self.payment_attempt}"
 
     @staticmethod
-    def paid_cents_query(contribution_id: int):  # noqa: ANN205 - returns a Select
+    def paid_cents_query(contribution_id: int):
         return select(func.coalesce(func.sum(ContributionPayment.amount_cents), 0)).where(
             ContributionPayment.contribution_id == contribution_id)
 

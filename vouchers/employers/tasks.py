@@ -5,53 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy.orm import Session
 from stdnum import iban
 
 from portal.auth.models import User
-from portal.errors import N_
-from portal.i18n import long_date, money
-from portal.notify import notify_user
+from portal.notifications.services import notify, page
 from portal.payments import gateway_for
 from portal.scheduler import scheduled
 from vouchers.employers import domain
 from vouchers.employers.services import contributions, deadlines, payment_repair
 
-REMINDER_SUBJECT = N_("Reminder: contribution of %(owed)s due on %(day)s")
-REMINDER_BODY = N_(
-    "Hello,\n\nThe contribution for the dismissal of %(worker)s (declaration %(number)s, %(company)s) is due on "
-    "%(day)s. Still to pay: %(owed)s.\n\nPay it in the portal by card or Bancontact: %(link)s\nor by bank transfer "
-    "to %(iban)s with the structured reference %(reference)s.\n\nIf you have just paid, thank you: you can ignore "
-    "this message.\n")
-OVERDUE_SUBJECT = N_("Overdue: the contribution for declaration %(number)s is not paid")
-OVERDUE_BODY = N_(
-    "Hello,\n\nThe contribution for the dismissal of %(worker)s (declaration %(number)s, %(company)s) was due on "
-    "%(day)s and is not fully paid. Still to pay: %(owed)s.\n\nPlease pay it as soon as possible: missing it can "
-    "lead to a sanction. Pay in the portal by card or Bancontact: %(link)s\nor by bank transfer to %(iban)s with "
-    "the structured reference %(reference)s.\n")
 
-
-def _link(declaration_id: int) -> str:
-    path = current_app.url_map.bind("localhost").build("employers.declaration", {"declaration_id": declaration_id})
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
-
-
-def _tell(session: Session, notice: deadlines.Notice, people: list[User], *, key: str, subject: str,
-          body: str) -> int:
-    """Queue one notice per person, in their language (dates and money too). Returns how many were queued."""
+def _tell(session: Session, notice: deadlines.Notice, people: list[User], kind: str, *, key: str) -> int:
+    """One notice per person (the employer's users and its agents), in their language."""
     contribution, declaration = notice.contribution, notice.declaration
     owed = contribution.amount_cents - contributions.payment_sums(session, contribution.id).net_cents
-    queued = 0
-    for user in people:
-        with force_locale(user.language):
-            queued += notify_user(
-                session, user, key=key, subject=subject, body=body, number=declaration.id,
-                worker=f"{declaration.worker_first_name} {declaration.worker_last_name}",
-                company=notice.employer.company_name, day=long_date(contribution.due_on), owed=money(owed),
-                link=_link(declaration.id), iban=iban.format(current_app.config["FUND_IBAN"]),
-                reference=domain.format_structured_reference(contribution.structured_reference))
-    return queued
+    return notify(session, people, kind, key=key,
+                  link=page("employers.declaration", declaration_id=declaration.id),
+                  object_type="dismissal_declaration", object_id=declaration.id, number=declaration.id,
+                  worker=f"{declaration.worker_first_name} {declaration.worker_last_name}",
+                  company=notice.employer.company_name, due_on=contribution.due_on, owed_cents=owed,
+                  iban=iban.format(current_app.config["FUND_IBAN"]),
+                  reference=domain.format_structured_reference(contribution.structured_reference))
 
 
 @scheduled("employer_deadlines", trigger="cron", hour=7, minute=30,
@@ -67,12 +42,12 @@ def employer_deadlines(session: Session, *, today: date, now: datetime) -> str:
 
     reminded = deadlines.remind_due_soon(session, today=today, now=now)
     for notice in reminded:
-        _tell(session, notice, people_of(notice), key=f"contribution-reminder-{notice.contribution.id}",
-              subject=REMINDER_SUBJECT, body=REMINDER_BODY)
+        _tell(session, notice, people_of(notice), "contribution_due_soon",
+              key=f"contribution-reminder-{notice.contribution.id}")
     overdue = deadlines.flag_overdue(session, today=today, now=now)
     for notice in overdue:
-        _tell(session, notice, people_of(notice), key=f"contribution-overdue-{notice.contribution.id}",
-              subject=OVERDUE_SUBJECT, body=OVERDUE_BODY)
+        _tell(session, notice, people_of(notice), "contribution_overdue",
+              key=f"contribution-overdue-{notice.contribution.id}")
     return f"{len(reminded)} reminded, {len(overdue)} flagged overdue"
 
 

@@ -336,7 +336,7 @@ def _streamed_import(text: str, employer_id: int | None) -> Response:
             yield line({"phase": "failed", "message": _(error.message) + " " + _("Nothing was imported."),
                         "errors": []})
             return
-        except Exception:  # noqa: BLE001 - the status line is sent: say it failed, and log why
+        except Exception:
             db.session.rollback()
             current_app.logger.exception("CSV import failed")
             yield line({"phase": "failed", "message": _("Something went wrong. Nothing was imported: please try "

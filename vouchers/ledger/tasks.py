@@ -6,8 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from portal.errors import N_
-from portal.notify import fund_admins, notify_user
+from portal.notifications.services import fund_admins, notify, page
 from portal.scheduler import scheduled
 from vouchers.ledger.services.consistency import check_ledger
 
@@ -22,9 +21,6 @@ def ledger_consistency(session: Session, *, today: date, now: datetime) -> str:
         shown = "\n".join(problems[:SHOWN_IN_NOTICE])
         if len(problems) > SHOWN_IN_NOTICE:
             shown += f"\n... (+{len(problems) - SHOWN_IN_NOTICE})"
-        for admin in fund_admins(session):
-            notify_user(session, admin, key=f"ledger-consistency-{today.isoformat()}",
-                        subject=N_("Ledger check: %(count)s mismatches found"),
-                        body=N_("Tonight's ledger check found %(count)s mismatches between the money ledger and the records. Run \"flask --app portal check-ledger\" to see them all. The first ones:\n\n%(problems)s"),
-                        count=len(problems), problems=shown)
+        notify(session, fund_admins(session), "ledger_mismatch", key=f"ledger-consistency-{today.isoformat()}",
+               link=page("ledger.balance"), count=len(problems), problems=shown)
     return f"{len(problems)} mismatches"

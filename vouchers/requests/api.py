@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from coaching.calendar.services import seats
 from portal import audit
 from portal.auth.emails import queue_confirmation
 from portal.auth.schemas import ApiErrorSchema
@@ -17,14 +18,17 @@ from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, api_access
 from portal.private_cache import private_page
+from portal.schema_fields import BEARER
 from vouchers.decisions.services import QueueFilters, list_requests_for_fund
 from vouchers.requests import domain
 from vouchers.requests.models import Voucher
 from vouchers.requests.presenters import request_dict, request_dicts, voucher_dict
 from vouchers.requests.schemas import (
+    COMPLETE_PARTIAL,
     AdminRequestPageSchema,
     AdminRequestQuerySchema,
     BeneficiaryRegistrationSchema,
+    CompleteRequestSchema,
     DecisionResultSchema,
     DecisionSchema,
     EligibilityQuerySchema,
@@ -35,9 +39,10 @@ from vouchers.requests.schemas import (
     VoucherRequestCreateSchema,
     VoucherRequestSchema,
     VoucherSchema,
+    VoucherWithdrawSchema,
     WithdrawSchema,
 )
-from vouchers.requests.services import accounts
+from vouchers.requests.services import accounts, answers
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.requests import RequestData
@@ -134,6 +139,41 @@ def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
                                                         reason=data.get("reason"))
     commit()
     return request_dict(db.session, request, today=today_in_brussels())
+
+
+@blp.route("/voucher-requests/<int:request_id>/complete", methods=["POST"])
+@api_access(Permission.REQUEST_ANSWER)
+@blp.arguments(CompleteRequestSchema(partial=COMPLETE_PARTIAL))
+@blp.response(200, VoucherRequestSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The request is not waiting for information")
+@blp.alt_response(422, schema=ApiErrorSchema,
+                  description="No answer, or the corrected facts make the person ineligible (`error.reasons`); "
+                              "the request then keeps waiting for an answer")
+@blp.doc(security=BEARER)
+def complete_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
+    """Answer the fund's request for information, correcting any field of the request. Eligibility is judged
+    again on the corrected facts, as of the submission day. The request goes back to `submitted`; the days
+    it waited do not count toward the 45 (an answer the same day pauses 0 days)."""
+    request = request_services.get_request(db.session, current_user, request_id)
+    request = answers.complete_voucher_request(db.session, current_user, request_id,
+                                               answers.corrected(request, data), today=today_in_brussels(),
+                                               now=utcnow(), answer=data["answer"])
+    commit()
+    return request_dict(db.session, request, today=today_in_brussels())
+
+
+@blp.route("/vouchers/<int:voucher_id>/withdraw", methods=["POST"])
+@api_access(Permission.VOUCHER_WITHDRAW)
+@blp.arguments(VoucherWithdrawSchema)
+@blp.response(200, VoucherSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The voucher is no longer open")
+@blp.doc(security=BEARER)
+def withdraw_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-untyped-def]
+    """Give up an open voucher (`reason` optional): planned sessions are cancelled and their coach told, the
+    value not delivered goes back to the fund, and sessions already delivered stay claimable."""
+    voucher = seats.withdraw_voucher(db.session, current_user, voucher_id, data.get("reason"), now=utcnow())
+    commit()
+    return voucher_dict(db.session, voucher)
 
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["GET"])

@@ -114,6 +114,22 @@ class VoucherRequestCreateSchema(Schema):
     address = fields.Nested(AddressSchema, required=True)
 
 
+class CompleteRequestSchema(VoucherRequestCreateSchema):
+    """The answer to the fund's question; any field of the request may be corrected beside it (a field left
+    out keeps its value; an address is replaced whole)."""
+
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "The answer to the fund's question, in plain words."})
+
+
+#: Every field of the request is optional when answering; only ``answer`` is required.
+COMPLETE_PARTIAL = tuple(VoucherRequestCreateSchema._declared_fields)
+
+
+class VoucherWithdrawSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
 class TimelineEntrySchema(Schema):
     at = fields.DateTime(format="iso")
     object_type = fields.String()

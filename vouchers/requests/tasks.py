@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.errors import N_
 from portal.fund_settings import RulesBook
-from portal.notify import fund_admins, notify_user
+from portal.notifications.services import fund_admins, notify, page
 from portal.scheduler import scheduled
+from vouchers.banking.models import BankLine
 from vouchers.requests.models import Voucher, VoucherRequest
 from vouchers.requests.services.requests import clock_for, serve_waiting_list
-from vouchers.requests.services.vouchers import expire_vouchers
+from vouchers.requests.services.vouchers import expire_vouchers, voucher_figures
+
+#: How long before its last day a beneficiary is told that the voucher ends (DOMAIN.md).
+EXPIRY_NOTICE_DAYS = 30
 
 
 @scheduled("decision_deadlines", trigger="cron", hour=7, minute=0,
-           description="Warn the fund of requests from day 35 and overdue after day 45.")
+           description="Tell the fund each morning of requests from day 35, overdue ones and bank lines to match.")
 def decision_deadlines(session: Session, *, today: date, now: datetime) -> str:
     book = RulesBook(session)
     due_soon = overdue = 0
@@ -29,13 +32,30 @@ def decision_deadlines(session: Session, *, today: date, now: datetime) -> str:
             overdue += 1
         elif clock.state == "due_soon":
             due_soon += 1
-    if due_soon or overdue:
-        for admin in fund_admins(session):
-            notify_user(session, admin, key=f"decision-digest-{today.isoformat()}",
-                        subject=N_("Voucher requests: %(soon)s due soon, %(late)s overdue"),
-                        body=N_("Today %(soon)s voucher requests reach day 35 or later of the 45-day limit, and %(late)s are overdue. Open the decision queue in the portal to decide them."),
-                        soon=due_soon, late=overdue)
-    return f"{due_soon} due soon, {overdue} overdue"
+    waiting_lines = session.scalar(select(func.count()).select_from(BankLine)
+                                   .where(BankLine.status == "unmatched")) or 0
+    if due_soon or overdue or waiting_lines:
+        notify(session, fund_admins(session), "decisions_due", key=f"decision-digest-{today.isoformat()}",
+               link=page("decisions.queue"), soon=due_soon, late=overdue, waiting_lines=waiting_lines)
+    return f"{due_soon} due soon, {overdue} overdue, {waiting_lines} bank lines waiting"
+
+
+@scheduled("voucher_expiry_notices", trigger="cron", hour=8, minute=0,
+           description="Tell beneficiaries 30 days before their voucher ends, while value is left on it.")
+def expiry_notices(session: Session, *, today: date, now: datetime) -> str:
+    horizon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
+    told = 0
+    for voucher in session.scalars(select(Voucher).where(Voucher.status.in_(("approved", "in_progress")),
+                                                         Voucher.valid_until_on <= horizon,
+                                                         Voucher.valid_until_on >= today)):
+        balance = voucher_figures(session, voucher).balance_cents
+        if balance <= 0:
+            continue
+        told += notify(session, [voucher.beneficiary.user], "voucher_expiring", key=f"voucher-expiring-{voucher.id}",
+                       link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
+                       object_id=voucher.id, code=voucher.code, valid_until_on=voucher.valid_until_on,
+                       balance_cents=balance)
+    return f"{told} told"
 
 
 @scheduled("expire_vouchers", trigger="cron", hour=0, minute=30,
@@ -43,20 +63,14 @@ def decision_deadlines(session: Session, *, today: date, now: datetime) -> str:
 def expire(session: Session, *, today: date, now: datetime) -> str:
     expired = expire_vouchers(session, today=today, now=now)
     for voucher in session.scalars(select(Voucher).where(Voucher.id.in_(expired))):
-        notify_user(session, voucher.beneficiary.user, key=f"voucher-expired-{voucher.id}",
-                    subject=N_("Your coaching voucher has ended"),
-                    body=N_("Your coaching voucher %(code)s reached the end of its validity on %(day)s. Hours that were not used can no longer be booked."),
-                    code=voucher.code, day=voucher.valid_until_on.isoformat())
+        notify(session, [voucher.beneficiary.user], "voucher_expired", key=f"voucher-expired-{voucher.id}",
+               link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
+               object_id=voucher.id, code=voucher.code, valid_until_on=voucher.valid_until_on)
     return f"{len(expired)} expired"
 
 
 @scheduled("serve_waiting_list", period="hour", trigger="interval", hours=1,
            description="Approve waitlisted route-B requests, oldest first, while the fund can cover them.")
 def waiting_list(session: Session, *, today: date, now: datetime) -> str:
-    issued = serve_waiting_list(session, None, today=today, now=now)
-    for voucher in issued:
-        notify_user(session, voucher.beneficiary.user, key=f"voucher-issued-{voucher.id}",
-                    subject=N_("Your coaching voucher is ready"),
-                    body=N_("Good news: the fund can now pay for your coaching. Your voucher %(code)s is valid until %(day)s. Your coach will contact you."),
-                    code=voucher.code, day=voucher.valid_until_on.isoformat())
-    return f"{len(issued)} served"
+    """Each voucher issued tells its beneficiary and provider (``issue_voucher``)."""
+    return f"{len(serve_waiting_list(session, None, today=today, now=now))} served"

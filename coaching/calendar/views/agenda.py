@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from coaching.calendar import services as session_services
 from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.calendar.services import sessions as session_services
 from coaching.disputes import services as dispute_services
 from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
 from coaching.disputes.models import SessionDispute

@@ -42,6 +42,7 @@ from coaching.marketplace.domain import (
 )
 from coaching.marketplace.models import CatalogueTheme, ContactPoint
 from coaching.providers.models import Offer, Provider
+from portal.clock import today_in_brussels
 from portal.errors import N_, NotFound, ValidationFailed
 from portal.pagination import decode_cursor, encode_cursor
 from vouchers.requests.models import Voucher
@@ -89,7 +90,9 @@ def _invalid(message: str, field_name: str, problem: str) -> ValidationFailed:
 
 
 def _is_listed():  # type: ignore[no-untyped-def]
-    return Provider.is_listed
+    # Today in Brussels: a provider whose quality label expired drops out at midnight. (Search is read by
+    # anonymous visitors through several entry points; the day is taken here rather than threaded through.)
+    return Provider.offered_on_clause(today_in_brussels())
 
 
 @dataclass(frozen=True)

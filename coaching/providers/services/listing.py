@@ -187,6 +187,53 @@ def delist_provider(session: Session, admin: Any, provider_id: int, *, now: date
     return provider
 
 
+EDITABLE = ("quality_label", "label_valid_until_on", "iban", "regions", "languages")
+
+
+def update_provider(session: Session, admin: Any, provider_id: int, changes: Mapping[str, Any], *,
+                    now: datetime) -> Provider:
+    """The fund corrects a listed provider: a renewed quality label, an IBAN, regions, languages. Any label
+    date is taken, a past one too: a provider whose label has expired is out of search and of new requests
+    until it is renewed. 422 with every problem by field."""
+    _require(admin, Permission.ADMIN_PROVIDERS_MANAGE)
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        raise NotFound(N_("This provider does not exist."))
+    session.refresh(provider, with_for_update=True)
+    problems: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "quality_label" in changes:
+        if changes["quality_label"] not in QUALITY_LABELS:
+            problems["quality_label"] = [N_("Choose one of the quality labels the fund accepts.")]
+        cleaned["quality_label"] = changes["quality_label"]
+    if "label_valid_until_on" in changes:
+        if changes["label_valid_until_on"] is None:
+            problems["label_valid_until_on"] = [N_("Give the last day the quality label is valid.")]
+        cleaned["label_valid_until_on"] = changes["label_valid_until_on"]
+    if "iban" in changes:
+        try:
+            cleaned["iban"] = clean_iban(changes["iban"])
+        except ValidationFailed as error:
+            problems.update(error.fields)
+    for name, known in (("regions", REGION_CODES), ("languages", tuple(PROVIDER_LANGUAGES))):
+        if name in changes:
+            codes = _codes(changes[name])
+            if not codes or any(code not in known for code in codes):
+                problems[name] = [N_("Choose at least one, from the list.")]
+            cleaned[name] = ",".join(code for code in known if code in codes)
+    if problems:
+        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
+    before = {name: getattr(provider, name) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(provider, name, value)
+    changed = [f"{name}: {before[name]} -> {value}" for name, value in cleaned.items() if before[name] != value]
+    if changed:
+        audit.record(session, actor=admin, object_type="provider", object_id=provider.id, action="updated",
+                     reason="; ".join(changed)[:2000], now=now)
+    session.flush()
+    return provider
+
+
 def providers_for_fund(session: Session, admin: Any) -> list[Provider]:
     """Every provider, listed ones first, then by name (a few hundred at most)."""
     _require(admin, Permission.ADMIN_PROVIDERS_MANAGE)

@@ -6,12 +6,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from coaching.providers.models import Coach, Provider
+from portal.clock import today_in_brussels
 
 
 def listed_providers(session: Session, *, region: str | None = None, language: str | None = None,
                      q: str | None = None, limit: int = 200) -> list[Provider]:
     """Providers on the fund's list; delisted ones keep their history but vanish from here."""
-    query = select(Provider).where(Provider.is_listed)
+    query = select(Provider).where(Provider.offered_on_clause(today_in_brussels()))
     if region:
         query = query.where(or_(Provider.regions == region, Provider.regions.like(f"{region},%"),
                                 Provider.regions.like(f"%,{region}"), Provider.regions.like(f"%,{region},%")))

@@ -140,7 +140,6 @@ def remove_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """The agent stops acting for the caller's company. What it declared stays, recorded under its name."""
     agents.remove_agent(db.session, current_user, agent_id, now=utcnow())
     commit()
-    return None
 
 
 @blp.route("/employer/agents/invitations/<int:invitation_id>", methods=["DELETE"])
@@ -154,7 +153,6 @@ def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
     """Cancel a pending invitation: the link in its e-mail stops working."""
     agents.cancel_invitation(db.session, current_user, invitation_id, now=utcnow())
     commit()
-    return None
 
 
 @blp.route("/employer/employers", methods=["GET"])

@@ -132,7 +132,7 @@ def _email_problem(message: str) -> ValidationFailed:
     return ValidationFailed(message, code="agent_not_possible", fields={"email": [message]})
 
 
-def _open(employer_id: int, email: str):  # noqa: ANN202 - returns a Select
+def _open(employer_id: int, email: str):
     return select(EmployerAgentInvitation).where(
         EmployerAgentInvitation.employer_id == employer_id, EmployerAgentInvitation.email == email,
         EmployerAgentInvitation.accepted_at.is_(None), EmployerAgentInvitation.cancelled_at.is_(None))

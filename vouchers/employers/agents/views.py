@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import db
-from portal.errors import N_, Conflict, DomainError
+from portal.errors import Conflict, DomainError
 from portal.i18n import select_locale
 from portal.mail import commit, queue_mail
-from portal.notify import notify_user
+from portal.notifications.services import notify, page
 from portal.permissions import Permission, require
 from portal.web import attach_errors
 from vouchers.employers.agents import services as agents
@@ -59,13 +59,9 @@ def _tell_inviter(session: Session, invitation: EmployerAgentInvitation, agent: 
     inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
     if inviter is None or not inviter.is_active:
         return
-    notify_user(session, inviter, key=f"agent-invitation-accepted-{invitation.id}",
-                subject=N_("%(agent)s now acts for %(company)s"),
-                body=N_("Hello,\n\n%(agent)s (%(email)s) accepted your invitation: they can now declare dismissals "
-                        "and pay contributions for %(company)s. You can remove them on the Agents page at any "
-                        "time.\n"),
-                agent=agent.display_name, email=agent.email,
-                company=agents.company_name(session, invitation))
+    notify(session, [inviter], "agent_joined", key=f"agent-invitation-accepted-{invitation.id}",
+           link=page("employer_agents.agents_page"), object_type="employer", object_id=invitation.employer_id,
+           agent=agent.display_name, email=agent.email, company=agents.company_name(session, invitation))
 
 
 def _page(form: AgentForm, status: int = 200):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ spreadsheet would run as a formula are defused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, select
@@ -345,7 +345,7 @@ class ProviderVolumes:
 
 def _start_of(day: date) -> datetime:
     """Midnight in Brussels, as the UTC instant sessions are stored in."""
-    return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(UTC)
 
 
 def provider_volumes(session: Session, period: Period) -> ProviderVolumes:

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from coaching.providers.models import Provider
 from portal import audit
+from portal.clock import today_in_brussels
 from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
@@ -22,6 +23,7 @@ from portal.rules import FundRules
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests import domain
 from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
+from vouchers.requests.services import notices
 
 # Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L, U).
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,8 +77,8 @@ def listed_provider(session: Session, provider_id: int | None) -> Provider | Non
     if provider_id is None:
         return None
     provider = session.get(Provider, provider_id)
-    if provider is None or not provider.is_listed:
-        return None
+    if provider is None or not provider.offered_on(today_in_brussels()):
+        return None  # delisted, or its quality label expired: no new requests until it is renewed
     return provider
 
 
@@ -215,6 +217,7 @@ def submit_voucher_request(session: Session, actor: Any, data: RequestData, *, t
     request.decision_due_on = domain.decision_due_on(today, rules=rules)
     _transition(session, request, "submitted", actor=actor, now=now)
     _flush_or_conflict(session)
+    notices.tell_submitted(session, request)
     return request
 
 
@@ -234,30 +237,6 @@ def withdraw_voucher_request(session: Session, actor: Any, request_id: int, *, n
         raise NotFound(N_("This request does not exist."))
     lock_row(session, request)
     _transition(session, request, "withdrawn", actor=actor, now=now, reason=reason or "withdrawn by the beneficiary")
-    _flush_or_conflict(session)
-    return request
-
-
-def complete_voucher_request(session: Session, actor: Any, request_id: int, data: RequestData, *, today: date,
-                             now: datetime) -> VoucherRequest:
-    """The beneficiary sends the missing piece: the clock restarts where it stood."""
-    request = get_request(session, actor, request_id)
-    lock_row(session, request)
-    if request.status != "info_requested":
-        raise Conflict(N_("This request is not waiting for information."), code="illegal_transition")
-    problems = _completeness_problems(session, data)
-    if problems:
-        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
-    rules = rules_on(session, request.submitted_on or today)
-    verdict = domain.check_eligibility(eligibility_facts(data), today=request.submitted_on or today, rules=rules)
-    _apply(request, data)
-    request.route = verdict.route or request.route
-    paused = max(0, (today - (request.info_requested_on or today)).days)
-    request.paused_days += paused
-    request.info_requested_on = None
-    assert request.submitted_on is not None
-    request.decision_due_on = domain.decision_due_on(request.submitted_on, paused_days=request.paused_days, rules=rules)
-    _transition(session, request, "submitted", actor=actor, now=now, reason="information completed")
     _flush_or_conflict(session)
     return request
 
@@ -296,16 +275,20 @@ def decide_voucher_request(session: Session, admin: Any, request_id: int, decisi
         appeal_by = domain.appeal_deadline(today, rules)
         _transition(session, request, "rejected", actor=admin, now=now,
                     reason=f"{reason} (appeal to the labour court by {appeal_by.isoformat()})")
+        notices.tell_rejected(session, request, appeal_until_on=appeal_by)
     elif decision == "request_info":
         request.info_requested_on = today
         request.decision_reason = reason
         _transition(session, request, "info_requested", actor=admin, now=now, reason=reason)
+        notices.tell_info_requested(session, request)
     else:
+        # No answer is not a yes: an own-initiative request needs the fund's explicit medical "yes".
         if request.initiative == "own" and request.medical_check_ok is False:
             raise Conflict(N_("The medical compatibility check was not passed; this request cannot be approved."),
                            code="medical_check_failed")
-        if request.initiative == "own":
-            request.medical_check_ok = True
+        if request.initiative == "own" and request.medical_check_ok is not True:
+            message = N_("Record the medical compatibility check (yes or no) before approving this request.")
+            raise ValidationFailed(message, code="medical_check_required", fields={"medical_check_ok": [message]})
         _approve_or_waitlist(session, admin, request, today=today, now=now, reason=reason or None)
     _flush_or_conflict(session)
     return request
@@ -315,12 +298,24 @@ def _approve_or_waitlist(session: Session, actor: Any, request: VoucherRequest, 
                          reason: str | None) -> None:
     rules = rules_on(session, request.submitted_on or today)
     value = rules.voucher_value_cents
-    if request.route == "B" and ledger.fund_position(session).available_cents < value:
+    if request.route == "B" and (_older_route_b_waiting(session, request)
+                                 or ledger.fund_position(session).available_cents < value):
         request.decided_on = today
         _transition(session, request, "waitlisted", actor=actor, now=now,
                     reason=reason or "route B: the fund's balance cannot cover it now")
+        notices.tell_waitlisted(session, request)
         return
     issue_voucher(session, actor, request, value_cents=value, rules=rules, today=today, now=now, reason=reason)
+
+
+def _older_route_b_waiting(session: Session, request: VoucherRequest) -> bool:
+    """The waiting list is never overtaken: a route-B request queues behind any older one still waiting."""
+    order = (VoucherRequest.submitted_on, VoucherRequest.id)
+    older = select(VoucherRequest.id).where(
+        VoucherRequest.status == "waitlisted", VoucherRequest.route == "B",
+        (VoucherRequest.submitted_on < request.submitted_on)
+        | ((VoucherRequest.submitted_on == request.submitted_on) & (VoucherRequest.id < request.id)))
+    return session.scalar(older.order_by(*order).limit(1)) is not None
 
 
 def issue_voucher(session: Session, actor: Any, request: VoucherRequest, *, value_cents: int, rules: FundRules,
@@ -345,6 +340,7 @@ def issue_voucher(session: Session, actor: Any, request: VoucherRequest, *, valu
                 voucher_id=voucher.id)
     audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="issued",
                  to_state="approved", reason=f"request {request.id}", now=now)
+    notices.tell_issued(session, request, voucher)
     return voucher
 
 

@@ -105,7 +105,6 @@ def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int
 
     Safe to run twice: an expired voucher is no longer selected.
     """
-    from vouchers.ledger.services import entries as ledger
 
     due = session.scalars(select(Voucher).where(Voucher.status.in_(("approved", "in_progress")),
                                                 Voucher.valid_until_on < today).order_by(Voucher.id)).all()
@@ -116,16 +115,29 @@ def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int
             continue
         previous = voucher.status
         voucher.status = "expired"
-        # Claims still waiting for the fund's decision keep their share committed until decided.
-        still_committed = ledger.committed_for_voucher(session, voucher.id) - _submitted_claims_cents(session, voucher.id)
-        if still_committed > 0:
-            ledger.post(session, account="committed", kind="voucher_released", amount_cents=-still_committed,
-                        booked_on=today, voucher_id=voucher.id, memo="expired")
+        release_undelivered(session, voucher, today=today, memo="expired")
         audit.record(session, actor=None, object_type="voucher", object_id=voucher.id, action="status_changed",
                      from_state=previous, to_state="expired", reason="end of validity", now=now)
         expired.append(voucher.id)
     session.flush()
     return expired
+
+
+#: A voucher in one of these states books nothing more: what it did not deliver goes back to the fund.
+ENDED_STATES = ("completed", "expired", "withdrawn")
+
+
+def release_undelivered(session: Session, voucher: Voucher, *, today: date, memo: str) -> int:
+    """A voucher ended, however it ended: its value still committed goes back to the fund, except the
+    share of claims waiting for the fund's decision. Sessions delivered but not claimed yet stay payable:
+    a later claim commits their value again (``coaching.claims``). Returns the cents released."""
+    from vouchers.ledger.services import entries as ledger
+
+    still_committed = ledger.committed_for_voucher(session, voucher.id) - _submitted_claims_cents(session, voucher.id)
+    if still_committed > 0:
+        ledger.post(session, account="committed", kind="voucher_released", amount_cents=-still_committed,
+                    booked_on=today, voucher_id=voucher.id, memo=memo)
+    return max(0, still_committed)
 
 
 def _submitted_claims_cents(session: Session, voucher_id: int) -> int:

@@ -1,0 +1,219 @@
+"""Telling people: one notice per recipient, written in the same transaction as the change it reports.
+
+A notice is a row the person sees in the portal, and an e-mail queued in the outbox beside it. Both hold
+the facts (the kind and its parameters), not words: the words are rendered in the person's language when
+the notice is shown or the e-mail sent, where an application is at hand. So telling needs only the
+database session, and a rolled-back change tells nobody.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from portal.auth.models import User
+from portal.i18n import local_datetime, long_date, money
+from portal.mail import RENDERERS, OutboxMessage, queue_mail
+from portal.notifications.kinds import KINDS, Kind
+from portal.notifications.models import Notification, NotificationOptOut
+from portal.permissions import Role
+
+
+class Msg(str):
+    """A parameter that is itself an English msgid, translated with the rest (e.g. an outcome)."""
+
+
+@dataclass(frozen=True)
+class Link:
+    endpoint: str
+    values: dict[str, Any]
+
+
+def page(endpoint: str, **values: Any) -> Link:
+    """The page where the person acts."""
+    return Link(endpoint, values)
+
+
+def encode_params(params: dict[str, Any]) -> str:
+    """Parameters as JSON that keeps what must be shown in the reader's language: dates, instants, msgids."""
+    encoded: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            encoded[name] = {"$at": value.isoformat()}
+        elif isinstance(value, date):
+            encoded[name] = {"$on": value.isoformat()}
+        elif isinstance(value, Msg):
+            encoded[name] = {"$msg": str(value)}
+        elif value is None or isinstance(value, (bool, int, str)):
+            encoded[name] = value
+        else:
+            encoded[name] = str(value)
+    return json.dumps(encoded)
+
+
+def _shown(params: str) -> dict[str, Any]:
+    """The parameters as the reader reads them: called inside their locale."""
+    shown: dict[str, Any] = {}
+    for name, value in json.loads(params or "{}").items():
+        if isinstance(value, dict) and "$at" in value:
+            shown[name] = local_datetime(datetime.fromisoformat(value["$at"]))
+        elif isinstance(value, dict) and "$on" in value:
+            shown[name] = long_date(date.fromisoformat(value["$on"]))
+        elif isinstance(value, dict) and "$msg" in value:
+            shown[name] = _(value["$msg"])
+        elif name.endswith("_cents") and isinstance(value, int):
+            shown[name] = money(value)
+        else:
+            shown[name] = "" if value is None else value
+    return shown
+
+
+def notify(session: Session, recipients: Iterable[User | None], kind_name: str, *, link: Link,
+           object_type: str | None = None, object_id: int | None = None, key: str | None = None,
+           **params: Any) -> int:
+    """Tell each recipient once (active accounts only; a person appearing twice is told once).
+
+    ``key`` makes a notice idempotent per person (scheduled jobs run again). Returns how many were written.
+    """
+    kind = KINDS[kind_name]
+    seen: set[int] = set()
+    written = 0
+    encoded, values = encode_params(params), json.dumps(link.values)
+    for user in recipients:
+        if user is None or user.id in seen or not user.active or user.anonymised_at is not None:
+            continue
+        seen.add(user.id)
+        if not kind.always and session.get(NotificationOptOut, (user.id, kind.name)) is not None:
+            continue
+        dedupe_key = f"{key}:user-{user.id}" if key else None
+        if dedupe_key and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+            continue
+        notice = Notification(user_id=user.id, kind=kind.name, params=encoded, link_endpoint=link.endpoint,
+                              link_values=values, object_type=object_type, object_id=object_id,
+                              dedupe_key=dedupe_key)
+        session.add(notice)
+        session.flush()
+        queue_mail(session, to=user.email, subject="", body="", user_id=user.id, dedupe_key=dedupe_key,
+                   notification_id=notice.id)
+        written += 1
+    return written
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+    link: str
+
+
+def render(notice: Notification, language: str | None = None) -> Rendered:
+    """The notice's words, in ``language`` (else the current locale). Needs the application."""
+    kind = KINDS[notice.kind]
+    path = current_app.url_map.bind("localhost").build(notice.link_endpoint, json.loads(notice.link_values))
+    if language is None:
+        shown = _shown(notice.params)
+        return Rendered(_(kind.title, **shown), _(kind.body, **shown), path)
+    with force_locale(language):
+        return render(notice)
+
+
+def _render_mail(session: Session, message: OutboxMessage) -> None:
+    """Write a notification's e-mail in the recipient's language: plain text and HTML, with the full link."""
+    notice = session.get(Notification, message.notification_id)
+    user = session.get(User, message.user_id) if message.user_id else None
+    if notice is None or user is None:
+        return
+    with force_locale(user.language):
+        words = render(notice)
+        address = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + words.link
+        open_label = _("Open the page")
+        message.subject = words.title[:300]
+        message.body = f"{words.body}\n\n{open_label}: {address}\n"
+        # The bare template: no context processor, as there may be no request (a scheduled job).
+        message.html_body = current_app.jinja_env.get_template("notifications/email.html").render(
+            title=words.title, body=words.body, address=address, open_label=open_label, lang=user.language)
+
+
+RENDERERS.append(_render_mail)
+
+
+def notifications_of(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 50,
+                     before_id: int | None = None) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    return list(session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user_id: int, notification_id: int, *, now: datetime) -> Notification | None:
+    """The person's own notice, now read (reading it again keeps the first time). None if not theirs."""
+    notice = session.get(Notification, notification_id)
+    if notice is None or notice.user_id != user_id:
+        return None
+    if notice.read_at is None:
+        notice.read_at = now
+    return notice
+
+
+def mark_all_read(session: Session, user_id: int, *, now: datetime) -> int:
+    return session.execute(update(Notification).where(Notification.user_id == user_id,
+                                                      Notification.read_at.is_(None))
+                           .values(read_at=now)).rowcount
+
+
+_AUDIENCE_OF_ROLE = {Role.BENEFICIARY: "beneficiary", Role.EMPLOYER: "employer", Role.PROVIDER_ADMIN: "provider",
+                     Role.COACH: "provider", Role.FUND_ADMIN: "fund"}
+
+
+def optional_kinds_for(role: str) -> list[Kind]:
+    """The kinds a person of this role may turn off, one per label (kinds sharing a label are one switch)."""
+    audience = _AUDIENCE_OF_ROLE.get(Role(role), role)
+    by_label: dict[str, Kind] = {}
+    for kind in KINDS.values():
+        if kind.audience == audience and not kind.always:
+            by_label.setdefault(kind.label, kind)
+    return list(by_label.values())
+
+
+def kinds_sharing_label(kind: Kind) -> list[str]:
+    return [other.name for other in KINDS.values() if other.label == kind.label and other.audience == kind.audience]
+
+
+def opted_out_kinds(session: Session, user_id: int) -> set[str]:
+    return set(session.scalars(select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user_id)))
+
+
+def set_opt_outs(session: Session, user: User, turned_off: set[str]) -> None:
+    """Replace the person's choices; kinds that are always sent cannot be turned off."""
+    allowed = {name for kind in optional_kinds_for(user.role) for name in kinds_sharing_label(kind)}
+    wanted = {name for name in turned_off if name in allowed}
+    current = opted_out_kinds(session, user.id)
+    for name in current - wanted:
+        session.delete(session.get(NotificationOptOut, (user.id, name)))
+    for name in wanted - current:
+        session.add(NotificationOptOut(user_id=user.id, kind=name))
+
+
+def fund_admins(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == Role.FUND_ADMIN, User.active.is_(True))))
+
+
+def provider_admins(session: Session, provider_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == Role.PROVIDER_ADMIN, User.active.is_(True),
+                                                   User.provider_id == provider_id)))

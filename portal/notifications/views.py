@@ -1,0 +1,75 @@
+"""The person's notifications page, marking them read, and which kinds they want."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.clock import utcnow
+from portal.db import db
+from portal.mail import commit
+from portal.notifications import services
+from portal.notifications.forms import ChoicesForm, MarkReadForm
+from portal.private_cache import private_page
+from portal.web import page_arg, safe_next
+
+bp = Blueprint("notifications", __name__)
+PAGE = 30
+
+
+@bp.route("/notifications")
+@login_required
+@private_page
+def index():  # type: ignore[no-untyped-def]
+    """Newest first; unread ones stand out, each with the link to the page where the person acts."""
+    unread_only = request.args.get("unread") == "1"
+    rows = services.notifications_of(db.session, current_user.id, unread_only=unread_only, limit=PAGE + 1,
+                                     before_id=page_arg())
+    notices = [(notice, services.render(notice)) for notice in rows[:PAGE]]
+    return render_template("notifications/index.html", notices=notices, unread_only=unread_only,
+                           older=rows[PAGE - 1].id if len(rows) > PAGE else None, form=MarkReadForm())
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notice(notification_id: int):  # type: ignore[no-untyped-def]
+    """Mark it read and go to its page: the one step a person takes from the list."""
+    if not MarkReadForm().validate_on_submit():
+        abort(400)
+    notice = services.mark_read(db.session, current_user.id, notification_id, now=utcnow())
+    if notice is None:
+        abort(404)
+    commit()
+    return redirect(safe_next(services.render(notice).link, "notifications.index"))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def read_all():  # type: ignore[no-untyped-def]
+    if not MarkReadForm().validate_on_submit():
+        abort(400)
+    services.mark_all_read(db.session, current_user.id, now=utcnow())
+    commit()
+    flash(_("All your notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():  # type: ignore[no-untyped-def]
+    """Which kinds this person receives. Decisions and deadlines are always sent, so they are not listed."""
+    optional = services.optional_kinds_for(current_user.role)
+    form = ChoicesForm()
+    form.wanted.choices = [(kind.name, _(kind.label)) for kind in optional]
+    if form.validate_on_submit():
+        wanted = set(form.wanted.data or [])
+        off = {name for kind in optional if kind.name not in wanted for name in services.kinds_sharing_label(kind)}
+        services.set_opt_outs(db.session, current_user, off)
+        commit()
+        flash(_("Your choices are saved."), "success")
+        return redirect(url_for("notifications.settings"))
+    if request.method == "GET":
+        off = services.opted_out_kinds(db.session, current_user.id)
+        form.wanted.data = [kind.name for kind in optional if kind.name not in off]
+    return render_template("notifications/settings.html", form=form)

@@ -1,0 +1,67 @@
+"""Who hears about a request or a voucher, and where they act: the beneficiary (and, once filed by one,
+the request's coordinator) for their file; the provider's administrators for a voucher assigned to them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from coaching.providers.models import Provider
+from portal.auth.models import User
+from portal.notifications.services import (
+    fund_admins,
+    notify,
+    page,
+    provider_admins,
+)
+from vouchers.requests.models import Voucher, VoucherRequest
+
+
+def people_of(request: VoucherRequest) -> list[User]:
+    """The person the file is about; whoever acts for them is added here."""
+    return [request.beneficiary.user]
+
+
+def tell_about_request(session: Session, request: VoucherRequest, kind: str, **params: Any) -> None:
+    notify(session, people_of(request), kind, link=page("vouchers.request_detail", request_id=request.id),
+           object_type="voucher_request", object_id=request.id, **params)
+
+
+def tell_submitted(session: Session, request: VoucherRequest) -> None:
+    tell_about_request(session, request, "request_submitted", submitted_on=request.submitted_on,
+                       decision_due_on=request.decision_due_on)
+
+
+def tell_rejected(session: Session, request: VoucherRequest, *, appeal_until_on: date) -> None:
+    tell_about_request(session, request, "request_rejected", reason=request.decision_reason or "",
+                       appeal_until_on=appeal_until_on)
+
+
+def tell_info_requested(session: Session, request: VoucherRequest) -> None:
+    tell_about_request(session, request, "request_info_requested", question=request.decision_reason or "")
+
+
+def tell_waitlisted(session: Session, request: VoucherRequest) -> None:
+    tell_about_request(session, request, "request_waitlisted")
+
+
+def tell_answered(session: Session, request: VoucherRequest) -> None:
+    notify(session, fund_admins(session), "request_answered",
+           link=page("decisions.request_page", request_id=request.id), object_type="voucher_request",
+           object_id=request.id, number=request.id)
+
+
+def tell_issued(session: Session, request: VoucherRequest, voucher: Voucher) -> None:
+    """The beneficiary learns the decision; the chosen provider learns it has a voucher to accept."""
+    provider = session.get(Provider, voucher.provider_id)
+    provider_name = provider.name if provider is not None else ""
+    notify(session, people_of(request), "request_approved",
+           link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
+           object_id=voucher.id, code=voucher.code, value_cents=voucher.value_cents,
+           valid_from_on=voucher.valid_from_on, valid_until_on=voucher.valid_until_on, provider=provider_name)
+    notify(session, provider_admins(session, voucher.provider_id), "voucher_assigned",
+           link=page("providers.voucher", voucher_id=voucher.id), object_type="voucher", object_id=voucher.id,
+           code=voucher.code, beneficiary=request.beneficiary.user.display_name,
+           valid_until_on=voucher.valid_until_on)
