@@ -42,6 +42,14 @@ def register_commands(app: Flask) -> None:
             db.session.rollback()
             details = "; ".join(p for problems in error.fields.values() for p in problems)
             raise click.ClickException(f"{error.message} {details}".strip()) from error
+        if role == Role.COACH:  # a coach comes with a calendar, ready to book
+            from coaching.providers.models import Coach, Provider
+
+            if db.session.get(Provider, provider_id) is None:
+                db.session.rollback()
+                raise click.ClickException(f"No provider {provider_id}.")
+            db.session.add(Coach(provider_id=provider_id, user_id=user.id, email=user.email,
+                                 display_name=f"{first_name} {last_name}".strip() or user.email))
         db.session.commit()
         click.echo(user.id)
 

@@ -86,3 +86,9 @@ def log_form_class(seats: list[tuple[int, str]]) -> type[LogForm]:
         for voucher_id, label in seats
     }
     return type("SessionLogForm", (LogForm,), fields)
+
+
+class SeatForm(FlaskForm):
+    """Add one beneficiary (their voucher) to a planned group session."""
+
+    voucher_id = SelectField(_l("Beneficiary"), coerce=int, validators=[InputRequired()])

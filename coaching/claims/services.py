@@ -20,6 +20,7 @@ from portal import audit
 from portal.clock import today_in_brussels
 from portal.db import lock_row
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from portal.notifications.services import notify, page, provider_admins
 from portal.permissions import Permission, can
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests.models import Voucher
@@ -201,7 +202,15 @@ def _decide(session: Session, admin: Any, claim_id: int, target: str, reason: st
     audit.record(session, actor=admin, object_type="claim", object_id=claim.id, action="status_changed",
                  from_state="submitted", to_state=target, reason=reason, now=now)
     session.flush()
+    tell_provider(session, claim, "claim_approved" if target == "approved" else "claim_rejected")
     return claim
+
+
+def tell_provider(session: Session, claim: Claim, kind: str) -> None:
+    """The provider's administrators hear what became of a claim (approved, rejected with why, paid)."""
+    notify(session, provider_admins(session, claim.provider_id), kind, link=page("claims.claims"),
+           object_type="claim", object_id=claim.id, number=claim.id, amount_cents=claim.amount_cents,
+           reason=claim.decision_reason or "")
 
 
 def approve_claim(session: Session, admin: Any, claim_id: int, *, today: date, now: datetime) -> Claim:

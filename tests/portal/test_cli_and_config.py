@@ -111,3 +111,21 @@ def test_the_migration_history_has_one_head(app):
 
     script = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
     assert len(script.get_heads()) == 1
+
+
+def test_a_coach_made_by_the_command_has_a_calendar_ready_to_book(app, client, db_session):
+    from coaching.providers.models import Coach
+    from tests.support.factories import make_provider
+    from tests.support.web import bearer
+
+    provider = make_provider(db_session)
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["create-user", "--role", "coach", "--email", "cli-coach@example.be",
+                                                "--password", "long enough password", "--first-name", "Ana",
+                                                "--provider-id", str(provider.id)])
+    assert result.exit_code == 0, result.output
+    coach = db_session.scalar(select(Coach).where(Coach.user_id == int(result.output.strip())))
+    assert coach is not None and coach.provider_id == provider.id and coach.calendar_token
+    headers = bearer(client, "cli-coach@example.be", "long enough password")
+    listed = client.get("/api/v1/provider/coaches", headers=headers).get_json()
+    assert [c["id"] for c in listed["items"]] == [coach.id]

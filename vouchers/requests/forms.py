@@ -151,3 +151,16 @@ class CloseAccountForm(FlaskForm):
 class ChangeProviderForm(FlaskForm):
     provider_id = SelectField(_l("New coaching provider"), coerce=int,
                               validators=[InputRequired(_l("Choose one of the listed coaching providers."))])
+
+
+class AnswerForm(FlaskForm):
+    """The beneficiary answers the fund's question and may correct the dates the request rests on."""
+
+    answer = TextAreaField(_l("Your answer to the fund"), validators=[DataRequired(), Length(max=2000)])
+    contract_end_on = DateField(_l("Last day of your contract (correct it if it was wrong)"), validators=[Optional()])
+    incapacity_start_on = DateField(_l("First day of your incapacity (correct it if it was wrong)"),
+                                    validators=[Optional()])
+
+
+class GiveUpVoucherForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you give up your voucher? (optional)"), validators=[Optional(), Length(max=500)])

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from coaching.calendar.services import seats
 from coaching.marketplace.domain import region_for_postcode
 from coaching.providers.models import Provider
 from coaching.providers.services.providers import listed_providers
@@ -28,10 +29,11 @@ from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.private_cache import private_page
-from portal.web import attach_errors
+from portal.web import attach_errors, form_post, saved
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
 from vouchers.requests.forms import (
+    AnswerForm,
     BeneficiaryRegistrationForm,
     ChangeProviderForm,
     CloseAccountForm,
@@ -40,13 +42,14 @@ from vouchers.requests.forms import (
     DetailsForm,
     EligibilityForm,
     EmployerRegistrationForm,
+    GiveUpVoucherForm,
     SituationForm,
     WithdrawForm,
 )
 from vouchers.requests.models import VoucherRequest
 from vouchers.requests.presenters import request_dict, voucher_dict
 from vouchers.requests.reason_texts import reason_text
-from vouchers.requests.services import accounts, privacy
+from vouchers.requests.services import accounts, answers, privacy
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.overview import beneficiary_overview
@@ -280,12 +283,38 @@ def dashboard():  # type: ignore[no-untyped-def]
 @bp.route("/requests/<int:request_id>")
 @require(Permission.REQUEST_VIEW_OWN)
 def request_detail(request_id: int):  # type: ignore[no-untyped-def]
-    request = request_services.get_request(db.session, current_user, request_id)
-    today = today_in_brussels()
+    return _request_page(request_services.get_request(db.session, current_user, request_id), None)
+
+
+def _request_page(request: VoucherRequest, answer_form: AnswerForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+    if answer_form is None and request.status == "info_requested":
+        answer_form = AnswerForm(contract_end_on=request.contract_end_on,
+                                 incapacity_start_on=request.incapacity_start_on)
     return render_template("vouchers/request_detail.html",
-                           voucher_request=request_dict(db.session, request, today=today),
+                           voucher_request=request_dict(db.session, request, today=today_in_brussels()),
                            provider=db.session.get(Provider, request.provider_id) if request.provider_id else None,
-                           withdraw_form=WithdrawForm())
+                           withdraw_form=WithdrawForm(), answer_form=answer_form), status
+
+
+@bp.route("/requests/<int:request_id>/answer", methods=["POST"])
+@require(Permission.REQUEST_ANSWER)
+def request_answer(request_id: int):  # type: ignore[no-untyped-def]
+    """The beneficiary answers the fund's question (and may correct a date): the clock goes on."""
+    request = request_services.get_request(db.session, current_user, request_id)
+    form = AnswerForm()
+
+    def answer() -> VoucherRequest:
+        typed = {"contract_end_on": form.contract_end_on.data, "incapacity_start_on": form.incapacity_start_on.data}
+        changes = {name: day for name, day in typed.items() if day is not None}  # a blank date keeps its value
+        return answers.complete_voucher_request(db.session, current_user, request_id,
+                                                answers.corrected(request, changes), today=today_in_brussels(),
+                                                now=utcnow(), answer=form.answer.data or "")
+
+    return form_post(form, answer, aliases={"eligibility": "answer"},
+                     done=lambda r: saved(_("Thank you: the fund has your answer and decides by %(day)s.",
+                                            day=long_date(r.decision_due_on)),
+                                          url_for("vouchers.request_detail", request_id=request_id)),
+                     again=lambda status: _request_page(request, form, status))
 
 
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
@@ -315,12 +344,15 @@ def _change_provider_form(voucher) -> ChangeProviderForm:  # type: ignore[no-unt
     return form
 
 
-def _voucher_page(voucher, form: ChangeProviderForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _voucher_page(voucher, form: ChangeProviderForm, status: int = 200,  # type: ignore[no-untyped-def]
+                  give_up: GiveUpVoucherForm | None = None):
     request = db.session.get(VoucherRequest, voucher.request_id)
     assert request is not None
     data = voucher_dict(db.session, voucher)
     can_change = data["status"] == "approved" and data["spent_cents"] == 0 and data["committed_cents"] == 0
+    give_up = (give_up or GiveUpVoucherForm()) if data["status"] in ("approved", "in_progress") else None
     return render_template("vouchers/voucher.html", voucher=data, change_form=form if can_change else None,
+                           give_up_form=give_up,
                            provider=db.session.get(Provider, voucher.provider_id),
                            pending_provider=db.session.get(Provider, voucher.pending_provider_id)
                            if voucher.pending_provider_id else None,
@@ -344,6 +376,19 @@ def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
             flash(_("We asked the new provider to accept your voucher. Until then, nothing changes."), "success")
             return redirect(url_for("vouchers.voucher_detail", voucher_id=voucher_id))
     return _voucher_page(voucher, form, 422)
+
+
+@bp.route("/vouchers/<int:voucher_id>/withdraw", methods=["POST"])
+@require(Permission.VOUCHER_WITHDRAW)
+def voucher_withdraw(voucher_id: int):  # type: ignore[no-untyped-def]
+    """Give up the voucher: planned sessions are cancelled, the coach is told."""
+    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    form = GiveUpVoucherForm()
+    return form_post(form, lambda: seats.withdraw_voucher(db.session, current_user, voucher_id, form.reason.data,
+                                                          now=utcnow()),
+                     done=lambda v: saved(_("You gave up your voucher. Your planned sessions are cancelled."),
+                                          url_for("vouchers.voucher_detail", voucher_id=voucher_id)),
+                     again=lambda status: _voucher_page(voucher, _change_provider_form(voucher), status, form))
 
 
 @bp.route("/account/data.json")

@@ -25,9 +25,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coaching.availability import services as availability_services
-from coaching.calendar.forms import LogForm, ScheduleForm, log_form_class
+from coaching.calendar.forms import LogForm, ScheduleForm, SeatForm, log_form_class
 from coaching.calendar.ical import reset_calendar_token, sessions_between, week_bounds
 from coaching.calendar.models import CoachingSession, SessionSeat
+from coaching.calendar.services import seats as seat_services
 from coaching.calendar.services import sessions as session_services
 from coaching.providers.models import Coach
 from coaching.providers.services import offers as offer_services
@@ -47,7 +48,7 @@ from vouchers.requests.models import Beneficiary, Voucher
 bp = Blueprint("calendar", __name__)
 from coaching.providers.services.providers import active_coaches
 from portal.i18n import hours, person_name
-from portal.web import FORM_ERRORS, refused
+from portal.web import FORM_ERRORS, form_post, refused, saved
 
 
 def duration_choices(kind: str | None = None) -> list[Any]:
@@ -237,11 +238,48 @@ def _log_form(booked: CoachingSession, seats: list[dict[str, Any]]) -> LogForm:
 
 
 def _session_page(booked: CoachingSession, seats: list[dict[str, Any]], form: LogForm,  # type: ignore[no-untyped-def]
-                  status: int = 200):
+                  status: int = 200, seat_form: SeatForm | None = None):
     coach = db.session.get(Coach, booked.coach_id)
     tz = coach.timezone if coach else "Europe/Brussels"
+    if booked.kind == "collective" and booked.status == "scheduled" and len(seats) < booked.capacity:
+        seat_form = seat_form or SeatForm()
+        seated = {row["voucher_id"] for row in seats}
+        listed = offer_services.schedulable_vouchers(db.session, current_user, limit=VOUCHER_CHOICES)
+        seat_form.voucher_id.choices = choices({v.id: f"{v.beneficiary_name} · {v.code}" for v in listed
+                                                if v.id not in seated})
+    else:
+        seat_form = None
     return render_template("coaching/staff/session.html", booked=booked, coach=coach, seats=seats, form=form, tz=tz,
+                           seat_form=seat_form, started=booked.starts_at <= utcnow(),
                            local_start_on=booked.starts_at.astimezone(ZoneInfo(tz)).date()), status
+
+
+@bp.route("/coach/sessions/<int:session_id>/seats", methods=["POST"])
+@require(Permission.SESSION_SCHEDULE)
+def add_seat(session_id: int):  # type: ignore[no-untyped-def]
+    """One more beneficiary in a planned group session (places, balance and validity are checked)."""
+    booked = session_services.get_session_for_staff(db.session, current_user, session_id)
+    seats = _seat_rows([booked.id])[booked.id]
+    form = SeatForm()
+    _session_page(booked, seats, _log_form(booked, seats), seat_form=form)  # fills the form's choices
+    return form_post(form, lambda: seat_services.add_seat(db.session, current_user, booked.id, form.voucher_id.data,
+                                                           now=utcnow()),
+                     done=lambda _seat: saved(_("The beneficiary has a seat in this session and is told."),
+                                              url_for(".session_detail", session_id=session_id)),
+                     again=lambda status: _session_page(booked, _seat_rows([booked.id])[booked.id],
+                                                        _log_form(booked, seats), status, form),
+                     aliases={"voucher_ids": "voucher_id"})
+
+
+@bp.route("/coach/sessions/<int:session_id>/seats/<int:voucher_id>/remove", methods=["POST"])
+@require(Permission.SESSION_SCHEDULE)
+def remove_seat(session_id: int, voucher_id: int):  # type: ignore[no-untyped-def]
+    """Take a beneficiary out of a planned group session; what it booked on their voucher is released."""
+    if ActionForm().validate_on_submit():
+        seat_services.remove_seat(db.session, current_user, session_id, voucher_id, now=utcnow())
+        commit()
+        flash(_("The beneficiary no longer has a seat in this session and is told."), "success")
+    return redirect(url_for(".session_detail", session_id=session_id))
 
 
 @bp.route("/coach/sessions/<int:session_id>")

@@ -25,6 +25,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
 from coaching.claims.models import Claim
+from coaching.claims.services import tell_provider
 from coaching.providers.models import Provider
 from portal import audit
 from portal.clock import BRUSSELS, utcnow
@@ -247,6 +248,7 @@ def mark_batch_paid(session: Session, admin: Any, batch_id: int, *, today: date,
                         memo=f"payout batch {batch.id}")
         audit.record(session, actor=admin, object_type="claim", object_id=claim.id, action="status_changed",
                      from_state="approved", to_state="paid", reason=f"payout batch {batch.id}", now=now)
+        tell_provider(session, claim, "claim_paid")
     batch.status = "paid"
     batch.paid_on = today
     batch.paid_by = getattr(admin, "id", None)

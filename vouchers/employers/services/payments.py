@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
+from portal.notifications.services import notify, page
 from portal.payments import (
     CardDeclined,
     CreatedIntent,
@@ -27,9 +28,11 @@ from vouchers.employers import domain
 from vouchers.employers.models import (
     Contribution,
     ContributionPayment,
+    Declaration,
     StripeEvent,
 )
 from vouchers.employers.services.contributions import payment_sums
+from vouchers.employers.services.deadlines import people_to_tell
 from vouchers.employers.services.declarations import get_declaration
 from vouchers.ledger.services import entries as ledger
 
@@ -142,7 +145,20 @@ def _record_money(session: Session, contribution: Contribution, *, source: str, 
     ledger.post(session, account="cash", kind="contribution_paid" if amount_cents > 0 else "contribution_refunded",
                 amount_cents=amount_cents, booked_on=booked_on, contribution_id=contribution.id,
                 memo=f"{source} {external_id}"[:200])
+    if amount_cents > 0:
+        _tell_received(session, contribution, amount_cents)
     return True
+
+
+def _tell_received(session: Session, contribution: Contribution, amount_cents: int) -> None:
+    """The employer and its agents hear of every payment received, with what is still owed."""
+    declaration = session.get(Declaration, contribution.declaration_id)
+    if declaration is None:
+        return
+    owed = max(0, contribution.amount_cents - payment_sums(session, contribution.id).net_cents)
+    notify(session, people_to_tell(session, declaration.employer_id), "contribution_received",
+           link=page("employers.declaration", declaration_id=declaration.id), object_type="dismissal_declaration",
+           object_id=declaration.id, number=declaration.id, amount_cents=amount_cents, owed_cents=owed)
 
 
 def _set_status(session: Session, contribution: Contribution, new_status: str, *, reason: str, now: datetime) -> None:

@@ -78,7 +78,21 @@ def request_provider_change(session: Session, actor: Any, voucher_id: int, provi
     audit.record(session, actor=actor, object_type="voucher", object_id=voucher.id, action="provider_change_asked",
                  reason=f"provider {voucher.provider_id} -> {provider_id}", now=now)
     session.flush()
+    _tell_change(session, voucher, provider_id)
     return voucher
+
+
+def _tell_change(session: Session, voucher: Voucher, new_provider_id: int) -> None:
+    """Both providers hear of it; the new one must accept the voucher on its page."""
+    from coaching.providers.models import Provider
+    from portal.notifications.services import notify, page, provider_admins
+
+    old, new = session.get(Provider, voucher.provider_id), session.get(Provider, new_provider_id)
+    names = {"old_provider": old.name if old else "", "new_provider": new.name if new else ""}
+    for provider_id in (new_provider_id, voucher.provider_id):
+        notify(session, provider_admins(session, provider_id), "provider_change_requested",
+               link=page("providers.voucher", voucher_id=voucher.id), object_type="voucher", object_id=voucher.id,
+               code=voucher.code, **names)
 
 
 def accept_provider_change(session: Session, actor: Any, voucher_id: int, *, now: datetime) -> Voucher:
@@ -88,6 +102,10 @@ def accept_provider_change(session: Session, actor: Any, voucher_id: int, *, now
             actor, Permission.PROVIDER_VOUCHERS_ACCEPT) or actor.provider_id != voucher.pending_provider_id:
         raise NotFound(N_("This voucher does not exist."))
     lock_row(session, voucher)
+    # Checked again now: a session may have been booked or delivered since the change was asked for.
+    totals = usage_totals(session, voucher.id)
+    if voucher.status != "approved" or totals.spent_cents > 0 or totals.scheduled_cents > 0:
+        raise Conflict(N_("The provider can only be changed before the first session."), code="coaching_started")
     previous = voucher.provider_id
     voucher.provider_id = voucher.pending_provider_id
     voucher.pending_provider_id = None
