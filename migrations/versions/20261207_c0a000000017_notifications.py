@@ -1,4 +1,4 @@
-"""notifications in the portal, opt-outs per kind, HTML e-mails
+"""notifications in the portal, opt-outs per kind, HTML e-mails; employers invite colleagues like agents
 
 Revision ID: c0a000000017
 Revises: b4a000000016
@@ -43,9 +43,16 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('html_body', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('notification_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table('employer_agent_invitations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kind', sa.String(length=10), nullable=False, server_default='agent'))
+        batch_op.create_check_constraint(batch_op.f('ck_employer_agent_invitations_kind_known'),
+                                        "kind IN ('agent', 'colleague')")
 
 
 def downgrade():
+    with op.batch_alter_table('employer_agent_invitations', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_employer_agent_invitations_kind_known'), type_='check')
+        batch_op.drop_column('kind')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_column('notification_id')
         batch_op.drop_column('html_body')

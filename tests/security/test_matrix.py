@@ -66,6 +66,10 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/notifications/settings"): ANY_USER,
     ("POST", "/notifications/read"): ANY_USER,
     ("POST", "/notifications/<int:notification_id>/open"): (L, N, N, N, N, N),  # someone else's notice
+    ("POST", "/requests/<int:request_id>/answer"): BENEFICIARY_OWN,
+    ("POST", "/vouchers/<int:voucher_id>/withdraw"): BENEFICIARY_OWN,
+    ("POST", "/coach/sessions/<int:session_id>/seats"): STAFF_OWN,
+    ("POST", "/coach/sessions/<int:session_id>/seats/<int:voucher_id>/remove"): STAFF_OWN,
     ("GET", "/admin/scheduler"): FUND,
     ("GET", "/eligibility"): PUBLIC,
     ("POST", "/eligibility"): PUBLIC,
@@ -263,9 +267,12 @@ TABLE: dict[tuple[str, str], Any] = {
     # --- employers: agents (social secretariats) linked, listed, removed (issue 6; vouchers/employers/agent*) ---
     ("GET", "/employer/agents"): EMPLOYER,
     ("POST", "/employer/agents"): EMPLOYER,
+    ("GET", "/employer/colleagues"): EMPLOYER,
+    ("POST", "/employer/colleagues"): EMPLOYER,
     ("POST", "/employer/agents/<int:agent_id>/remove"): EMPLOYER_OWN,
     ("GET", "/api/v1/employer/agents"): EMPLOYER,
     ("POST", "/api/v1/employer/agents"): EMPLOYER,
+    ("POST", "/api/v1/employer/users"): EMPLOYER,
     ("DELETE", "/api/v1/employer/agents/<int:agent_id>"): EMPLOYER_OWN,
     ("GET", "/api/v1/employer/employers"): EMPLOYER,
     # --- employers: agents invited by e-mail, never linked directly (vouchers/employers/agent_invitations.py) ---

@@ -76,3 +76,12 @@ class AgentAccountForm(NewPasswordAndLanguageFields):
                              render_kw={"autocomplete": "given-name"})
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)],
                             render_kw={"autocomplete": "family-name"})
+
+
+class ColleagueForm(FlaskForm):
+    """Invite a colleague (e.g. a payroll clerk) to the company's account."""
+
+    email = EmailField(_l("Your colleague's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "off"})
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])

@@ -87,6 +87,7 @@ class EmployerAgentInvitation(db.Model):
         Index("uq_employer_agent_invitations_open", "employer_id", "email", unique=True,
               sqlite_where=text(OPEN_INVITATION_SQL), postgresql_where=text(OPEN_INVITATION_SQL)),
         CheckConstraint("accepted_at IS NULL OR cancelled_at IS NULL", name="accepted_or_cancelled"),
+        CheckConstraint("kind IN ('agent', 'colleague')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +102,8 @@ class EmployerAgentInvitation(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "agent": a social secretariat acts for the company; "colleague": the person joins the company's own users.
+    kind: Mapped[str] = mapped_column(String(10), default="agent")
 
     @property
     def is_open(self) -> bool:

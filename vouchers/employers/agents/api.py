@@ -130,6 +130,35 @@ def invite_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"invitation": _invitation(pending)}
 
 
+class ColleagueCreateSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    first_name = fields.String(load_default="", validate=validate.Length(max=100))
+    last_name = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class ColleagueInvitedSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "Always `invitation_sent`, whatever the address."})
+
+
+@blp.route("/employer/users", methods=["POST"])
+@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
+@blp.arguments(ColleagueCreateSchema)
+@blp.response(202, ColleagueInvitedSchema)
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid e-mail address")
+@blp.doc(security=[{"bearerAuth": []}])
+def invite_colleague(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Invite a colleague to the caller's company account. The answer is the same whatever the address (an
+    existing user of the company, another company's user, nobody yet): the link, valid 14 days, says the rest
+    to the person who opens it, who joins the company's users once they accept."""
+    name = f"{data['first_name']} {data['last_name']}".strip()
+    invitation = agents.invite_colleague(db.session, current_user, email=data["email"], name=name, now=utcnow())
+    if invitation is not None:
+        send_invitation(db.session, current_user, invitation)
+    commit()
+    return {"status": "invitation_sent"}
+
+
 @blp.route("/employer/agents/<int:agent_id>", methods=["DELETE"])
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.response(204)

@@ -182,6 +182,38 @@ def invite_agent(session: Session, actor: Any, *, email: str, name: str = "", no
     return invitation
 
 
+def invite_colleague(session: Session, actor: Any, *, email: str, name: str = "", now: datetime
+                     ) -> EmployerAgentInvitation | None:
+    """Invite ``email`` to join the actor's company as one of its own users (a payroll colleague).
+
+    The caller answers the same whatever the address (202), so inviting tells nothing about who has an
+    account: an address that is already a user of the company gets nothing (None); any other valid address
+    gets the link, and whether its account can join is said to the person who opens it."""
+    employer_id = managed_employer_id(actor)
+    address = normalise_email(email or "")
+    if not plausible_email(address) or len(address) > 254:
+        raise _email_problem(N_("This e-mail address is not valid."))
+    account = session.scalar(User.by_email(address))
+    if account is not None and account.employer_id == employer_id:
+        return None
+    invitation = session.scalar(_open(employer_id, address))
+    if invitation is None:
+        invitation = EmployerAgentInvitation(employer_id=employer_id, email=address, name=(name or "").strip()[:200],
+                                             invited_by_id=actor.id, created_at=now, sent_at=now, kind="colleague")
+        try:
+            with session.begin_nested():
+                session.add(invitation)
+                session.flush()
+        except IntegrityError:
+            invitation = session.scalars(_open(employer_id, address)).one()
+    invitation.kind = "colleague"
+    invitation.sent_at = now
+    audit.record(session, actor=actor, object_type="employer", object_id=employer_id, action="colleague_invited",
+                 reason=f"invitation {invitation.id}", now=now)
+    session.flush()
+    return invitation
+
+
 def invitee_account(session: Session, invitation: EmployerAgentInvitation) -> User | None:
     """The account with the invited address, if any: for its language, and to send the invitee to log in.
     Never shown to the employer."""
@@ -283,12 +315,16 @@ def acceptance_problem(invitation: EmployerAgentInvitation, user: Any) -> Domain
         return Forbidden(CANNOT_ACT, code="invitation_wrong_account")
     if user.employer_id == invitation.employer_id:
         return Conflict(N_("You are already a user of this company."), code="invitation_own_company")
+    if invitation.kind == "colleague" and user.employer_id is not None:
+        return Conflict(N_("Your account belongs to another company. Ask for the invitation at another e-mail "
+                           "address."), code="invitation_other_company")
     return None
 
 
 def accept_invitation(session: Session, invitation: EmployerAgentInvitation, user: Any, *, now: datetime,
-                      account_created: bool = False) -> EmployerAgent:
-    """``user`` (the invitee, logged in or just registered) now acts for the inviting employer."""
+                      account_created: bool = False) -> EmployerAgent | None:
+    """``user`` (the invitee, logged in or just registered) now acts for the inviting employer: as its agent,
+    or, invited as a colleague, as one of its own users (no agent link then: None)."""
     problem = acceptance_problem(invitation, user)
     if problem is not None:
         raise problem
@@ -300,6 +336,13 @@ def accept_invitation(session: Session, invitation: EmployerAgentInvitation, use
     if not closed:
         raise InvitationUnusable("accepted", N_("This invitation was already accepted or cancelled."))
     session.refresh(invitation)
+    if invitation.kind == "colleague":
+        user.employer_id = invitation.employer_id
+        audit.record(session, actor=user, object_type="employer", object_id=invitation.employer_id,
+                     action="colleague_joined", reason=f"invitation {invitation.id} accepted by user {user.id}"
+                     + (" (account created)" if account_created else ""), now=now)
+        session.flush()
+        return None
     link = add_agent(session, agent_user_id=user.id, employer_id=invitation.employer_id)
     audit.record(session, actor=user, object_type="employer", object_id=invitation.employer_id,
                  action="agent_linked", reason=f"invitation {invitation.id} accepted by user {user.id}"

@@ -20,13 +20,14 @@ from portal.i18n import select_locale
 from portal.mail import commit, queue_mail
 from portal.notifications.services import notify, page
 from portal.permissions import Permission, require
-from portal.web import attach_errors
+from portal.web import attach_errors, form_post, saved
 from vouchers.employers.agents import services as agents
 from vouchers.employers.forms import (
     AcceptInvitationForm,
     AgentAccountForm,
     AgentForm,
     CancelInvitationForm,
+    ColleagueForm,
     RemoveAgentForm,
 )
 from vouchers.employers.models import Employer, EmployerAgentInvitation
@@ -44,13 +45,21 @@ def send_invitation(session: Session, actor: Any, invitation: EmployerAgentInvit
     account = agents.invitee_account(session, invitation)
     with force_locale(account.language if account is not None else actor.language):
         company = agents.company_name(session, invitation)
-        subject = _("%(company)s invites you to act as its agent", company=company)
-        body = _("Hello,\n\n%(name)s invites you to declare dismissals and pay contributions for %(company)s on the "
-                 "Return to Work Fund portal, as its social secretariat or agent.\n\nTo accept, open this link within "
-                 "%(days)s days:\n%(link)s\n\nYou need an employer account with this e-mail address: if you have "
-                 "none, the link lets you create one.\n\nIf you were not expecting this invitation, you can ignore "
-                 "this message.\n", name=actor.display_name, company=company, days=agents.INVITATION_DAYS,
-                 link=link)
+        if invitation.kind == "colleague":
+            subject = _("%(company)s invites you to its account on the Return to Work Fund portal", company=company)
+            body = _("Hello,\n\n%(name)s invites you to join %(company)s on the Return to Work Fund portal, to "
+                     "declare dismissals and pay contributions with your colleagues.\n\nTo accept, open this link "
+                     "within %(days)s days:\n%(link)s\n\nIf you have no account with this e-mail address, the "
+                     "link lets you create one.\n\nIf you were not expecting this invitation, you can ignore this "
+                     "message.\n", name=actor.display_name, company=company, days=agents.INVITATION_DAYS, link=link)
+        else:
+            subject = _("%(company)s invites you to act as its agent", company=company)
+            body = _("Hello,\n\n%(name)s invites you to declare dismissals and pay contributions for %(company)s on "
+                     "the Return to Work Fund portal, as its social secretariat or agent.\n\nTo accept, open this "
+                     "link within %(days)s days:\n%(link)s\n\nYou need an employer account with this e-mail "
+                     "address: if you have none, the link lets you create one.\n\nIf you were not expecting this "
+                     "invitation, you can ignore this message.\n", name=actor.display_name, company=company,
+                     days=agents.INVITATION_DAYS, link=link)
     queue_mail(session, to=invitation.email, subject=subject, body=body,
                user_id=account.id if account is not None else None)
 
@@ -94,6 +103,27 @@ def agents_page():  # type: ignore[no-untyped-def]
                     email=invitation.email), "success")
             return redirect(url_for("employer_agents.agents_page"))
     return _page(form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+@require(Permission.EMPLOYER_AGENTS_MANAGE)
+def colleagues_page():  # type: ignore[no-untyped-def]
+    """Invite a colleague to the company's own account; the answer is the same whatever the address."""
+    form = ColleagueForm()
+
+    def invite() -> str:
+        name = f"{form.first_name.data or ''} {form.last_name.data or ''}".strip()
+        invitation = agents.invite_colleague(db.session, current_user, email=form.email.data or "", name=name,
+                                             now=utcnow())
+        if invitation is not None:
+            send_invitation(db.session, current_user, invitation)
+        return form.email.data or ""
+
+    return form_post(form, invite,
+                     done=lambda email: saved(_("If %(email)s can join, an invitation is on its way. Your colleague "
+                                                "appears among your users once they accept it.", email=email),
+                                              url_for("employer_agents.colleagues_page")),
+                     again=lambda status: (render_template("employers/colleagues.html", form=form), status))
 
 
 @bp.route("/agents/<int:agent_id>/remove", methods=["POST"])
@@ -140,6 +170,10 @@ def _unusable(error: agents.InvitationUnusable):  # type: ignore[no-untyped-def]
 def _accepted(invitation: EmployerAgentInvitation, agent: User, company: str):  # type: ignore[no-untyped-def]
     _tell_inviter(db.session, invitation, agent)
     commit()
+    if invitation.kind == "colleague":
+        flash(_("Welcome to %(company)s: you can declare its dismissals and pay its contributions.",
+                company=company), "success")
+        return redirect(url_for("employers.dashboard"))
     flash(_("You now act for %(company)s: you can declare its dismissals and pay its contributions.",
             company=company), "success")
     return redirect(url_for("employers.dashboard", employer_id=invitation.employer_id))
