@@ -189,3 +189,17 @@ class DelistForm(FlaskForm):
                            description=_l("Kept in the audit log."))
     confirm = BooleanField(_l("Yes, delist this provider"),
                            validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+class ProviderEditForm(FlaskForm):
+    """What the fund corrects on a listed provider: a renewed label, the IBAN, regions, languages."""
+
+    quality_label = ProviderForm.quality_label
+    label_valid_until_on = DateField(_l("Label valid until"),
+                                     validators=[InputRequired(_l("Give the last day the quality label is valid."))],
+                                     invalid_value_message=_DATE_HINT,
+                                     description=_l("A past day takes the provider out of search and of new "
+                                                    "requests until the renewed label is recorded."))
+    iban = ProviderForm.iban
+    regions = ProviderForm.regions
+    languages = ProviderForm.languages

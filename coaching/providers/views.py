@@ -32,6 +32,7 @@ from coaching.providers.forms import (
     CoachForm,
     DelistForm,
     OfferForm,
+    ProviderEditForm,
     ProviderForm,
     StandardOfferForm,
 )
@@ -51,7 +52,7 @@ from portal.i18n import LANGUAGE_NAMES, hours
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
 from portal.private_cache import private_page
-from portal.web import FORM_ERRORS, refused
+from portal.web import FORM_ERRORS, form_post, refused, saved
 from vouchers.requests.models import Voucher
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.usage import usage_totals
@@ -105,6 +106,25 @@ def new_provider():  # type: ignore[no-untyped-def]
                         email=user.email), "success")
                 return redirect(url_for(".providers"))
     return render_template("fund_admin/provider_form.html", form=form), status
+
+
+@bp.route("/admin/fund/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+@require(Permission.ADMIN_PROVIDERS_MANAGE)
+def edit_provider(provider_id: int):  # type: ignore[no-untyped-def]
+    """Record a renewed quality label, a new IBAN, regions or languages."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = ProviderEditForm(data={
+        "quality_label": provider.quality_label, "label_valid_until_on": provider.label_valid_until_on,
+        "iban": provider.iban, "regions": [c for c in provider.regions.split(",") if c],
+        "languages": [c for c in provider.languages.split(",") if c]})
+    changes = lambda: {name: getattr(form, name).data for name in listing.EDITABLE}
+    return form_post(form, lambda: listing.update_provider(db.session, current_user, provider_id, changes(),
+                                                           now=utcnow()),
+                     done=lambda p: saved(_("%(name)s is updated.", name=p.name), url_for(".providers")),
+                     again=lambda status: (render_template("fund_admin/provider_edit.html", form=form,
+                                                           provider=provider), status))
 
 
 @bp.route("/admin/fund/providers/<int:provider_id>/delist", methods=["GET", "POST"])

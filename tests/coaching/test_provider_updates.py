@@ -49,3 +49,20 @@ def test_staff_list_their_coaches_and_a_coach_sees_only_themselves(client, db_se
     assert item["calendar_url"].endswith(f"/api/v1/coaches/{coach.id}/calendar.ics?token={coach.calendar_token}")
     colleague = make_user(db_session, Role.COACH, provider_id=provider_admin.provider_id)
     assert client.get("/api/v1/provider/coaches", headers=bearer(client, colleague.email)).get_json()["items"] == []
+
+
+def test_the_fund_records_a_renewed_label_on_the_provider_page(client, db_session, fund_admin, today):
+    from tests.support.web import login, post_form
+
+    provider = make_provider(db_session, quality_label="ISO 9001")
+    login(client, fund_admin.email)
+    url = f"/admin/fund/providers/{provider.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{provider.iban}"' in page and 'value="ISO 9001"' in page  # today's values, to correct
+    form = {"quality_label": "EQUASS Excellence", "label_valid_until_on": (today + timedelta(days=730)).isoformat(),
+            "iban": provider.iban, "regions": "brussels", "languages": "fr"}
+    wrong = post_form(client, url, {**form, "iban": "BE00"}, token_from=url)
+    assert wrong.status_code == 422 and 'value="BE00"' in wrong.get_data(as_text=True)  # input kept
+    assert post_form(client, url, form, token_from=url).status_code == 302
+    db_session.refresh(provider)
+    assert provider.quality_label == "EQUASS Excellence" and provider.label_valid_until_on > today
