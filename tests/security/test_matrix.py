@@ -144,6 +144,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/admin/fund/providers/new"): FUND,
     ("GET", "/admin/fund/providers/<int:provider_id>/delist"): FUND,
     ("POST", "/admin/fund/providers/<int:provider_id>/delist"): FUND,
+    ("GET", "/admin/fund/providers/<int:provider_id>/edit"): FUND,
+    ("POST", "/admin/fund/providers/<int:provider_id>/edit"): FUND,
     ("GET", "/admin/fund/claims"): FUND,
     ("GET", "/admin/fund/claims/<int:claim_id>"): FUND,
     ("POST", "/admin/fund/claims/<int:claim_id>/approve"): FUND,
