@@ -307,3 +307,23 @@ def test_people_see_their_notifications(app, client, db_session):
     login(client, person.email)
     shown = client.get("/notifications").get_data(as_text=True)
     assert "on the waiting list" in shown and "has ended" not in shown
+
+
+def test_a_voucher_ending_in_30_days_tells_its_beneficiary_once_with_a_link_to_it(app, db_session, jobs):
+    from portal.clock import today_in_brussels
+
+    today = today_in_brussels()
+    ending = _approved_voucher(db_session, today)
+    later = _approved_voucher(db_session, today)
+    ending.valid_until_on = today + timedelta(days=30)
+    later.valid_until_on = today + timedelta(days=31)
+    db_session.flush()
+    with app.app_context():
+        assert run_job(db_session, jobs["voucher_expiry_notices"]) == "1 told"
+        assert run_job(db_session, jobs["voucher_expiry_notices"], now=utcnow() + timedelta(days=1)) == "1 told"
+        run_job(db_session, jobs["voucher_expiry_notices"], now=utcnow() + timedelta(days=2))
+    person = ending.beneficiary.user
+    [notice] = told(db_session, person, "voucher_expiring")
+    shown = words(app, db_session, notice)
+    assert shown.link == f"/vouchers/{ending.id}" and ending.code in shown.body
+    assert len(told(db_session, later.beneficiary.user, "voucher_expiring")) == 1  # the next day, once
