@@ -26,7 +26,7 @@ def accepted(client, admin_headers, make_voucher, offer):
 
 
 def test_no_new_request_while_an_open_voucher_exists(client, db_session, make_voucher, provider, today):
-    voucher, person = make_voucher()
+    _voucher, person = make_voucher()
     response = client.post("/api/v1/voucher-requests", headers=bearer(client, person.email), json={
         "provider_id": provider.id, "insurer_code": 300, "initiative": "coordinator", "force_majeure": True,
         "contract_end_on": (today - timedelta(days=20)).isoformat(),
