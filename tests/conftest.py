@@ -24,7 +24,33 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(TEST_ROOT / "hypothesi
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{TEST_ROOT / 'test.sqlite3'}"
+    """SQLite in a temporary folder, or DATABASE_URL. Under pytest-xdist each worker gets a database of its own
+    on that PostgreSQL server (``<name>_gw0``, made fresh here and dropped at the end)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{TEST_ROOT / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+def _worker_database(action: str) -> None:
+    """Create or drop this xdist worker's own PostgreSQL database (nothing to do otherwise)."""
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER")):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    own = make_url(database_url())
+    admin = own.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+        if action == "create":
+            connection.execute(f'CREATE DATABASE "{own.database}"')
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +68,7 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
     from portal import create_app
     from portal.config import normalise_database_url
 
+    _worker_database("create")
     app = create_app(
         {
             "TESTING": True,
@@ -69,6 +96,7 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
         from portal.db import db
 
         db.engine.dispose()
+    _worker_database("drop")
 
 
 class _SharedScopedSession(scoped_session):
