@@ -1,4 +1,4 @@
-"""Bank statements (CAMT.053): import, match each credit line to a contribution, and the queue of the rest."""
+"""Bank statements (CAMT.053 or CODA): import, match each credit line to a contribution, and the queue of the rest."""
 
 from __future__ import annotations
 

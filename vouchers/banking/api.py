@@ -37,7 +37,8 @@ from vouchers.banking.services import statements as statement_services
 from vouchers.banking.services import suggestions as suggestion_services
 from vouchers.employers.domain import format_structured_reference
 
-blp = Blueprint("banking_api", __name__, description="Bank statements (CAMT.053) and the matching of their lines")
+blp = Blueprint("banking_api", __name__,
+                description="Bank statements (CAMT.053 or CODA) and the matching of their lines")
 
 
 
@@ -91,18 +92,23 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
 @blp.alt_response(409, schema=ApiErrorSchema, description="The same statement is being imported at this moment")
 @blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 20 MB (`file_too_large`): "
                                                           "nothing was imported")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No file, or not a readable CAMT.053 statement "
-                                                          "(malformed XML, another message type, an entry without "
-                                                          "amount or date): nothing was imported")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No file, or not a readable CAMT.053 or CODA statement "
+                                                          "(neither format: `statement_format_unknown`; malformed "
+                                                          "XML, another message type, an entry without amount or "
+                                                          "date; a CODA line that is no record, out of place, or "
+                                                          "with an unreadable amount or date, named by its line "
+                                                          "and positions): nothing was imported")
 @blp.doc(security=BEARER)
 def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Import a CAMT.053 file (multipart field `file`). Importing the same statement again adds nothing and
-    answers 200 with `duplicate: true` and the statement as it stands; so does the same file (same bytes) again.
-    Only credits in euros are matched: by the Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or
-    typed in `Ustrd` in any usual way), recorded as the contribution's payment; several references split the
-    amount to the cent, in the payer's order, each contribution taking what it still owes and the last one any
-    rest. A reversal or return of a booked credit undoes what that credit paid when the credit is found for sure.
-    A pending entry books nothing; the booked one that follows it is matched. The rest waits in
+    """Import a CAMT.053 or CODA file (multipart field `file`; the format is read from the content, never the file
+    name). Importing the same statement again adds nothing and answers 200 with `duplicate: true` and the
+    statement as it stands; so does the same file (same bytes) again. Only credits in euros are matched: by the
+    Belgian structured reference (`RmtInf/Strd/CdtrRefInf/Ref`, or typed in `Ustrd` in any usual way; in CODA, the
+    structured communication 101 or 102 of record 2.1, or typed in the free communication), recorded as the
+    contribution's payment; several references split the amount to the cent, in the payer's order, each
+    contribution taking what it still owes and the last one any rest. A reversal or return of a booked credit
+    undoes what that credit paid when the credit is found for sure. A pending entry books nothing; the booked one
+    that follows it is matched. The rest waits in
     `GET /admin/bank-lines?status=unmatched`, with a `hold_reason` when a line carried a contribution's reference
     but a person must decide: `possible_duplicate` (it looks like the line `possible_duplicate_of`, imported
     with another statement) or `amount_too_large` (more than 100 times the contribution)."""

@@ -71,10 +71,12 @@ SUGGESTION_REASON_LABELS = {
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("CAMT.053 file"), validators=[FileRequired(_l("Choose the statement file from the bank."))],
-                     description=_l("The XML statement (CAMT.053) downloaded from the fund's bank. Importing the "
-                                    "same statement twice adds nothing."),
-                     render_kw={"accept": ".xml,application/xml,text/xml"})
+    file = FileField(_l("CAMT.053 file or CODA file"),
+                     validators=[FileRequired(_l("Choose the statement file from the bank."))],
+                     description=_l("The statement downloaded from the fund's bank, as CAMT.053 (XML) or CODA: the "
+                                    "format is read from the file itself. Importing the same statement twice adds "
+                                    "nothing."),
+                     render_kw={"accept": ".xml,.cod,.coda,.txt,application/xml,text/xml,text/plain"})
 
 
 class LineFilterForm(FlaskForm):

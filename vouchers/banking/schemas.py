@@ -33,17 +33,22 @@ class PayoutBatchListSchema(Schema):
 
 
 class StatementUploadSchema(Schema):
-    file = Upload(required=True, metadata={"description": "The CAMT.053 XML file (camt.053.001.02 or later)."})
+    file = Upload(required=True, metadata={"description": "The statement file: CAMT.053 XML (camt.053.001.02 or "
+                                                          "later) or CODA 2 (Belgian fixed-width text), told apart "
+                                                          "by its content."})
 
 
 class StatementSchema(Schema):
     id = fields.Integer(required=True)
     account = fields.String(required=True, metadata={"description": "The statement's account (IBAN)."})
-    statement_ref = fields.String(required=True, metadata={"description": "Stmt/Id"})
-    sequence = fields.String(required=True, metadata={"description": "Stmt/ElctrncSeqNb (empty if none)."})
+    statement_ref = fields.String(required=True, metadata={
+        "description": "Stmt/Id; for CODA, the date of the new balance and the paper statement number "
+                       "(2026-11-20/214)."})
+    sequence = fields.String(required=True, metadata={
+        "description": "Stmt/ElctrncSeqNb (empty if none); for CODA, the file's sequence number (record 1)."})
     legal_sequence = fields.String(allow_none=True)
     message_id = fields.String(allow_none=True)
-    version = fields.String(required=True, metadata={"description": "e.g. camt.053.001.02"})
+    version = fields.String(required=True, metadata={"description": "e.g. camt.053.001.02, or CODA 2"})
     currency = fields.String(allow_none=True)
     issued_on = fields.Date(allow_none=True)
     from_on = fields.Date(allow_none=True)

@@ -1,4 +1,4 @@
-"""The fund administrators' bank-statement pages: upload a CAMT.053 file, see a statement's lines, and the
+"""The fund administrators' bank-statement pages: upload a CAMT.053 or CODA file, see a statement's lines, and the
 queue of unmatched lines to match to a contribution or dismiss, each with a reason.
 
 The JSON API (``vouchers.bank_statements.api``) runs the same services. For the reconciliation page,

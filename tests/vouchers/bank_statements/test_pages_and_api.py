@@ -88,7 +88,7 @@ def test_upload_through_the_api_then_again(client, db_session, admin_headers, st
 
 BAD_FILES = [
     (b"", "file_empty"),
-    (b"date;amount\n2026-11-20;1800\n", "xml_malformed"),
+    (b"date;amount\n2026-11-20;1800\n", "statement_format_unknown"),
     (b"<Document", "xml_malformed"),
     (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"/>', "not_camt053"),
     (b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><lol>&lol;</lol>', "xml_doctype"),
@@ -278,7 +278,8 @@ def test_upload_through_the_page_then_match_and_dismiss(admin_client, db_session
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"not xml at all", "This file is not well-formed XML"),
+    (b"not xml at all", "This file is neither a CAMT.053 statement (XML) nor a CODA statement"),
+    (b"<not xml at all", "This file is not well-formed XML"),
     (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"/>', "not a CAMT.053 bank statement"),
 ])
 def test_a_malformed_upload_on_the_page_is_explained(admin_client, db_session, data, message):

@@ -1,5 +1,5 @@
-"""Use cases of bank statements: import a CAMT.053 file, match its credit lines to contributions, and
-let a person match or dismiss what is left.
+"""Use cases of bank statements: import a CAMT.053 or CODA file (``statement_files`` tells them apart by their
+content), match its credit lines to contributions, and let a person match or dismiss what is left.
 
 - Importing the same statement again adds nothing (its identity is unique), and a line already
   imported through another statement is not added twice (its ``line_key`` is unique).
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
-from vouchers.banking import camt, domain
+from vouchers.banking import camt, domain, statement_files
 from vouchers.banking.models import BankLine, BankStatement
 from vouchers.banking.services import matching
 from vouchers.banking.services.duplicates import hold_possible_duplicates
@@ -41,7 +41,7 @@ from vouchers.banking.services.lines import _require
 
 
 class InvalidStatementFile(ValidationFailed):
-    """The upload is not a CAMT.053 statement we can read (422; 413 when it is too large).
+    """The upload is not a CAMT.053 or CODA statement we can read (422; 413 when it is too large).
     ``template``/``params`` translate it."""
 
     def __init__(self, error: camt.CamtError):
@@ -53,7 +53,7 @@ class InvalidStatementFile(ValidationFailed):
 
 
 def read_upload(stream: BinaryIO) -> bytes:
-    """An uploaded file's bytes, at most one more than ``camt.MAX_FILE_BYTES``: enough for ``camt.parse``
+    """An uploaded file's bytes, at most one more than ``camt.MAX_FILE_BYTES``: enough for ``statement_files.parse``
     to refuse a larger file, without reading all of it into memory."""
     limit = camt.MAX_FILE_BYTES + 1
     chunks: list[bytes] = []
@@ -105,7 +105,7 @@ class ImportResult:
 
 def import_statement(session: Session, actor: Any, data: bytes, *, file_name: str | None, now: datetime,
                      xsd_path: str | Path | None = None) -> ImportResult:
-    """Import every statement of a CAMT.053 file and match its credit lines by structured reference.
+    """Import every statement of a CAMT.053 or CODA file and match its credit lines by structured reference.
 
     A malformed file raises ``InvalidStatementFile`` (422, or 413 when too large) and adds nothing. A
     statement imported before is returned as it is, flagged ``duplicate``; so is every statement of a
@@ -113,7 +113,7 @@ def import_statement(session: Session, actor: Any, data: bytes, *, file_name: st
     """
     _require(actor)
     try:
-        parsed = camt.parse(data)
+        parsed = statement_files.parse(data)
     except camt.CamtError as error:
         raise InvalidStatementFile(error) from error
     same_file = list(session.scalars(select(BankStatement).where(BankStatement.file_sha256 == parsed.sha256)))
