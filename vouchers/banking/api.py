@@ -59,7 +59,10 @@ def statement_payload(statement: BankStatement, figures: statement_services.Figu
             "debit_cents": figures.debit_cents, "matched_count": figures.matched_count,
             "matched_cents": figures.matched_cents, "unmatched_count": figures.unmatched_count,
             "unmatched_cents": figures.unmatched_cents, "dismissed_count": figures.dismissed_count,
-            "dismissed_cents": figures.dismissed_cents, **extra}
+            "dismissed_cents": figures.dismissed_cents,
+            # API.md's names: a statement is read in one go, so it is "imported" with every line done.
+            "status": "imported", "lines_total": figures.line_count, "lines_done": figures.line_count,
+            "matched": figures.matched_count, "unmatched": figures.unmatched_count, **extra}
 
 
 def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
@@ -138,7 +141,15 @@ def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
         if held:
             message += (f" {held} of them look like money already imported with another statement "
                         "(possible duplicates): a person decides.")
-    return {"duplicate": result.duplicate, "message": message, "statements": statements, **groups}
+    # API.md: the upload answers like the statement it made (the first one, when a file holds several), with
+    # counts of lines; the lines themselves follow, by what became of them.
+    first = statements[0] if statements else {}
+    totals = {"id": first.get("id"), "status": "imported",
+              "lines_total": sum(s["lines_total"] for s in statements),
+              "lines_done": sum(s["lines_done"] for s in statements),
+              "matched": len(groups["matched"]), "unmatched": len(groups["unmatched"])}
+    return {**totals, "duplicate": result.duplicate, "message": message, "statements": statements,
+            **{f"{name}_lines": lines for name, lines in groups.items()}}
 
 
 @blp.route("/admin/bank-statements", methods=["GET"])

@@ -70,6 +70,12 @@ class StatementSchema(Schema):
     unmatched_cents = fields.Integer(required=True)
     dismissed_count = fields.Integer(required=True)
     dismissed_cents = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["importing", "imported", "failed"],
+                                                    "description": "A statement is read in one go: `imported`."})
+    lines_total = fields.Integer(required=True)
+    lines_done = fields.Integer(required=True)
+    matched = fields.Integer(required=True, metadata={"description": "Count of matched lines (API.md)."})
+    unmatched = fields.Integer(required=True, metadata={"description": "Count of lines waiting for a person."})
     duplicate = fields.Boolean(metadata={"description": "In an upload's answer: this statement was imported before, "
                                                         "nothing was added."})
     repeated_lines = fields.Integer(metadata={"description": "In an upload's answer: lines left out because the same "
@@ -172,15 +178,22 @@ class LineDecisionSchema(LineSchema):
 
 
 class UploadResultSchema(Schema):
+    id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The statement imported (the first one when the file holds several: see `statements`)."})
+    status = fields.String(required=True, metadata={"enum": ["importing", "imported", "failed"]})
+    lines_total = fields.Integer(required=True, metadata={"description": "Lines in the file's statements."})
+    lines_done = fields.Integer(required=True)
+    matched = fields.Integer(required=True, metadata={"description": "How many lines were matched."})
+    unmatched = fields.Integer(required=True, metadata={"description": "How many lines wait for a person."})
     duplicate = fields.Boolean(required=True, metadata={"description": "True when every statement in the file was "
                                                                        "imported before: nothing was added."})
     message = fields.String(required=True)
     statements = fields.List(fields.Nested(StatementSchema), required=True)
-    matched = fields.List(fields.Nested(LineSchema), required=True)
-    unmatched = fields.List(fields.Nested(LineSchema), required=True)
-    dismissed = fields.List(fields.Nested(LineSchema), required=True)
-    ignored = fields.List(fields.Nested(LineSchema), required=True,
-                          metadata={"description": "Debits, reversals and the like: stored, never matched."})
+    matched_lines = fields.List(fields.Nested(LineSchema), required=True)
+    unmatched_lines = fields.List(fields.Nested(LineSchema), required=True)
+    dismissed_lines = fields.List(fields.Nested(LineSchema), required=True)
+    ignored_lines = fields.List(fields.Nested(LineSchema), required=True,
+                                metadata={"description": "Debits, reversals and the like: stored, never matched."})
 
 
 class LineListQuerySchema(Schema):

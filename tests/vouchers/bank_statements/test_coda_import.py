@@ -71,7 +71,7 @@ def test_each_sample_imports_through_the_api_once(client, db_session, admin_head
     assert sum(s["credit_cents"] for s in body["statements"]) == credit_cents
     assert sum(s["debit_cents"] for s in body["statements"]) == debit_cents
     # No contribution of the fund carries these references: every credit waits for a person, no debit does.
-    assert (len(body["matched"]), len(body["unmatched"])) == (0, credits)
+    assert (len(body["matched_lines"]), len(body["unmatched_lines"])) == (0, credits)
     assert _count(db_session, BankLine) == lines
 
     for again in (upload_api(client, admin_headers, sample(name), name=name),
@@ -86,7 +86,7 @@ def test_the_kbc_sample_keeps_its_payer_and_reference(client, admin_headers):
     assert (statement["account"], statement["statement_ref"], statement["sequence"], statement["from_on"],
             statement["opening_balance_cents"], statement["closing_balance_cents"]) == (
         "BE46737018594236", "2012-01-11/135", "003", "2012-01-11", 1_181_270, 1_364_605)
-    paid = next(line for line in body["unmatched"] if line["amount_cents"] == 304_445)
+    paid = next(line for line in body["unmatched_lines"] if line["amount_cents"] == 304_445)
     assert (paid["structured_reference"], paid["counterparty_name"], paid["counterparty_iban"], paid["booked_on"]) == (
         "+++240/2838/42818+++", "PARTNER 2", "BE61310126985517", "2012-01-11")
 
@@ -213,5 +213,5 @@ def test_control_characters_in_a_coda_file_are_no_500(client, db_session, admin_
     data = coda([Movement("10.00", free_text="frais\x00de\x1bdossier", name="Bank\x00fees")])
     response = upload_api(client, admin_headers, data, name="statement.cod")
     assert response.status_code == 201, response.get_data(as_text=True)
-    (line,) = response.get_json()["unmatched"]
+    (line,) = response.get_json()["unmatched_lines"]
     assert (line["remittance_text"], line["counterparty_name"]) == ("frais de dossier", "Bank fees")

@@ -52,14 +52,14 @@ def test_a_corrected_statement_without_bank_references_books_nothing_twice(clien
     entry = Entry("1800.00", txs=[Tx(reference=contribution.structured_reference)])
     first = upload_api(client, admin_headers, camt([entry], statement_id="S1"))
     assert first.status_code == 201, first.get_json()
-    (original,) = first.get_json()["matched"]
+    (original,) = first.get_json()["matched_lines"]
     assert _paid(db_session, contribution) == ("paid", 180000, 1)
 
     second = upload_api(client, admin_headers, camt([entry], statement_id="S1-corrected"))
     assert second.status_code == 201, second.get_json()
     body = second.get_json()
-    assert body["matched"] == []
-    (held,) = body["unmatched"]
+    assert body["matched_lines"] == [] and body["matched"] == 0
+    (held,) = body["unmatched_lines"]
     assert (held["possible_duplicate_of"], held["hold_reason"]) == (original["id"], "possible_duplicate")
     assert "possible duplicate" in body["message"]
     assert _paid(db_session, contribution) == ("paid", 180000, 1)  # not overpaid, one ledger entry

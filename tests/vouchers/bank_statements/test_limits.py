@@ -38,8 +38,8 @@ def test_a_huge_credit_is_left_for_a_person_then_matched_by_hand(client, db_sess
     response = upload_api(client, admin_headers, data)
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
-    assert body["matched"] == []
-    (line,) = body["unmatched"]
+    assert body["matched_lines"] == []
+    (line,) = body["unmatched_lines"]
     assert (line["amount_cents"], line["hold_reason"], line["possible_duplicate_of"]) == (
         3_000_000_000, "amount_too_large", None)
     db_session.refresh(contribution)

@@ -57,14 +57,22 @@ def test_upload_through_the_api_then_again(client, db_session, admin_headers, st
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["duplicate"] is False
-    assert [(line["amount_cents"], line["contribution_id"]) for line in body["matched"]] == [
+    # API.md's answer: the statement's id, its status and counts of lines.
+    assert body["status"] == "imported" and body["id"] == body["statements"][0]["id"]
+    assert (body["matched"], body["unmatched"]) == (len(body["matched_lines"]), len(body["unmatched_lines"]))
+    assert body["lines_total"] == body["lines_done"] == sum(len(body[f"{k}_lines"]) for k in
+                                                            ("matched", "unmatched", "dismissed", "ignored"))
+    shown = client.get(f"/api/v1/admin/bank-statements/{body['id']}", headers=admin_headers).get_json()
+    assert (shown["status"], shown["lines_total"], shown["matched"]) == ("imported", body["lines_total"],
+                                                                          body["matched"])
+    assert [(line["amount_cents"], line["contribution_id"]) for line in body["matched_lines"]] == [
         (180000, statement["paid"].id), (90000, statement["partial"].id)]
-    assert [line["amount_cents"] for line in body["unmatched"]] == [90000]
-    assert [(line["direction"], line["ignore_reason"]) for line in body["ignored"]] == [("debit", "debit")]
+    assert [line["amount_cents"] for line in body["unmatched_lines"]] == [90000]
+    assert [(line["direction"], line["ignore_reason"]) for line in body["ignored_lines"]] == [("debit", "debit")]
     (summary,) = body["statements"]
     assert (summary["credit_cents"], summary["matched_cents"], summary["unmatched_cents"], summary["debit_cents"]) == (
         360000, 270000, 90000, 1234)
-    assert body["matched"][0]["structured_reference"] == format_structured_reference(
+    assert body["matched_lines"][0]["structured_reference"] == format_structured_reference(
         statement["paid"].structured_reference)
     db_session.refresh(statement["paid"])
     db_session.refresh(statement["partial"])
@@ -75,7 +83,7 @@ def test_upload_through_the_api_then_again(client, db_session, admin_headers, st
     repeat = again.get_json()
     assert repeat["duplicate"] is True and "nothing was added" in repeat["message"]
     assert repeat["statements"][0]["id"] == summary["id"]
-    assert [line["id"] for line in repeat["matched"]] == [line["id"] for line in body["matched"]]
+    assert [line["id"] for line in repeat["matched_lines"]] == [line["id"] for line in body["matched_lines"]]
     assert db_session.scalar(select(func.count()).select_from(BankStatement)) == 1
     assert db_session.scalar(select(func.count()).select_from(BankLine)) == 4
 

@@ -188,7 +188,7 @@ def test_the_api_shows_every_part_of_a_split(client, db_session, admin_headers, 
                            data={"file": (io.BytesIO(camt([Entry("3600.00", acct_svcr_ref="API-S",
                                                                  txs=[Tx(ustrd=text)])])), "s.xml")})
     assert response.status_code == 201, response.get_json()
-    (line,) = response.get_json()["matched"]
+    (line,) = response.get_json()["matched_lines"]
     assert line["allocations"] == [{"contribution_id": first.id, "amount_cents": 180000},
                                    {"contribution_id": second.id, "amount_cents": 180000}]
     assert len(line["structured_references"]) == 2

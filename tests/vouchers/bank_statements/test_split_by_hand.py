@@ -33,7 +33,7 @@ def waiting(client, db_session, admin_headers, declare):
     first, second = declare(), declare()
     body = _upload(client, admin_headers, camt([Entry("3000.00", acct_svcr_ref="HAND-1",
                                                       txs=[Tx(ustrd="two dismissals, see letter")])]))
-    (line,) = body["unmatched"]
+    (line,) = body["unmatched_lines"]
     return {"line": line, "first": first, "second": second}
 
 
