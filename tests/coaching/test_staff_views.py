@@ -403,7 +403,7 @@ def test_a_group_session_for_several_vouchers(admin_client, db_session, make_vou
     second, _ = make_voucher()
     for voucher in (first, second):
         accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
-    data = schedule_form(coach, first, next_weekday(today), "13:30", kind="collective", duration_minutes="210",
+    data = schedule_form(coach, first, past_weekday(today), "13:30", kind="collective", duration_minutes="210",
                          voucher_ids=[str(first.id), str(second.id)], capacity="8", mode="online",
                          location="https://meet.example.be/group")
     assert post_form(admin_client, "/coach/sessions", data, token_from="/coach/week").status_code == 302
