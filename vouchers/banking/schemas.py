@@ -223,8 +223,9 @@ class MatchSchema(Schema):
                                                   "suggestions."})
     structured_reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                                          metadata={"description": "Or the contribution's structured reference."})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "Why this line pays this contribution (kept in the audit log)."})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                           metadata={"description": "Why this line pays this contribution (kept in the audit log); "
+                                                    "optional (API.md's body is `{allocations}`)."})
 
 
 class DismissSchema(Schema):

@@ -155,3 +155,12 @@ def test_a_person_splits_a_line_on_its_page(admin_client, db_session, admin, dec
     db_session.refresh(second)
     assert (first.status, second.status) == ("paid", "partially_paid")
     assert f"Contribution {second.id}" in page
+
+
+def test_the_body_of_api_md_alone_is_enough(client, admin_headers, waiting):
+    """`{allocations}` and nothing else, as API.md gives it: the audit log notes that no reason was given."""
+    line, first, second = waiting["line"], waiting["first"], waiting["second"]
+    response = _match(client, admin_headers, line["id"], allocations=[
+        {"contribution_id": first.id, "amount_cents": 180000}, {"contribution_id": second.id, "amount_cents": 120000}])
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "matched"

@@ -106,7 +106,8 @@ def match_line(session: Session, actor: Any, line_id: int, *, contribution_id: i
     dismissed or left out of matching is a 409.
     """
     line = get_line(session, actor, line_id)
-    reason = _clean_reason(reason)
+    # The page asks for a reason; an integrator's call may leave it out (API.md), and the audit log says so.
+    reason = _clean_reason(reason) if (reason or "").strip() else "matched by hand (no reason given)"
     if allocations is not None:
         if contribution_id is not None or (reference or "").strip():
             message = N_("Give the allocations, or one contribution for the whole line, not both.")
