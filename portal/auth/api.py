@@ -8,7 +8,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from portal.auth import services
+from portal.auth import services, two_step
 from portal.auth.ratelimits import login_limits
 from portal.auth.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from portal.clock import utcnow
@@ -24,19 +24,27 @@ blp = Blueprint("auth_api", __name__, description="Accounts and bearer tokens")
 @api_access(public=True)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(401, description="Wrong e-mail or password")
+@blp.alt_response(401, description="Wrong e-mail or password (`invalid_credentials`), or, for an account with "
+                                    "two-step sign-in, the right password without a valid `otp` (`otp_required`)")
 @blp.alt_response(429, description="Too many attempts")
 @login_limits
 def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Exchange an e-mail and password for a bearer token.
+    """Exchange an e-mail and password (and, with two-step sign-in, the `otp`) for a bearer token.
 
     The token expires after API_TOKEN_HOURS (12 h by default) and is revoked by
-    `POST /auth/logout` or a password change.
+    `POST /auth/logout` or a password change. Fund administrators always need the `otp`: one who has not set up
+    an authenticator app yet does so when signing in on the web.
     """
     now = utcnow()
     user = services.authenticate(db.session, data["email"], data["password"], now=now)
     if user is None:
         return json_error(401, "The e-mail address or the password is not right.", "invalid_credentials")
+    if two_step.required(user) and not two_step.is_on(user):
+        return json_error(401, "This account must sign in with a second factor: set up an authenticator app by "
+                               "signing in on the web first.", "otp_required")
+    if two_step.is_on(user) and not two_step.check_code(db.session, user, data.get("otp"), now=now):
+        return json_error(401, "Send the 6-digit code your authenticator app shows now as otp (each code works once).",
+                          "otp_required")
     token, expires_at = services.issue_api_token(db.session, user, now=now, hours=current_app.config["API_TOKEN_HOURS"])
     commit()
     return {"token": token, "expires_at": expires_at}

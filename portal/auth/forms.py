@@ -43,6 +43,12 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
 
 
+class TwoStepCodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("6 digits. Your app shows a new code every 30 seconds."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 class ResendConfirmationForm(FlaskForm):
     pass
 

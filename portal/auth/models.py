@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -24,6 +24,8 @@ class User(db.Model):
     __table_args__ = (
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
         CheckConstraint("language IN ('fr', 'nl', 'de', 'en')", name="language_known"),
+        # Only a return-to-work coordinator has a mutual insurer (the services give each one exactly one).
+        CheckConstraint("insurer_code IS NULL OR role = 'coordinator'", name="insurer_code_of_coordinators"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +47,15 @@ class User(db.Model):
     # Foreign keys to providers/employers are added with those tables.
     provider_id: Mapped[int | None] = mapped_column(index=True)
     employer_id: Mapped[int | None] = mapped_column(index=True)
+    # The mutual insurer (its number, e.g. 300) a return-to-work coordinator works for.
+    insurer_code: Mapped[int | None]
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-step sign-in (TOTP, RFC 6238; portal/auth/two_step.py). The secret is kept as given (base32): the
+    # portal must read it to check a code. On from totp_enabled_at; totp_last_step is the last 30-second
+    # step whose code was accepted, so a code is usable once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # Flask-Login protocol
     @property

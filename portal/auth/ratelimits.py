@@ -1,13 +1,27 @@
-"""Login rate limits: per client IP and per account (the e-mail tried)."""
+"""Sign-in limits, one set shared by the web login (both of its steps) and the API token endpoint.
+
+- Per client address: ``LOGIN_LIMIT_PER_IP`` failed attempts, whatever the accounts tried.
+- Per account *and* address: ``LOGIN_LIMIT_PER_ACCOUNT`` failed attempts at one account from one address. Keyed on
+  the pair, so someone guessing from elsewhere cannot lock the owner out of their own account; guessing from many
+  addresses still meets the per-address limit at each, and a fund administrator's password alone opens nothing.
+
+Only failures count (a wrong password or code: 401/422); signing in successfully uses up nothing. The second step
+of the web login names no e-mail: it counts against the account waiting for its code (``PENDING_EMAIL_KEY``).
+
+``mail_limits`` keeps the older rule for pages that send e-mail (a forgotten password): every post counts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, request, session
 
 from portal.extensions import client_ip, limiter
+
+#: Where the web login keeps the e-mail of the account waiting for its second step.
+PENDING_EMAIL_KEY = "two_step_email"
 
 
 def _account_email() -> str:
@@ -15,6 +29,8 @@ def _account_email() -> str:
     if email is None and request.is_json:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
+    if email is None and PENDING_EMAIL_KEY in session:
+        email = session.get(PENDING_EMAIL_KEY)
     return str(email or "").strip().lower()[:254]
 
 
@@ -22,14 +38,33 @@ def _account_key() -> str:
     return "account:" + _account_email()
 
 
+def _account_and_ip_key() -> str:
+    return f"account:{_account_email()}|ip:{client_ip()}"
+
+
 def _ip_key() -> str:
     return "ip:" + client_ip()
 
 
+def _failed(response: Response) -> bool:
+    return response.status_code in (401, 422)
+
+
+_per_ip = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], scope="sign-in-ip", key_func=_ip_key,
+                               methods=["POST"], deduct_when=_failed)
+# A post without an e-mail names no account: only the per-address limit applies to it.
+_per_account_and_ip = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+                                           scope="sign-in-account", key_func=_account_and_ip_key, methods=["POST"],
+                                           deduct_when=_failed, exempt_when=lambda: not _account_email())
+
+
 def login_limits(view: Callable[..., Any]) -> Callable[..., Any]:
+    return _per_ip(_per_account_and_ip(view))
+
+
+def mail_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     per_ip = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], key_func=_ip_key, methods=["POST"],
                            scope="login-ip")
-    # A post without an e-mail names no account: only the per-address limit applies to it.
     per_account = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
                                 methods=["POST"], scope="login-account", exempt_when=lambda: not _account_email())
     return per_ip(per_account(view))

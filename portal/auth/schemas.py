@@ -8,6 +8,10 @@ from marshmallow import INCLUDE, Schema, fields, validate
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    otp = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9]{6,8}$"), load_only=True,
+                        metadata={"description": "For accounts with two-step sign-in (every fund administrator): "
+                                                 "the code their authenticator app shows now (TOTP, 30 s, 6 digits). "
+                                                 "Without a valid one the answer is 401 `otp_required`."})
 
 
 class TokenSchema(Schema):

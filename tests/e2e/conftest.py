@@ -14,6 +14,7 @@ turns the missing browser into a failure (for CI, where a skip would hide it).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -237,6 +238,25 @@ def assert_fits_screen(page: Any) -> None:
     """On a phone nothing may need sideways scrolling: the page is no wider than the screen."""
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+def enter_second_factor(page: Any, email: str) -> None:
+    """After a right password, on the two-step page: type the code the account's authenticator app shows now
+    (``tests.support.web.one_time_code``, read from the live app behind the page) and log in."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect
+
+    from tests.support.web import one_time_code
+
+    expect(page).to_have_url(re.compile(r"/login/two-step$"))
+    parts = urlsplit(page.url)
+    code = one_time_code(LIVE_APPS[f"{parts.scheme}://{parts.netloc}"], email)
+    assert code is not None, f"{email} has no two-step sign-in"
+    assert_accessible(page)
+    page.get_by_label("Code from your authenticator app").fill(code)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def log_out(page: Any) -> None:

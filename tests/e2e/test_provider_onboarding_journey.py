@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible, log_out
+from tests.e2e.conftest import assert_accessible, enter_second_factor, log_out
 from tests.support.factories import PASSWORD, new_enterprise_number, new_iban
 
 RESET_LINK = re.compile(r"https?://\S+/password/reset/\S+")
@@ -66,6 +66,7 @@ def test_the_fund_lists_a_provider_whose_staff_find_their_way_in(page: Page, smt
     page.get_by_label("E-mail address").fill(fund_admin)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
+    enter_second_factor(page, fund_admin)
     page.get_by_role("navigation", name="Fund administration menu").get_by_role("link", name="Providers").click()
     assert_accessible(page)
     page.get_by_role("link", name="List a provider").click()

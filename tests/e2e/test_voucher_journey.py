@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_screen, log_out
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_fits_screen,
+    enter_second_factor,
+    log_out,
+)
 from tests.support.factories import PASSWORD, new_niss
 
 
@@ -106,6 +111,7 @@ def test_eligibility_request_approval_and_balance(page: Page, live_app: Any, fun
     page.get_by_label("E-mail address").fill(fund_and_provider["admin"])
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    enter_second_factor(page, fund_and_provider["admin"])
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name=re.compile(last_name)).click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -18,7 +19,38 @@ def test_create_user_command(app, db_session):
     assert result.exit_code == 0, result.output
     user = db_session.scalar(select(User).where(User.email == "boss@example.be"))
     assert user is not None and user.role == "fund_admin" and user.is_confirmed
-    assert result.output.strip() == str(user.id)
+    # A fund administrator signs in with a second factor: the second line gives its TOTP secret.
+    id_line, secret_line = result.output.strip().splitlines()
+    assert id_line == str(user.id)
+    assert secret_line.startswith("otp-secret: ") and user.totp_enabled_at is not None
+    secret = secret_line.removeprefix("otp-secret: ")
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret) and secret == user.totp_secret
+
+
+def test_the_secret_create_user_prints_signs_in_with_pyotp(app, client, db_session):
+    import pyotp
+
+    result = app.test_cli_runner().invoke(args=["create-user", "--role", "fund_admin", "--email", "otp@example.be",
+                                                "--password", "long enough password"])
+    secret = result.output.strip().splitlines()[1].removeprefix("otp-secret: ")
+    body = {"email": "otp@example.be", "password": "long enough password"}
+    assert client.post("/api/v1/auth/token", json=body).get_json()["error"]["code"] == "otp_required"
+    assert client.post("/api/v1/auth/token", json={**body, "otp": pyotp.TOTP(secret).now()}).status_code == 201
+
+
+@pytest.mark.parametrize("role", ["beneficiary", "employer", "provider_admin", "coach"])
+def test_create_user_prints_no_secret_for_other_roles(app, db_session, role):
+    from tests.support.factories import make_employer, make_provider
+
+    links = {"provider_admin": ["--provider-id", str(make_provider(db_session).id)],
+             "coach": ["--provider-id", str(make_provider(db_session).id)],
+             "employer": ["--employer-id", str(make_employer(db_session).id)]}.get(role, [])
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["create-user", "--role", role, "--email", f"{role}@example.be",
+                                                "--password", "long enough password", *links])
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(select(User).where(User.email == f"{role}@example.be"))
+    assert result.output.strip() == str(user.id) and user.totp_secret is None and user.totp_enabled_at is None
 
 
 def test_create_user_refuses_duplicates_and_weak_passwords(app, db_session):
@@ -47,6 +79,13 @@ def test_seed_demo_is_idempotent(app, db_session):
     assert len(db_session.scalars(select(User.id)).all()) == count
     for role in ("fund_admin", "provider_admin", "coach", "employer", "beneficiary"):
         assert role in first.output
+    # The demo fund administrator signs in with a second factor whose secret is printed, the same on every run.
+    from portal.demo import DEMO_TOTP_SECRET
+
+    assert f"otp-secret: {DEMO_TOTP_SECRET}" in first.output.splitlines()
+    assert f"otp-secret: {DEMO_TOTP_SECRET}" in second.output.splitlines()
+    admin = db_session.scalar(select(User).where(User.email == "admin@demo.tnw.be"))
+    assert admin.totp_secret == DEMO_TOTP_SECRET and admin.totp_enabled_at is not None
 
 
 def test_demo_money_is_real_and_agrees_with_the_ledger(app, db_session):
@@ -129,3 +168,36 @@ def test_a_coach_made_by_the_command_has_a_calendar_ready_to_book(app, client, d
     headers = bearer(client, "cli-coach@example.be", "long enough password")
     listed = client.get("/api/v1/provider/coaches", headers=headers).get_json()
     assert [c["id"] for c in listed["items"]] == [coach.id]
+
+
+def test_a_beneficiary_made_by_the_command_can_request_a_voucher(app, client, db_session):
+    from datetime import timedelta
+
+    from portal.clock import today_in_brussels
+    from tests.support.factories import make_provider
+    from tests.support.web import bearer
+
+    provider = make_provider(db_session)
+    db_session.commit()
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-user", "--role", "beneficiary", "--email", "cli-person@example.be",
+                               "--password", "long enough password"])
+    assert made.exit_code == 0, made.output
+    headers = bearer(client, "cli-person@example.be", "long enough password")
+    response = client.post("/api/v1/voucher-requests", headers=headers, json={
+        "provider_id": provider.id, "insurer_code": 300, "initiative": "coordinator", "force_majeure": True,
+        "contract_end_on": (today_in_brussels() - timedelta(days=20)).isoformat(),
+        "address": {"street": "Rue", "number": "1", "postcode": "1000", "municipality": "Bruxelles"}})
+    assert response.status_code == 201, response.get_json()
+    second = runner.invoke(args=["create-user", "--role", "beneficiary", "--email", "cli-person2@example.be",
+                                 "--password", "long enough password"])
+    assert second.exit_code == 0, second.output  # each gets its own placeholder number
+
+
+def test_the_command_refuses_an_organisation_that_does_not_exist(app, db_session):
+    runner = app.test_cli_runner()
+    for args in (["--role", "provider_admin", "--provider-id", "999999"], ["--role", "employer", "--employer-id",
+                                                                           "999999"]):
+        result = runner.invoke(args=["create-user", "--email", "x@example.be", "--password", "long enough password",
+                                     *args])
+        assert result.exit_code != 0 and "No " in result.output

@@ -10,9 +10,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
+import pyotp
 import pytest
 import requests
 
@@ -62,9 +64,10 @@ def two_hosts():
     python = sys.executable
     subprocess.run([python, "-m", "flask", "--app", "portal", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
-    subprocess.run([python, "-m", "flask", "--app", "portal", "create-user", "--role", "fund_admin", "--email",
-                    "host@example.be", "--password", "a good long password"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    created = subprocess.run([python, "-m", "flask", "--app", "portal", "create-user", "--role", "fund_admin",
+                              "--email", "host@example.be", "--password", "a good long password"], cwd=ROOT, env=env,
+                             check=True, capture_output=True, text=True)
+    secret = created.stdout.split("otp-secret: ")[1].split()[0]  # a fund administrator signs in with a code
     servers = []
     urls = []
     try:
@@ -75,7 +78,7 @@ def two_hosts():
             servers.append(process)
             assert process.stdout is not None and process.stdout.readline().strip() == "serving"
             urls.append(f"http://127.0.0.1:{port}")
-        yield urls
+        yield (*urls, secret)
     finally:
         for process in servers:
             process.kill()
@@ -97,13 +100,24 @@ def _token(browser: requests.Session, url: str) -> str:
     return match.group(1)
 
 
+def _log_in(browser: requests.Session, host: str, secret: str, *, later_step: int = 0) -> requests.Response:
+    """The password, then the code of the authenticator app (each code works once: a second login in the same
+    30 seconds takes the next step's code)."""
+    token = _token(browser, f"{host}/login")
+    first = browser.post(f"{host}/login", data={"csrf_token": token, "email": "host@example.be",
+                                                "password": "a good long password"},
+                         allow_redirects=False, timeout=30)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/login/two-step")
+    token = _token(browser, f"{host}/login/two-step")
+    code = pyotp.TOTP(secret).at(time.time() + 30 * later_step)
+    return browser.post(f"{host}/login/two-step", data={"csrf_token": token, "code": code},
+                        allow_redirects=False, timeout=30)
+
+
 def test_sessions_and_rate_limits_are_shared_by_both_hosts(two_hosts):
-    host_a, host_b = two_hosts
+    host_a, host_b, secret = two_hosts
     browser = requests.Session()
-    token = _token(browser, f"{host_a}/login")
-    response = browser.post(f"{host_a}/login", data={"csrf_token": token, "email": "host@example.be",
-                                                     "password": "a good long password"},
-                            allow_redirects=False, timeout=30)
+    response = _log_in(browser, host_a, secret)
     assert response.status_code == 302
     # The same cookie is a valid login on the other host.
     assert browser.get(f"{host_b}/account/password", allow_redirects=False, timeout=30).status_code == 200
@@ -127,13 +141,10 @@ def test_sessions_and_rate_limits_are_shared_by_both_hosts(two_hosts):
 def test_a_write_on_one_host_ends_the_other_hosts_private_copies(two_hosts):
     """Each host keeps logged-in people's pages for a few seconds (portal/private_cache.py); a password changed on
     B is a write that A must see at once, or A would go on serving the fund's queue to a revoked session."""
-    host_a, host_b = two_hosts
+    host_a, host_b, secret = two_hosts
     reader, changer = requests.Session(), requests.Session()
-    for browser, host in ((reader, host_a), (changer, host_b)):
-        token = _token(browser, f"{host}/login")
-        assert browser.post(f"{host}/login", data={"csrf_token": token, "email": "host@example.be",
-                                                   "password": "a good long password"},
-                            allow_redirects=False, timeout=30).status_code == 302
+    for later_step, (browser, host) in enumerate(((reader, host_a), (changer, host_b))):
+        assert _log_in(browser, host, secret, later_step=later_step).status_code == 302
     pages = [reader.get(f"{host_a}/admin/requests", allow_redirects=False, timeout=30) for _ in range(4)]
     assert all(page.status_code == 200 for page in pages)
     assert pages[-1].headers.get("X-Private-Cache") == "hit"  # A serves its copy
