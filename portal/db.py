@@ -80,5 +80,8 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def lock_row(session: Any, obj: Any) -> None:
-    """Re-read ``obj`` under a row lock, so a check-then-write sees the latest committed state."""
-    session.refresh(obj, with_for_update=True)
+    """Re-read ``obj`` under a row lock, so a check-then-write sees the latest committed state.
+
+    Only ``obj``'s own row is locked (FOR UPDATE OF its table): PostgreSQL refuses to lock the nullable side of an
+    outer join, which an eagerly loaded optional relation adds (a coordinator's request has no member yet)."""
+    session.refresh(obj, with_for_update={"of": type(obj)})

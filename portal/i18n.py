@@ -84,6 +84,7 @@ _ROLE_LABELS = {
     "provider_admin": _l("provider administrator"),
     "coach": _l("coach"),
     "fund_admin": _l("fund administrator"),
+    "coordinator": _l("return-to-work coordinator"),
 }
 
 

@@ -23,6 +23,8 @@ class Role(StrEnum):
     PROVIDER_ADMIN = "provider_admin"
     COACH = "coach"
     FUND_ADMIN = "fund_admin"
+    # A mutual insurer's return-to-work coordinator (users.insurer_code): files and follows members' requests.
+    COORDINATOR = "coordinator"
 
 
 class Permission(StrEnum):
@@ -66,6 +68,23 @@ class Permission(StrEnum):
     ADMIN_AUDIT_VIEW = "fund:audit:view"
     ADMIN_USERS_MANAGE = "fund:user:manage"
     ADMIN_SCHEDULER_VIEW = "fund:scheduler:view"
+    # Return-to-work coordinators of the mutual insurers: only the requests they filed (owner rules)
+    COORDINATOR_FILE = "coordinator:voucher_request:file"
+    COORDINATOR_CASELOAD = "coordinator:voucher_request:view"
+    COORDINATOR_ANSWER = "coordinator:voucher_request:answer"
+
+
+class AnyOf(frozenset):  # type: ignore[type-arg]
+    """Several permissions of which one is enough: a page that a member and their coordinator both use.
+
+    ``require``, ``api_access`` and ``can`` take it where they take a permission."""
+
+    def __repr__(self) -> str:
+        return f"AnyOf({', '.join(sorted(self))})"
+
+
+def any_of(*permissions: Permission) -> AnyOf:
+    return AnyOf(permissions)
 
 
 _EVERYONE = {Permission.ACCOUNT_PROFILE_EDIT}
@@ -130,6 +149,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_SCHEDULER_VIEW,
         }
     ),
+    Role.COORDINATOR: frozenset(
+        _EVERYONE
+        | {Permission.COORDINATOR_FILE, Permission.COORDINATOR_CASELOAD, Permission.COORDINATOR_ANSWER}
+    ),
 }
 
 OwnerRule = Callable[[Any, Any], bool]
@@ -148,7 +171,9 @@ def owner_rule(model: type) -> Callable[[OwnerRule], OwnerRule]:
     return register
 
 
-def has_permission(user: Any, permission: Permission) -> bool:
+def has_permission(user: Any, permission: Permission | AnyOf) -> bool:
+    if isinstance(permission, AnyOf):
+        return any(has_permission(user, one) for one in permission)
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     try:
@@ -166,7 +191,7 @@ def owns(user: Any, obj: Any) -> bool:
     return False
 
 
-def can(user: Any, permission: Permission, obj: Any = None) -> bool:
+def can(user: Any, permission: Permission | AnyOf, obj: Any = None) -> bool:
     """Role grants the permission, and, for an object, the user owns it (fund staff see all)."""
     if not has_permission(user, permission):
         return False
@@ -175,7 +200,7 @@ def can(user: Any, permission: Permission, obj: Any = None) -> bool:
     return owns(user, obj)
 
 
-def require(*permissions: Permission) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def require(*permissions: Permission | AnyOf) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """View decorator: log in first (HTML) or 401 (API); then 403 without the permission."""
 
     def decorator(view: Callable[..., T]) -> Callable[..., T]:
@@ -202,7 +227,7 @@ def get_owned_or_404(user: Any, permission: Permission, obj: Any) -> Any:
     return obj
 
 
-def api_access(*permissions: Permission, public: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def api_access(*permissions: Permission | AnyOf, public: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Mark an API view: who may call it. Checked before the body is even read (see
     ``enforce_api_access``), so a caller without the right gets 401/403, never a validation error.
     API views without a mark require a logged-in caller (a safe default)."""

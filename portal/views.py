@@ -27,7 +27,7 @@ bp = Blueprint("main", __name__)
 # Where each role starts once logged in.
 ROLE_HOME = {"beneficiary": "vouchers.dashboard", "fund_admin": "decisions.queue",
              "provider_admin": "providers.vouchers", "coach": "calendar.week",
-             "employer": "employers.dashboard"}
+             "employer": "employers.dashboard", "coordinator": "coordinators.caseload"}
 
 
 @bp.route("/")

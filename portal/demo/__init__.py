@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.providers.models import Provider
+from portal.auth import two_step
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.clock import utcnow
@@ -18,6 +19,8 @@ from vouchers.employers.models import Employer
 from vouchers.requests.models import Beneficiary
 
 DEMO_PASSWORD = "demo-password"
+# The demo fund administrator's TOTP secret (two-step sign-in): fixed, so the README can tell it. Demo data only.
+DEMO_TOTP_SECRET = "TNWDEMOFUNDADMINTOTPSECRET234567"
 
 
 DEMO_DOMAIN = "demo.tnw.be"
@@ -80,6 +83,8 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
         return user
 
     fund_admin = account(Role.FUND_ADMIN, "admin", "Sophie", "Lambert")
+    if not two_step.is_on(fund_admin):  # fund administrators sign in with a second factor
+        two_step.turn_on(session, fund_admin, DEMO_TOTP_SECRET, now=now)
     provider_admin = account(Role.PROVIDER_ADMIN, "provider", "Marc", "Peeters", provider_id=providers[0].id)
     coach_user = account(Role.COACH, "coach", "Inès", "Dubois", provider_id=providers[0].id)
     employer_user = account(Role.EMPLOYER, "employer", "Luc", "Dupont", employer_id=employer.id)
@@ -110,6 +115,11 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
 
     seed_money(session, employer_user=employer_user, fund_admin=fund_admin, coach_user=coach_user,
                today=today_in_brussels(), now=now)
+    from portal.demo.coordinators import seed_coordinator
+
+    coordinator = seed_coordinator(session, email=f"coordinator@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
+                                   provider=providers[0], fund_admin=fund_admin, today=today_in_brussels(), now=now)
+    logins.append((Role.COORDINATOR.value, coordinator.email))
     return logins
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, enter_second_factor
 from tests.support.factories import PASSWORD
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
 
@@ -65,7 +65,8 @@ def fund_world(live_app: Flask) -> dict[str, Any]:
             contract_end_on=today - timedelta(days=20),
             address={"street": "Rue Haute", "number": "5", "postcode": "1000", "municipality": "Bruxelles"}),
             today=today, now=utcnow())
-        decide_voucher_request(session, fund, request.id, "approve", None, today=today, now=utcnow())
+        decide_voucher_request(session, fund, request.id, "approve", None, today=today, now=utcnow(),
+                               medical_check_ok=True)
         voucher = session.scalar(select(Voucher).where(Voucher.request_id == request.id))
         offer = create_offer(session, staff, name="12 h", individual_hours=12, collective_sessions=0,
                              individual_unit_cents=None, collective_unit_cents=None, today=today)
@@ -75,8 +76,9 @@ def fund_world(live_app: Flask) -> dict[str, Any]:
         booked = schedule_session(session, staff, SessionPlan(
             coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=starts, duration_minutes=120,
             location="Rue Haute 5, Bruxelles"), now=utcnow())
-        log_session(session, staff, booked.id, {voucher.id: "attended"}, 120, None, now=utcnow())
-        confirm_session(session, person, booked.id, now=utcnow())
+        held = booked.ends_at  # a session is logged once it took place
+        log_session(session, staff, booked.id, {voucher.id: "attended"}, 120, None, now=held)
+        confirm_session(session, person, booked.id, now=held)
         claim = submit_claim(session, staff, voucher.id, [booked.id], now=utcnow())
 
         clerk = make_user(session, Role.EMPLOYER, language="en")
@@ -101,6 +103,7 @@ def test_claim_payout_statement_and_reconciliation(page: Page, fund_world: dict[
     page.get_by_label("E-mail address").fill(fund_world["admin"])
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    enter_second_factor(page, fund_world["admin"])  # fund administrators sign in with a code from their app
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page)
 

@@ -7,13 +7,22 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.exceptions import NotFound
 
-from portal.permissions import ROLE_PERMISSIONS, Permission, Role, can, get_owned_or_404, owner_rule
+from portal.permissions import (
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    any_of,
+    can,
+    get_owned_or_404,
+    owner_rule,
+)
 
 B, E, PA, C, F = Role.BENEFICIARY, Role.EMPLOYER, Role.PROVIDER_ADMIN, Role.COACH, Role.FUND_ADMIN
+CO = Role.COORDINATOR  # a mutual insurer's return-to-work coordinator
 
 # The expected matrix, written out by hand so that a change to ROLE_PERMISSIONS must be a deliberate one.
 EXPECTED: dict[Permission, set[Role]] = {
-    Permission.ACCOUNT_PROFILE_EDIT: {B, E, PA, C, F},
+    Permission.ACCOUNT_PROFILE_EDIT: {B, E, PA, C, F, CO},
     Permission.REQUEST_CREATE: {B},
     Permission.REQUEST_VIEW_OWN: {B},
     Permission.REQUEST_WITHDRAW: {B},
@@ -48,6 +57,9 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.ADMIN_AUDIT_VIEW: {F},
     Permission.ADMIN_USERS_MANAGE: {F},
     Permission.ADMIN_SCHEDULER_VIEW: {F},
+    Permission.COORDINATOR_FILE: {CO},
+    Permission.COORDINATOR_CASELOAD: {CO},
+    Permission.COORDINATOR_ANSWER: {CO},
 }
 
 
@@ -111,3 +123,12 @@ def test_someone_elses_object_is_a_404(app):
         with pytest.raises(NotFound):
             get_owned_or_404(FakeUser(B.value, id=1), Permission.REQUEST_VIEW_OWN, None)
         assert get_owned_or_404(FakeUser(B.value, id=1), Permission.REQUEST_VIEW_OWN, Letter(owner_id=1))
+
+
+def test_any_of_is_enough_with_one_of_its_permissions():
+    either = any_of(Permission.REQUEST_ANSWER, Permission.COORDINATOR_ANSWER)
+    assert can(FakeUser(B.value), either) and can(FakeUser(CO.value), either)
+    assert not can(FakeUser(F.value), either) and not can(FakeUser(E.value), either)
+    assert not can(None, either) and not can(FakeUser(CO.value, is_active=False), either)
+    mine, theirs = Letter(owner_id=1), Letter(owner_id=2)
+    assert can(FakeUser(CO.value, id=1), either, mine) and not can(FakeUser(CO.value, id=1), either, theirs)

@@ -24,24 +24,28 @@ from tests.vouchers.bank_statements.support import bank_world
 
 L, OK, SKIP = "L", "OK", "SKIP"
 F, N = 403, 404
-ROLES = ("anonymous", Role.BENEFICIARY, Role.EMPLOYER, Role.PROVIDER_ADMIN, Role.COACH, Role.FUND_ADMIN)
-PUBLIC = (OK, OK, OK, OK, OK, OK)
-ANY_USER = (L, OK, OK, OK, OK, OK)
-BENEFICIARY = (L, OK, F, F, F, F)
-BENEFICIARY_OWN = (L, N, F, F, F, F)          # someone else's object
-EMPLOYER = (L, F, OK, F, F, F)
-EMPLOYER_OWN = (L, F, N, F, F, F)
-PROVIDER_ADMIN = (L, F, F, OK, F, F)
-PROVIDER_ADMIN_OWN = (L, F, F, N, F, F)
-STAFF = (L, F, F, OK, OK, F)
-STAFF_OWN = (L, F, F, N, N, F)
-FUND = (L, F, F, F, F, OK)
-LOGGED_OUT_ONLY = (OK, 302, 302, 302, 302, 302)  # a logged-in person is sent to their page
+ROLES = ("anonymous", Role.BENEFICIARY, Role.EMPLOYER, Role.PROVIDER_ADMIN, Role.COACH, Role.FUND_ADMIN,
+         Role.COORDINATOR)
+PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
+ANY_USER = (L, OK, OK, OK, OK, OK, OK)
+BENEFICIARY = (L, OK, F, F, F, F, F)
+BENEFICIARY_OWN = (L, N, F, F, F, F, F)          # someone else's object
+MEMBER_FILE_OWN = (L, N, F, F, F, F, N)          # someone else's file: its member's, or its coordinator's
+EMPLOYER = (L, F, OK, F, F, F, F)
+EMPLOYER_OWN = (L, F, N, F, F, F, F)
+PROVIDER_ADMIN = (L, F, F, OK, F, F, F)
+PROVIDER_ADMIN_OWN = (L, F, F, N, F, F, F)
+STAFF = (L, F, F, OK, OK, F, F)
+STAFF_OWN = (L, F, F, N, N, F, F)
+FUND = (L, F, F, F, F, OK, F)
+COORDINATOR = (L, F, F, F, F, F, OK)
+COORDINATOR_OWN = (L, F, F, F, F, F, N)          # a request another coordinator filed
+LOGGED_OUT_ONLY = (OK, 302, 302, 302, 302, 302, 302)  # a logged-in person is sent to their page
 
-# (method, rule): (anonymous, beneficiary, employer, provider_admin, coach, fund_admin)
+# (method, rule): (anonymous, beneficiary, employer, provider_admin, coach, fund_admin, coordinator)
 TABLE: dict[tuple[str, str], Any] = {
     # --- public and account pages ---
-    ("GET", "/"): (200, 302, 302, 302, 302, 302),
+    ("GET", "/"): (200, 302, 302, 302, 302, 302, 302),
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/language"): PUBLIC,
@@ -53,19 +57,27 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/register"): LOGGED_OUT_ONLY,
     ("GET", "/register/employer"): LOGGED_OUT_ONLY,
     ("POST", "/register/employer"): LOGGED_OUT_ONLY,
-    ("GET", "/confirm/<token>"): (302,) * 6,  # a bad token: back to the login page
+    ("GET", "/confirm/<token>"): (302,) * 7,  # a bad token: back to the login page
     ("POST", "/confirm/resend"): ANY_USER,
     ("GET", "/password/forgot"): PUBLIC,
     ("POST", "/password/forgot"): PUBLIC,
-    ("GET", "/password/reset/<token>"): (302,) * 6,
-    ("POST", "/password/reset/<token>"): (302,) * 6,
+    ("GET", "/password/reset/<token>"): (302,) * 7,
+    ("POST", "/password/reset/<token>"): (302,) * 7,
     ("GET", "/account/password"): ANY_USER,
     ("POST", "/account/password"): ANY_USER,
+    # Two-step sign-in: the second step of a login that is not under way sends everyone back (tests/portal/test_two_step.py).
+    ("GET", "/login/two-step"): (302,) * 7,
+    ("POST", "/login/two-step"): (302,) * 7,
+    ("GET", "/login/two-step/setup"): (302,) * 7,
+    ("POST", "/login/two-step/setup"): (302,) * 7,
+    ("GET", "/account/two-step"): ANY_USER,
+    ("POST", "/account/two-step"): ANY_USER,
+    ("POST", "/account/two-step/off"): (L, OK, OK, OK, OK, F, OK),  # a fund administrator cannot turn it off
     ("GET", "/notifications"): ANY_USER,
     ("GET", "/notifications/settings"): ANY_USER,
     ("POST", "/notifications/settings"): ANY_USER,
     ("POST", "/notifications/read"): ANY_USER,
-    ("POST", "/notifications/<int:notification_id>/open"): (L, N, N, N, N, N),  # someone else's notice
+    ("POST", "/notifications/<int:notification_id>/open"): (L, N, N, N, N, N, N),  # someone else's notice
     ("POST", "/requests/<int:request_id>/answer"): BENEFICIARY_OWN,
     ("POST", "/vouchers/<int:voucher_id>/withdraw"): BENEFICIARY_OWN,
     ("POST", "/coach/sessions/<int:session_id>/seats"): STAFF_OWN,
@@ -84,9 +96,9 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/request/step/<int:step>"): BENEFICIARY,
     ("POST", "/request/step/<int:step>"): BENEFICIARY,
     ("POST", "/request/submit"): BENEFICIARY,
-    ("GET", "/requests/<int:request_id>"): BENEFICIARY_OWN,
+    ("GET", "/requests/<int:request_id>"): MEMBER_FILE_OWN,
     ("POST", "/requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
-    ("GET", "/vouchers/<int:voucher_id>"): BENEFICIARY_OWN,
+    ("GET", "/vouchers/<int:voucher_id>"): MEMBER_FILE_OWN,
     ("POST", "/vouchers/<int:voucher_id>/provider"): BENEFICIARY_OWN,
     ("GET", "/account/data.json"): BENEFICIARY,
     ("GET", "/account/close"): BENEFICIARY,
@@ -161,18 +173,18 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/auth/logout"): SKIP,  # it would revoke the token the other rows use; see test_auth.py
     ("GET", "/api/v1/me"): ANY_USER,
     ("GET", "/api/v1/notifications"): ANY_USER,
-    ("POST", "/api/v1/notifications/<int:notification_id>/read"): (L, N, N, N, N, N),
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): (L, N, N, N, N, N, N),
     ("POST", "/api/v1/eligibility"): PUBLIC,
     ("POST", "/api/v1/beneficiaries"): PUBLIC,
     ("POST", "/api/v1/employers"): PUBLIC,
     ("GET", "/api/v1/providers"): PUBLIC,
     ("GET", "/api/v1/providers/<int:provider_id>"): PUBLIC,
     ("POST", "/api/v1/voucher-requests"): BENEFICIARY,
-    ("GET", "/api/v1/voucher-requests/<int:request_id>"): (L, N, N, N, N, OK),
+    ("GET", "/api/v1/voucher-requests/<int:request_id>"): (L, N, N, N, N, OK, N),
     ("POST", "/api/v1/voucher-requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
-    ("POST", "/api/v1/voucher-requests/<int:request_id>/complete"): BENEFICIARY_OWN,
+    ("POST", "/api/v1/voucher-requests/<int:request_id>/complete"): MEMBER_FILE_OWN,
     ("POST", "/api/v1/vouchers/<int:voucher_id>/withdraw"): BENEFICIARY_OWN,
-    ("GET", "/api/v1/vouchers/<int:voucher_id>"): (L, N, N, N, N, OK),
+    ("GET", "/api/v1/vouchers/<int:voucher_id>"): (L, N, N, N, N, OK, N),
     ("POST", "/api/v1/sessions/<int:session_id>/confirm"): BENEFICIARY_OWN,
     ("POST", "/api/v1/sessions/<int:session_id>/dispute"): BENEFICIARY_OWN,
     ("GET", "/api/v1/provider/offers"): STAFF,
@@ -187,7 +199,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/sessions/<int:session_id>/cancel"): STAFF_OWN,
     ("POST", "/api/v1/sessions/<int:session_id>/seats"): STAFF_OWN,
     ("DELETE", "/api/v1/sessions/<int:session_id>/seats/<int:voucher_id>"): STAFF_OWN,
-    ("GET", "/api/v1/coaches/<int:coach_id>/calendar.ics"): (N,) * 6,  # without its secret token
+    ("GET", "/api/v1/coaches/<int:coach_id>/calendar.ics"): (N,) * 7,  # without its secret token
     ("POST", "/api/v1/provider/claims"): PROVIDER_ADMIN,
     ("GET", "/api/v1/provider/claims"): PROVIDER_ADMIN,
     ("POST", "/api/v1/dismissals"): EMPLOYER,
@@ -260,7 +272,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/provider/offers/<int:offer_id>/reactivate"): PROVIDER_ADMIN_OWN,
     # --- reconciliation and reports (issue 7; vouchers/reconciliation_views.py, reconciliation_api.py) ---
     ("GET", "/admin/fund/reconciliation"): FUND,
-    ("GET", "/admin/fund/reconciliation/rows"): (L, F, F, F, F, N),  # without ?figure= there is nothing to list
+    ("GET", "/admin/fund/reconciliation/rows"): (L, F, F, F, F, N, F),  # without ?figure= there is nothing to list
     ("GET", "/admin/fund/reports"): FUND,
     ("GET", "/admin/fund/reports/<name>"): FUND,
     ("GET", "/api/v1/admin/reconciliation"): FUND,
@@ -280,8 +292,21 @@ TABLE: dict[tuple[str, str], Any] = {
     # --- employers: agents invited by e-mail, never linked directly (vouchers/employers/agent_invitations.py) ---
     ("POST", "/employer/agents/invitations/<int:invitation_id>/cancel"): EMPLOYER_OWN,
     ("DELETE", "/api/v1/employer/agents/invitations/<int:invitation_id>"): EMPLOYER_OWN,
-    ("GET", "/employer/agents/accept/<token>"): (N,) * 6,  # a bad link: a page saying so, for everyone
-    ("POST", "/employer/agents/accept/<token>"): (N,) * 6,
+    ("GET", "/employer/agents/accept/<token>"): (N,) * 7,  # a bad link: a page saying so, for everyone
+    ("POST", "/employer/agents/accept/<token>"): (N,) * 7,
+    # --- return-to-work coordinators of the mutual insurers (issue 17; vouchers/coordinators/) ---
+    ("GET", "/coordinator/"): COORDINATOR,
+    ("GET", "/coordinator/requests/new"): COORDINATOR,
+    ("POST", "/coordinator/requests/new"): COORDINATOR,
+    ("GET", "/coordinator/requests/<int:request_id>"): COORDINATOR_OWN,
+    ("POST", "/coordinator/requests/<int:request_id>/answer"): COORDINATOR_OWN,
+    ("POST", "/coordinator/requests/<int:request_id>/invite"): COORDINATOR_OWN,
+    ("GET", "/api/v1/coordinator/requests"): COORDINATOR,
+    ("POST", "/api/v1/coordinator/requests"): COORDINATOR,
+    ("GET", "/admin/fund/coordinators"): FUND,
+    ("POST", "/admin/fund/coordinators"): FUND,
+    ("GET", "/join/<token>"): (N,) * 7,  # a bad link: a page saying so, for everyone
+    ("POST", "/join/<token>"): (N,) * 7,
 }
 
 
@@ -331,8 +356,11 @@ def world(db_session) -> dict[str, int]:
     coach = Coach(provider_id=provider.id, user_id=coach_user.id, display_name="Other coach", email=coach_user.email)
     owner = make_user(db_session, Role.BENEFICIARY)
     profile = db_session.query(Beneficiary).filter_by(user_id=owner.id).one()
+    # Filed by another coordinator for its member: the callers' own coordinator must not reach it.
+    other_coordinator = make_user(db_session, Role.COORDINATOR)
     request = VoucherRequest(beneficiary_id=profile.id, provider_id=provider.id, status="approved", route="A",
-                             initiative="own", submitted_on=today, decision_due_on=today + timedelta(days=45))
+                             initiative="coordinator", submitted_on=today, decision_due_on=today + timedelta(days=45),
+                             coordinator_id=other_coordinator.id, consent_on=today)
     db_session.add_all([coach, request])
     db_session.flush()
     voucher = Voucher(code="TNW-OTHR-0001", request_id=request.id, beneficiary_id=profile.id, provider_id=provider.id,

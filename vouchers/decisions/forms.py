@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from vouchers.requests.domain import INSURERS
+
 #: How each request status reads for the fund's staff (queue filter and pages).
 STATUS_LABELS = {
     "submitted": _l("Waiting for a decision"),
@@ -28,6 +30,12 @@ STATUS_LABELS = {
 ROUTE_LABELS = {
     "A": _l("A: medical force majeure"),
     "B": _l("B: long-term incapacity"),
+}
+
+
+INITIATIVE_LABELS = {
+    "own": _l("Own initiative"),
+    "coordinator": _l("The insurer coordinator's reintegration plan"),
 }
 
 
@@ -48,6 +56,11 @@ class QueueFilterForm(FlaskForm):
                          invalid_choice_message=_l("Choose one of the statuses in the list."))
     route = SelectField(_l("Route"), choices=_choices(ROUTE_LABELS, blank=_l("Any route")), default="",
                         invalid_choice_message=_l("Choose route A, route B or any route."))
+    initiative = SelectField(_l("Initiative"), choices=_choices(INITIATIVE_LABELS, blank=_l("Any initiative")),
+                             default="", invalid_choice_message=_l("Choose one of the initiatives in the list."))
+    insurer_code = SelectField(_l("Mutual insurer"), default="", choices=_choices(
+        {str(code): f"{code} {name}" for code, name in INSURERS.items()}, blank=_l("Any mutual insurer")),
+        invalid_choice_message=_l("Choose one of the mutual insurers in the list."))
     overdue = BooleanField(_l("Overdue only"))
     due_before = DateField(_l("Due before"), validators=[Optional()],
                            invalid_value_message=_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."),

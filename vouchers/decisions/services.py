@@ -23,6 +23,9 @@ class QueueFilters:
     route: str | None = None
     overdue: bool | None = None
     due_before: date | None = None
+    #: "own", or "coordinator" (the coordinator's plan, filed by the member or by a coordinator)
+    initiative: str | None = None
+    insurer_code: int | None = None
 
 
 def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, *, today: date, limit: int = 50,
@@ -41,6 +44,10 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
         query = query.where(or_(VoucherRequest.status != "submitted", VoucherRequest.decision_due_on >= today))
     if filters.due_before:
         query = query.where(VoucherRequest.decision_due_on < filters.due_before)
+    if filters.initiative:
+        query = query.where(VoucherRequest.initiative == filters.initiative)
+    if filters.insurer_code:
+        query = query.where(VoucherRequest.insurer_code == filters.insurer_code)
     after = decode_cursor(cursor, 2)
     if after is not None:
         try:

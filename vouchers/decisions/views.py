@@ -117,12 +117,15 @@ def _load(request_id: int) -> VoucherRequest:
 
 def _filters(form: QueueFilterForm) -> QueueFilters:
     return QueueFilters(status=form.status.data or None, route=form.route.data or None,
-                        overdue=True if form.overdue.data else None, due_before=form.due_before.data)
+                        overdue=True if form.overdue.data else None, due_before=form.due_before.data,
+                        initiative=form.initiative.data or None,
+                        insurer_code=int(form.insurer_code.data) if form.insurer_code.data else None)
 
 
 def _filter_args(form: QueueFilterForm) -> dict[str, str]:
     """The filters as query arguments, so "Next page" keeps them."""
-    args = {"status": form.status.data or "", "route": form.route.data or ""}
+    args = {"status": form.status.data or "", "route": form.route.data or "",
+            "initiative": form.initiative.data or "", "insurer_code": form.insurer_code.data or ""}
     if form.overdue.data:
         args["overdue"] = "y"
     if form.due_before.data:
@@ -147,8 +150,7 @@ def _queue_rows(rows: list[VoucherRequest], today: date) -> list[dict[str, Any]]
         day = row.submitted_on or today
         if day not in rules:
             rules[day] = rules_on(db.session, day)
-        user = row.beneficiary.user
-        items.append({"request": row, "name": f"{user.first_name} {user.last_name}".strip(),
+        items.append({"request": row, "name": row.member_name,
                       "clock": clock_for(row, today, rules[day])})
     return items
 
@@ -156,13 +158,12 @@ def _queue_rows(rows: list[VoucherRequest], today: date) -> list[dict[str, Any]]
 def _render_request(voucher_request: VoucherRequest, form: DecisionForm, status: int = 200) -> tuple[str, int]:
     today = today_in_brussels()
     rules = rules_on(db.session, voucher_request.submitted_on or today)
-    user = voucher_request.beneficiary.user
     provider = db.session.get(Provider, voucher_request.provider_id) if voucher_request.provider_id else None
     voucher = db.session.scalar(select(Voucher).where(Voucher.request_id == voucher_request.id))
     return render_template(
         "vouchers/admin/request.html", form=form, request_=voucher_request, info=request_dict(
             db.session, voucher_request, today=today), clock=clock_for(voucher_request, today, rules), rules=rules,
-        beneficiary_name=f"{user.first_name} {user.last_name}".strip(), provider=provider, voucher=voucher,
+        beneficiary_name=voucher_request.member_name, provider=provider, voucher=voucher,
         insurer_name=domain.INSURERS.get(voucher_request.insurer_code or 0), status_labels=STATUS_LABELS,
         route_labels=ROUTE_LABELS, appeal_months=rules_on(db.session, today).appeal_months,
     ), status

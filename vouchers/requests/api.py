@@ -16,7 +16,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_settings import rules_on
 from portal.mail import commit
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission, any_of, api_access
 from portal.private_cache import private_page
 from portal.schema_fields import BEARER
 from vouchers.decisions.services import QueueFilters, list_requests_for_fund
@@ -120,9 +120,10 @@ def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 def get_request(request_id: int):  # type: ignore[no-untyped-def]
     """A request: status, timeline of transitions, days left to the decision."""
     request = request_services.get_request(db.session, current_user, request_id)
-    # Somebody else than the beneficiary (the fund) reading the file is logged.
+    # Somebody else than the beneficiary (the fund, the member's coordinator) reading the file is logged.
+    owner_user_id = request.beneficiary.user_id if request.beneficiary is not None else None
     if audit.record_read(db.session, actor=current_user, object_type="voucher_request", object_id=request_id,
-                         owner_user_id=request.beneficiary.user_id, now=utcnow()) is not None:
+                         owner_user_id=owner_user_id, now=utcnow()) is not None:
         commit()
     return request_dict(db.session, request, today=today_in_brussels())
 
@@ -142,7 +143,7 @@ def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
 
 
 @blp.route("/voucher-requests/<int:request_id>/complete", methods=["POST"])
-@api_access(Permission.REQUEST_ANSWER)
+@api_access(any_of(Permission.REQUEST_ANSWER, Permission.COORDINATOR_ANSWER))
 @blp.arguments(CompleteRequestSchema(partial=COMPLETE_PARTIAL))
 @blp.response(200, VoucherRequestSchema)
 @blp.alt_response(409, schema=ApiErrorSchema, description="The request is not waiting for information")
@@ -151,7 +152,8 @@ def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
                               "the request then keeps waiting for an answer")
 @blp.doc(security=BEARER)
 def complete_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
-    """Answer the fund's request for information, correcting any field of the request. Eligibility is judged
+    """Answer the fund's request for information (the beneficiary, or the coordinator who filed the request),
+    correcting any field of the request. Eligibility is judged
     again on the corrected facts, as of the submission day. The request goes back to `submitted`; the days
     it waited do not count toward the 45 (an answer the same day pauses 0 days)."""
     request = request_services.get_request(db.session, current_user, request_id)
@@ -197,12 +199,14 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The fund's queue, soonest due first, paged with `next_cursor`."""
     today = today_in_brussels()
     filters = QueueFilters(status=query["status"], route=query["route"], overdue=query["overdue"],
-                           due_before=query["due_before"])
+                           due_before=query["due_before"], initiative=query["initiative"],
+                           insurer_code=query["insurer_code"])
     rows, next_cursor = list_requests_for_fund(db.session, current_user, filters, today=today, limit=query["limit"],
                                                cursor=query["cursor"])
     items = request_dicts(db.session, rows, today=today)
     for item, request in zip(items, rows, strict=True):
-        item["beneficiary_name"] = f"{request.beneficiary.user.first_name} {request.beneficiary.user.last_name}".strip()
+        item["beneficiary_name"] = request.member_name
+        item["coordinator_id"], item["consent_on"] = request.coordinator_id, request.consent_on
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -26,6 +26,35 @@ class Beneficiary(db.Model):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
+class MemberInvitation(db.Model):
+    """A member for whom a return-to-work coordinator filed a request, invited by e-mail to take it up.
+
+    No account is made for the member: until they accept through the signed link (registering with this
+    address, or logging in with it), their identity as the coordinator typed it lives here only, and the
+    request points here instead of at a beneficiary. A typed NISS never binds a request to an account."""
+
+    __tablename__ = "member_invitations"
+    __table_args__ = (CheckConstraint("language IN ('fr', 'nl', 'de', 'en')", name="language_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # As the coordinator typed them; blanked when the member closes their account.
+    niss: Mapped[str | None] = mapped_column(String(11), index=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the last link was e-mailed: its validity runs from here.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id", ondelete="RESTRICT"))
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 REQUEST_STATUSES = ("draft", "submitted", "info_requested", "approved", "waitlisted", "rejected", "withdrawn")
 
 
@@ -57,10 +86,17 @@ class VoucherRequest(db.Model):
         # The fund's queue: by status, then due date.
         Index("ix_voucher_requests_queue", "status", "decision_due_on", "id"),
         Index("ix_voucher_requests_waitlist", "status", "route", "submitted_on", "id"),
+        # A request filed by a coordinator waits for its member to accept the invitation: it belongs to them
+        # (beneficiary_id) from then on, and until then to the invitation only.
+        CheckConstraint("beneficiary_id IS NOT NULL OR invitation_id IS NOT NULL", name="has_a_member"),
+        CheckConstraint("coordinator_id IS NULL OR consent_on IS NOT NULL", name="consent_recorded"),
+        # A coordinator's caseload, newest first.
+        Index("ix_voucher_requests_caseload", "coordinator_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id", ondelete="RESTRICT"), index=True)
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id", ondelete="RESTRICT"),
+                                                       index=True)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     route: Mapped[str | None] = mapped_column(String(1))
@@ -95,10 +131,26 @@ class VoucherRequest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Optimistic lock: two decisions at once leave exactly one.
     version: Mapped[int] = mapped_column(default=1)
+    # Filed on the member's behalf by a mutual insurer's return-to-work coordinator, with the member's
+    # consent given on consent_on; the member is invited through invitation_id.
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    consent_on: Mapped[date | None]
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("member_invitations.id", ondelete="RESTRICT"),
+                                                      unique=True)
 
-    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined", innerjoin=True)
+    # None while a coordinator's request waits for its member to accept the invitation.
+    beneficiary: Mapped[Beneficiary | None] = relationship(lazy="joined")
+    invitation: Mapped[MemberInvitation | None] = relationship(lazy="selectin")
+    coordinator: Mapped[User | None] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def member_name(self) -> str:
+        """The person the request is about, as their account says, or as their coordinator typed it."""
+        if self.beneficiary is not None:
+            return f"{self.beneficiary.user.first_name} {self.beneficiary.user.last_name}".strip()
+        return self.invitation.name if self.invitation is not None else ""
 
 
 class Voucher(db.Model):

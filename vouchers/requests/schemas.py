@@ -204,12 +204,17 @@ class AdminRequestQuerySchema(Schema):
     route = fields.String(load_default=None, validate=validate.OneOf(["A", "B"]))
     overdue = fields.Boolean(load_default=None, allow_none=True)
     due_before = fields.Date(load_default=None, metadata={"description": "decision_due_on strictly before this day."})
+    initiative = fields.String(load_default=None, validate=validate.OneOf(["own", "coordinator"]))
+    insurer_code = fields.Integer(load_default=None, validate=validate.OneOf([100, 200, 300, 400, 500, 600, 900]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 
 
 class AdminRequestItemSchema(VoucherRequestSchema):
     beneficiary_name = fields.String()
+    coordinator_id = fields.Integer(allow_none=True, metadata={
+        "description": "The mutual insurer's coordinator who filed the request for the member, if one did."})
+    consent_on = fields.Date(allow_none=True, metadata={"description": "When the member consented to it."})
 
     class Meta:
         exclude = ("timeline",)

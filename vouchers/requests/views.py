@@ -27,7 +27,7 @@ from portal.forms import choices
 from portal.fund_settings import rules_on
 from portal.i18n import long_date
 from portal.mail import commit
-from portal.permissions import Permission, require
+from portal.permissions import Permission, Role, any_of, require
 from portal.private_cache import private_page
 from portal.web import attach_errors, form_post, saved
 from vouchers.employers.services.declarations import dismissal_declared_for
@@ -281,9 +281,13 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/requests/<int:request_id>")
-@require(Permission.REQUEST_VIEW_OWN)
+@require(any_of(Permission.REQUEST_VIEW_OWN, Permission.COORDINATOR_CASELOAD))
 def request_detail(request_id: int):  # type: ignore[no-untyped-def]
-    return _request_page(request_services.get_request(db.session, current_user, request_id), None)
+    """The request's page; its notices link here, so the coordinator who filed it is sent to theirs."""
+    request = request_services.get_request(db.session, current_user, request_id)
+    if current_user.role == Role.COORDINATOR:
+        return redirect(url_for("coordinators.request_page", request_id=request.id))
+    return _request_page(request, None)
 
 
 def _request_page(request: VoucherRequest, answer_form: AnswerForm | None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -293,7 +297,8 @@ def _request_page(request: VoucherRequest, answer_form: AnswerForm | None, statu
     return render_template("vouchers/request_detail.html",
                            voucher_request=request_dict(db.session, request, today=today_in_brussels()),
                            provider=db.session.get(Provider, request.provider_id) if request.provider_id else None,
-                           withdraw_form=WithdrawForm(), answer_form=answer_form), status
+                           withdraw_form=WithdrawForm(), answer_form=answer_form, filed_by=request.coordinator,
+                           consent_on=request.consent_on), status
 
 
 @bp.route("/requests/<int:request_id>/answer", methods=["POST"])
@@ -330,10 +335,12 @@ def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/vouchers/<int:voucher_id>")
-@require(Permission.VOUCHER_VIEW_OWN)
+@require(any_of(Permission.VOUCHER_VIEW_OWN, Permission.COORDINATOR_CASELOAD))
 @private_page
 def voucher_detail(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    if current_user.role == Role.COORDINATOR:  # the coordinator follows the voucher on the request's page
+        return redirect(url_for("coordinators.request_page", request_id=voucher.request_id))
     return _voucher_page(voucher, _change_provider_form(voucher))
 
 

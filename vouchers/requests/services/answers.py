@@ -1,4 +1,5 @@
-"""The beneficiary answers the fund's request for information, and may correct the request with it."""
+"""The beneficiary (or the coordinator who filed the request) answers the fund's request for information,
+and may correct the request with it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.db import lock_row
-from portal.errors import N_, Conflict, ValidationFailed
+from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
+from portal.permissions import Permission, any_of, can
 from vouchers.requests import domain
 from vouchers.requests.models import VoucherRequest
 from vouchers.requests.services import notices
@@ -48,6 +50,8 @@ def complete_voucher_request(session: Session, actor: Any, request_id: int, data
     corrected facts (as of the submission day), and the clock restarts where it stood. Ineligible: 422, and
     the request keeps waiting for an answer."""
     request = get_request(session, actor, request_id)
+    if not can(actor, any_of(Permission.REQUEST_ANSWER, Permission.COORDINATOR_ANSWER), request):
+        raise NotFound(N_("This request does not exist."))
     lock_row(session, request)
     if request.status != "info_requested":
         raise Conflict(N_("This request is not waiting for information."), code="illegal_transition")

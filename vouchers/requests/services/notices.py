@@ -20,8 +20,12 @@ from vouchers.requests.models import Voucher, VoucherRequest
 
 
 def people_of(request: VoucherRequest) -> list[User]:
-    """The person the file is about; whoever acts for them is added here."""
-    return [request.beneficiary.user]
+    """The person the file is about (once a coordinator's member has accepted the invitation), and the
+    coordinator who filed it for them."""
+    people = [request.beneficiary.user] if request.beneficiary is not None else []
+    if request.coordinator is not None:
+        people.append(request.coordinator)
+    return people
 
 
 def tell_about_request(session: Session, request: VoucherRequest, kind: str, **params: Any) -> None:

@@ -1,16 +1,29 @@
-"""Who owns voucher requests and vouchers, registered with the portal's permission module."""
+"""Who owns voucher requests and vouchers, registered with the portal's permission module.
+
+A request filed by a mutual insurer's coordinator is the member's once they accepted the invitation, and
+stays in the caseload of the coordinator who filed it (only that one: another coordinator gets a 404)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from portal.permissions import Role, owner_rule
 from vouchers.requests.models import Voucher, VoucherRequest
 
 
+def _filed_by(user: Any, request_: VoucherRequest | None) -> bool:
+    return request_ is not None and request_.coordinator_id is not None and request_.coordinator_id == user.id
+
+
 @owner_rule(VoucherRequest)
 def request_owner(user: Any, request_: VoucherRequest) -> bool:
-    return user.role == Role.BENEFICIARY and request_.beneficiary.user_id == user.id
+    if user.role == Role.BENEFICIARY:
+        return request_.beneficiary is not None and request_.beneficiary.user_id == user.id
+    if user.role == Role.COORDINATOR:
+        return _filed_by(user, request_)
+    return False
 
 
 @owner_rule(Voucher)
@@ -19,4 +32,7 @@ def voucher_owner(user: Any, voucher: Voucher) -> bool:
         return voucher.beneficiary.user_id == user.id
     if user.role in (Role.PROVIDER_ADMIN, Role.COACH):
         return user.provider_id is not None and user.provider_id in (voucher.provider_id, voucher.pending_provider_id)
+    if user.role == Role.COORDINATOR:
+        session = object_session(voucher)
+        return session is not None and _filed_by(user, session.get(VoucherRequest, voucher.request_id))
     return False

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -18,7 +18,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.services import revoke_everywhere
 from portal.errors import N_, Conflict, ValidationFailed
-from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.models import MemberInvitation, Voucher, VoucherRequest
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.services.requests import beneficiary_of
 
@@ -48,11 +48,21 @@ def export_beneficiary_data(session: Session, actor: Any) -> dict[str, Any]:
         "account": {"email": user.email, "first_name": user.first_name, "last_name": user.last_name,
                     "language": user.language, "created_at": _plain(user.created_at),
                     "confirmed_at": _plain(user.confirmed_at), "niss": beneficiary.niss},
-        "voucher_requests": [{name: _plain(getattr(r, name)) for name in _REQUEST_FIELDS} for r in requests],
+        "voucher_requests": [{**{name: _plain(getattr(r, name)) for name in _REQUEST_FIELDS}, **_filed_by(r)}
+                             for r in requests],
         "vouchers": [{k: _plain(v) for k, v in voucher_dict(session, voucher).items()} for voucher in vouchers],
         "history": [{"at": _plain(e.at), "object": e.object_type, "object_id": e.object_id, "action": e.action,
                      "from": e.from_state, "to": e.to_state, "reason": e.reason} for e in trail],
     }
+
+
+def _filed_by(request: VoucherRequest) -> dict[str, Any]:
+    """Who filed the request on the person's behalf, and the day they consented to it."""
+    coordinator = request.coordinator
+    if coordinator is None:
+        return {"coordinator": None, "consent_on": None}
+    return {"coordinator": {"name": coordinator.display_name, "email": coordinator.email,
+                            "insurer_code": coordinator.insurer_code}, "consent_on": _plain(request.consent_on)}
 
 
 def close_beneficiary_account(session: Session, actor: Any, password: str, *, now: datetime) -> None:
@@ -79,6 +89,8 @@ def close_beneficiary_account(session: Session, actor: Any, password: str, *, no
     user.anonymised_at = now
     user.active = False
     beneficiary.niss = None
+    session.execute(update(MemberInvitation).where(MemberInvitation.beneficiary_id == beneficiary.id).values(
+        niss=None, first_name="", last_name="", email=f"closed-{user.id}@anonymised.invalid"))
     revoke_everywhere(session, user, now=now)
     audit.record(session, actor=user, object_type="user", object_id=user.id, action="account_closed", now=now)
     session.flush()

@@ -185,17 +185,7 @@ def submit_voucher_request(session: Session, actor: Any, data: RequestData, *, t
     eligible; 409 when an open voucher or another open request exists.
     """
     beneficiary = beneficiary_of(session, actor)
-    problems = _completeness_problems(session, data)
-    if problems:
-        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
-    rules = rules_on(session, today)
-    verdict = domain.check_eligibility(eligibility_facts(data), today=today, rules=rules)
-    if not verdict.eligible:
-        raise ValidationFailed(
-            N_("You cannot get a voucher with these answers."), code="not_eligible",
-            fields={"eligibility": [r.message for r in verdict.reasons]},
-            extra={"reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons]},
-        )
+    verdict, rules = checked_verdict(session, data, today=today)
     if _open_voucher_exists(session, beneficiary.id):
         raise Conflict(N_("You already have an open voucher."), code="open_voucher_exists")
     request = None
@@ -210,6 +200,29 @@ def submit_voucher_request(session: Session, actor: Any, data: RequestData, *, t
         request = VoucherRequest(beneficiary_id=beneficiary.id, status="draft", created_at=now)
         session.add(request)
         _flush_or_conflict(session)
+    start_clock(session, actor, request, data, verdict, rules, today=today, now=now)
+    return request
+
+
+def checked_verdict(session: Session, data: RequestData, *, today: date) -> tuple[domain.EligibilityVerdict, FundRules]:
+    """What every submission passes, whoever files it: complete, then eligible (422 with every reason)."""
+    problems = _completeness_problems(session, data)
+    if problems:
+        raise ValidationFailed(N_("Some information is missing or not valid."), fields=problems)
+    rules = rules_on(session, today)
+    verdict = domain.check_eligibility(eligibility_facts(data), today=today, rules=rules)
+    if not verdict.eligible:
+        raise ValidationFailed(
+            N_("You cannot get a voucher with these answers."), code="not_eligible",
+            fields={"eligibility": [r.message for r in verdict.reasons]},
+            extra={"reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons]},
+        )
+    return verdict, rules
+
+
+def start_clock(session: Session, actor: Any, request: VoucherRequest, data: RequestData, verdict: domain.EligibilityVerdict,
+                rules: FundRules, *, today: date, now: datetime) -> None:
+    """The draft becomes the submitted request: its facts, its route, and the 45-day clock from today."""
     _apply(request, data)
     request.route = verdict.route
     request.submitted_on = today
@@ -218,14 +231,16 @@ def submit_voucher_request(session: Session, actor: Any, data: RequestData, *, t
     _transition(session, request, "submitted", actor=actor, now=now)
     _flush_or_conflict(session)
     notices.tell_submitted(session, request)
-    return request
+
+
+#: Who reads a request by which right: the member their own, a coordinator those they filed, the fund all.
+VIEW_PERMISSION = {Role.BENEFICIARY: Permission.REQUEST_VIEW_OWN, Role.COORDINATOR: Permission.COORDINATOR_CASELOAD}
 
 
 def get_request(session: Session, actor: Any, request_id: int) -> VoucherRequest:
     """The request if the actor may see it; otherwise 404, never a hint that it exists."""
     request = session.get(VoucherRequest, request_id)
-    if request is None or not can(actor, Permission.REQUEST_VIEW_OWN if actor.role == Role.BENEFICIARY
-                                  else Permission.ADMIN_REQUESTS_VIEW, request):
+    if request is None or not can(actor, VIEW_PERMISSION.get(actor.role, Permission.ADMIN_REQUESTS_VIEW), request):
         raise NotFound(N_("This request does not exist."))
     return request
 
@@ -282,6 +297,9 @@ def decide_voucher_request(session: Session, admin: Any, request_id: int, decisi
         _transition(session, request, "info_requested", actor=admin, now=now, reason=reason)
         notices.tell_info_requested(session, request)
     else:
+        if request.beneficiary_id is None:  # a voucher is personal: it waits for the member's own account
+            raise Conflict(N_("The member has not accepted their coordinator's invitation yet: this request can be "
+                              "approved once they have."), code="member_not_joined")
         # No answer is not a yes: an own-initiative request needs the fund's explicit medical "yes".
         if request.initiative == "own" and request.medical_check_ok is False:
             raise Conflict(N_("The medical compatibility check was not passed; this request cannot be approved."),
@@ -355,7 +373,7 @@ def serve_waiting_list(session: Session, actor: Any, *, today: date, now: dateti
         rules = rules_on(session, request.submitted_on or today)
         if ledger.fund_position(session).available_cents < rules.voucher_value_cents:
             break  # strictly oldest first: nobody jumps the queue
-        if _open_voucher_exists(session, request.beneficiary_id):
+        if request.beneficiary_id is None or _open_voucher_exists(session, request.beneficiary_id):
             continue
         issued.append(issue_voucher(session, actor, request, value_cents=rules.voucher_value_cents, rules=rules,
                                     today=today, now=now, reason="served from the waiting list"))

@@ -53,6 +53,7 @@ def get_voucher(session: Session, actor: Any, voucher_id: int) -> Voucher:
         Role.FUND_ADMIN: Permission.ADMIN_REQUESTS_VIEW,
         Role.PROVIDER_ADMIN: Permission.PROVIDER_VOUCHERS_VIEW,
         Role.COACH: Permission.PROVIDER_VOUCHERS_VIEW,
+        Role.COORDINATOR: Permission.COORDINATOR_CASELOAD,
     }.get(Role(actor.role))
     if voucher is None or permission is None or not can(actor, permission, voucher):
         raise NotFound(N_("This voucher does not exist."))

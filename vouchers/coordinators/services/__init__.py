@@ -1,0 +1,1 @@
+"""Use cases of the coordinators. Services flush and never commit."""

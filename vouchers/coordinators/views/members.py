@@ -1,0 +1,108 @@
+"""The member's side of a coordinator's request: the e-mailed link, where they take the request into their own
+account (logging in with the invited address, or creating the account with it), after which it is theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from portal.clock import utcnow
+from portal.db import db
+from portal.errors import Conflict, DomainError
+from portal.forms import ActionForm
+from portal.mail import commit
+from portal.web import attach_errors
+from vouchers.coordinators.forms import MemberAccountForm
+from vouchers.coordinators.services import invitations
+from vouchers.requests.domain import INSURERS
+from vouchers.requests.models import MemberInvitation
+
+bp = Blueprint("member_invitations", __name__)
+
+PAGE = "coordinators/invitation.html"
+
+
+def _context(invitation: MemberInvitation) -> dict[str, Any]:
+    request_ = invitations.request_of(db.session, invitation)
+    coordinator = request_.coordinator
+    return {"invitation": invitation, "voucher_request": request_,
+            "coordinator": coordinator.display_name if coordinator else "",
+            "insurer": INSURERS.get(coordinator.insurer_code or 0, "") if coordinator else ""}
+
+
+def _refused(message: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template(PAGE, state="refused", message=_(message)), status
+
+
+def _unusable(error: invitations.InvitationUnusable):  # type: ignore[no-untyped-def]
+    # A link that never existed is a 404; one that did but is over (expired, used) is gone.
+    return _refused(error.message, 404 if error.reason == "invalid" else 410)
+
+
+def _taken_up(request_id: int):  # type: ignore[no-untyped-def]
+    flash(_("The request is now in your account. Your coordinator keeps following it with you."), "success")
+    return redirect(url_for("vouchers.request_detail", request_id=request_id))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def accept(token: str):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    try:
+        invitation = invitations.invitation_for_token(db.session, current_app.config["SECRET_KEY"], token, now=now)
+    except invitations.InvitationUnusable as error:
+        return _unusable(error)
+    if not current_user.is_authenticated:
+        if invitations.invitee_account(db.session, invitation) is not None:
+            flash(_("Log in with %(email)s to take up the request your coordinator filed for you.",
+                    email=invitation.email), "info")
+            return redirect(url_for("auth.login", next=url_for("member_invitations.accept", token=token)))
+        return _register(invitation, token)
+    problem = invitations.acceptance_problem(db.session, invitation, current_user)
+    if problem is not None:
+        return _refused(problem.message, problem.status)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            taken = invitations.accept_invitation(db.session, invitation, current_user, now=now)
+        except invitations.InvitationUnusable as error:
+            db.session.rollback()
+            return _unusable(error)
+        except DomainError as error:
+            db.session.rollback()
+            return _refused(error.message, error.status)
+        commit()
+        return _taken_up(taken.id)
+    return render_template(PAGE, state="confirm", form=form, **_context(invitation))
+
+
+def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-untyped-def]
+    """No account has the invited address: the member makes one with it, and the request is theirs."""
+    form = MemberAccountForm()
+    if not form.is_submitted():
+        form.first_name.data, form.last_name.data = invitation.first_name, invitation.last_name
+        form.language.data = invitation.language
+    if form.validate_on_submit():
+        try:
+            user, taken = invitations.register_and_accept(
+                db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+                password=form.password.data or "", language=form.language.data or "fr", now=utcnow())
+        except invitations.InvitationUnusable as error:
+            db.session.rollback()
+            return _unusable(error)
+        except Conflict as error:
+            db.session.rollback()
+            if error.code == "email_taken":  # an account was made for this address meanwhile: log in with it
+                return redirect(url_for("auth.login", next=url_for("member_invitations.accept", token=token)))
+            return _refused(error.message, error.status)
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            login_user(user)
+            return _taken_up(taken.id)
+    status = 422 if form.is_submitted() else 200
+    return render_template(PAGE, state="register", form=form, **_context(invitation)), status
