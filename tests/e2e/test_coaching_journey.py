@@ -46,10 +46,12 @@ def seeded(live_app: Flask) -> dict[str, Any]:
         person.first_name, person.last_name = "Nadia", f"Janssens {tag}"
         request = submit_voucher_request(db.session, person, RequestData(
             provider_id=provider.id, insurer_code=100, initiative="coordinator", force_majeure=True,
-            contract_end_on=today - timedelta(days=5),
+            contract_end_on=today - timedelta(days=35),
             address={"street": "Rue Haute", "number": "5", "postcode": "1000", "municipality": "Bruxelles"}),
-            today=today, now=utcnow())
-        decide_voucher_request(db.session, fund, request.id, "approve", None, today=today, now=utcnow())
+            today=today - timedelta(days=30), now=utcnow())
+        # Approved a month ago, so that the session booked below has already taken place when it is logged.
+        decide_voucher_request(db.session, fund, request.id, "approve", None, today=today - timedelta(days=30),
+                               now=utcnow())
         voucher = db.session.scalar(select(Voucher).where(Voucher.request_id == request.id))
         seeded = {"admin": admin.email, "person": person.email, "name": person.display_name, "code": voucher.code,
                   "today": today}
@@ -72,16 +74,17 @@ def _log_out(page: Page) -> None:
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
-def _working_day_after(today: date) -> date:
-    day = today + timedelta(days=1)
+def _working_day_before(today: date) -> date:
+    """A working day of the previous week: a session is logged once it took place."""
+    day = today - timedelta(days=7)
     while day.weekday() >= 5:
-        day += timedelta(days=1)
+        day -= timedelta(days=1)
     return day
 
 
 def test_a_course_from_mix_to_claim(page: Page, seeded: dict[str, Any]) -> None:
     code, name = seeded["code"], seeded["name"]
-    day = _working_day_after(seeded["today"])
+    day = _working_day_before(seeded["today"])
 
     # The provider administrator creates the 9 h + 3 groups offer in one click.
     _log_in(page, seeded["admin"])
