@@ -158,6 +158,10 @@ def test_withdraw_from_the_page(client, db_session, beneficiary, provider, today
 
 
 def test_data_export_and_account_closing(client, db_session, beneficiary, provider, today):
+    from portal.notifications.models import Notification
+    from portal.notifications.services import notify, page
+
+    notify(db_session, [beneficiary], "request_waitlisted", link=page("vouchers.dashboard"))
     login(client, beneficiary.email)
     export = client.get("/account/data.json")
     assert export.status_code == 200
@@ -172,5 +176,6 @@ def test_data_export_and_account_closing(client, db_session, beneficiary, provid
     db_session.refresh(user)
     db_session.refresh(profile)
     assert user.anonymised_at is not None and profile.niss is None and "anonymised" in user.email
+    assert db_session.scalars(select(Notification).where(Notification.user_id == beneficiary.id)).all() == []
     assert client.get("/my").status_code == 302  # logged out
     assert login(client.application.test_client(), beneficiary.email).status_code == 422

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal import audit
@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.services import revoke_everywhere
 from portal.errors import N_, Conflict, ValidationFailed
+from portal.notifications.models import Notification
 from vouchers.requests.models import MemberInvitation, Voucher, VoucherRequest
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.services.requests import beneficiary_of
@@ -91,6 +92,9 @@ def close_beneficiary_account(session: Session, actor: Any, password: str, *, no
     beneficiary.niss = None
     session.execute(update(MemberInvitation).where(MemberInvitation.beneficiary_id == beneficiary.id).values(
         niss=None, first_name="", last_name="", email=f"closed-{user.id}@anonymised.invalid"))
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
+    # What the portal told the person names them and their file: it goes with the account.
+    session.execute(delete(Notification).where(Notification.user_id == user.id))
     revoke_everywhere(session, user, now=now)
     audit.record(session, actor=user, object_type="user", object_id=user.id, action="account_closed", now=now)
     session.flush()
