@@ -34,9 +34,10 @@ from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
+from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 from portal.private_cache import private_page
-from portal.schema_fields import BEARER
+from portal.schema_fields import BEARER, ListQuerySchema
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.schemas import VoucherSchema
 from vouchers.requests.services.vouchers import accept_provider_change
@@ -95,13 +96,23 @@ def delist_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-
 
 
 
+def _paged(rows: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """A short list (a provider has a handful of offers and coaches) paged by id, as every API list is."""
+    after = decode_id_cursor(query["cursor"])
+    rows = [row for row in sorted(rows, key=lambda row: row.id) if after is None or row.id > after]
+    page = rows[: query["limit"]]
+    return page, encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+
+
 @blp.route("/provider/offers", methods=["GET"])
 @api_access(Permission.PROVIDER_VOUCHERS_VIEW)
+@blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, OfferListSchema)
 @blp.doc(security=BEARER)
-def list_offers():  # type: ignore[no-untyped-def]
-    """The provider's offers (all on one page: a provider has a handful)."""
-    return {"items": offer_services.provider_offers(db.session, current_user), "next_cursor": None}
+def list_offers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The provider's offers, oldest first, paged with `next_cursor`."""
+    items, next_cursor = _paged(offer_services.provider_offers(db.session, current_user), query)
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/provider/offers", methods=["POST"])
@@ -155,14 +166,17 @@ def update_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-
 
 @blp.route("/provider/coaches", methods=["GET"])
 @api_access(Permission.SESSION_SCHEDULE)
+@blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, CoachListSchema)
 @blp.doc(security=BEARER)
-def list_coaches():  # type: ignore[no-untyped-def]
-    """The provider's active coaches with their calendar feed; a coach sees only themselves."""
+def list_coaches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The provider's active coaches with their calendar feed, paged with `next_cursor`; a coach sees only
+    themselves."""
     coaches = offer_services.provider_coaches(db.session, current_user)
     if current_user.role == "coach":
         coaches = [coach for coach in coaches if coach.user_id == current_user.id]
-    return {"items": [_coach_payload(coach) for coach in coaches], "next_cursor": None}
+    page, next_cursor = _paged(coaches, query)
+    return {"items": [_coach_payload(coach) for coach in page], "next_cursor": next_cursor}
 
 
 @blp.route("/provider/coaches", methods=["POST"])

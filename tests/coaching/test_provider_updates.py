@@ -66,3 +66,18 @@ def test_the_fund_records_a_renewed_label_on_the_provider_page(client, db_sessio
     assert post_form(client, url, form, token_from=url).status_code == 302
     db_session.refresh(provider)
     assert provider.quality_label == "EQUASS Excellence" and provider.label_valid_until_on > today
+
+
+def test_the_offers_list_pages_like_every_api_list(client, db_session, provider_admin, today):
+    from coaching.providers.services.offers import create_offer
+
+    for hours in (6, 8, 10):
+        create_offer(db_session, provider_admin, name=f"{hours} h", individual_hours=hours, collective_sessions=0,
+                     individual_unit_cents=None, collective_unit_cents=None, today=today)
+    headers = bearer(client, provider_admin.email)
+    first = client.get("/api/v1/provider/offers?limit=2", headers=headers).get_json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = client.get(f"/api/v1/provider/offers?limit=2&cursor={first['next_cursor']}", headers=headers).get_json()
+    assert [o["name"] for o in first["items"] + rest["items"]] == ["6 h", "8 h", "10 h"]
+    assert rest["next_cursor"] is None
+    assert client.get("/api/v1/provider/offers?limit=999", headers=headers).status_code == 422
