@@ -186,7 +186,7 @@ def test_a_fund_admin_without_a_second_factor_sets_it_up_before_anything_else(cl
 
 
 def test_a_fund_admin_session_without_a_second_factor_is_sent_to_set_it_up(client, db_session):
-    admin = make_user(db_session, Role.FUND_ADMIN)
+    admin = make_user(db_session, Role.FUND_ADMIN, language="en")
     login(client, admin.email)
     assert client.get("/admin/requests").status_code == 200
     admin.totp_secret = admin.totp_enabled_at = None  # as for a session older than the rule
