@@ -16,7 +16,14 @@ from coaching.providers.domain import (
     _is_int,
     format_eur,
 )
+from portal.errors import N_
 from portal.rules import DEFAULT_RULES, FundRules
+
+# How a session's mode and a seat's attendance read, as msgids: the pages' labels (coaching.calendar.forms) and
+# the notices (coaching.calendar.services.notices) translate these same words.
+MODE_TEXTS: Mapping[str, str] = MappingProxyType({"onsite": N_("On site"), "online": N_("Online")})
+ATTENDANCE_TEXTS: Mapping[str, str] = MappingProxyType({
+    "attended": N_("Attended"), "no_show": N_("Did not come (no-show)"), "late_cancel": N_("Cancelled late")})
 
 
 def validate_session_duration(kind: str, minutes: int, rules: FundRules = DEFAULT_RULES) -> list[Problem]:

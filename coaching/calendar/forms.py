@@ -22,16 +22,16 @@ from wtforms.validators import (
     Optional,
 )
 
+from coaching.calendar import domain
 from portal.forms import choices
 
 KIND_LABELS = {"individual": _l("Individual"), "collective": _l("Group session (collective)")}
 
 
-MODE_LABELS = {"onsite": _l("On site"), "online": _l("Online")}
+MODE_LABELS = {code: _l(text) for code, text in domain.MODE_TEXTS.items()}
 
 
-ATTENDANCE_LABELS = {"attended": _l("Attended"), "no_show": _l("Did not come (no-show)"),
-                     "late_cancel": _l("Cancelled late")}
+ATTENDANCE_LABELS = {code: _l(text) for code, text in domain.ATTENDANCE_TEXTS.items()}
 
 
 CONFIRMATION_LABELS = {"pending": _l("Waiting for the beneficiary"), "confirmed": _l("Confirmed"),

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.calendar.domain import MODE_TEXTS
 from coaching.calendar.models import CoachingSession, SessionSeat
-from coaching.calendar.services.notices import MODE_TEXTS
 from coaching.calendar.services.sessions import confirm_by_silence
 from coaching.providers.models import Coach
 from portal.auth.models import User

@@ -7,18 +7,13 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from coaching.calendar.domain import ATTENDANCE_TEXTS, MODE_TEXTS
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.providers.models import Coach
 from portal.auth.models import User
-from portal.errors import N_
 from portal.i18n import hours
 from portal.notifications.services import Msg, notify, page
 from vouchers.requests.models import Voucher
-
-# The same words as the pages' labels (coaching.calendar.forms), as msgids the notice translates when shown.
-MODE_TEXTS = {"onsite": N_("On site"), "online": N_("Online")}
-ATTENDANCE_TEXTS = {"attended": N_("Attended"), "no_show": N_("Did not come (no-show)"),
-                    "late_cancel": N_("Cancelled late")}
 
 
 def coach_user(session: Session, booked: CoachingSession) -> User | None:

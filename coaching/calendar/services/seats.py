@@ -14,6 +14,7 @@ from coaching.calendar.services import notices
 from coaching.calendar.services.sessions import (
     _lock_vouchers,
     _release,
+    cancel_booked,
     check_fits,
     get_session_for_staff,
     seat_cost,
@@ -109,11 +110,7 @@ def withdraw_voucher(session: Session, actor: Any, voucher_id: int, reason: str 
     for seat, booked in planned:
         lock_row(session, booked)
         if booked.kind == "individual":
-            _release(session, booked, seat, booked.kind)
-            booked.status = "cancelled"
-            audit.record(session, actor=actor, object_type="coaching_session", object_id=booked.id,
-                         action="cancelled", from_state="scheduled", to_state="cancelled",
-                         reason="the beneficiary gave up the voucher", now=now)
+            cancel_booked(session, actor, booked, now=now, reason="the beneficiary gave up the voucher")
         else:
             _free(session, actor, booked, seat, now=now, reason="the beneficiary gave up the voucher")
         notices.tell_coach_seat_freed(session, booked, voucher)

@@ -270,15 +270,22 @@ def cancel_session(session: Session, actor: Any, session_id: int, *, now: dateti
     lock_row(session, booked)
     if booked.status != "scheduled":
         raise Conflict(N_("Only a scheduled session can be cancelled."), code="illegal_transition")
-    seats = session.scalars(select(SessionSeat).where(SessionSeat.session_id == booked.id)).all()
+    seats = cancel_booked(session, actor, booked, now=now)
+    session.flush()
+    notices.tell_cancelled(session, booked, [session.get(Voucher, seat.voucher_id) for seat in seats])
+    return booked
+
+
+def cancel_booked(session: Session, actor: Any, booked: CoachingSession, *, now: datetime,
+                  reason: str | None = None) -> list[SessionSeat]:
+    """Cancel a scheduled (locked) session: what each seat booked on its voucher is released. Returns the seats."""
+    seats = list(session.scalars(select(SessionSeat).where(SessionSeat.session_id == booked.id)))
     for seat in seats:
         _release(session, booked, seat, booked.kind)
     booked.status = "cancelled"
     audit.record(session, actor=actor, object_type="coaching_session", object_id=booked.id, action="cancelled",
-                 from_state="scheduled", to_state="cancelled", now=now)
-    session.flush()
-    notices.tell_cancelled(session, booked, [session.get(Voucher, seat.voucher_id) for seat in seats])
-    return booked
+                 from_state="scheduled", to_state="cancelled", reason=reason, now=now)
+    return seats
 
 
 def beneficiary_seat(session: Session, actor: Any, session_id: int) -> SessionSeat:
