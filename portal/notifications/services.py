@@ -199,14 +199,15 @@ def opted_out_kinds(session: Session, user_id: int) -> set[str]:
     return set(session.scalars(select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user_id)))
 
 
-def set_opt_outs(session: Session, user: User, turned_off: set[str]) -> None:
-    """Replace the person's choices; kinds that are always sent cannot be turned off."""
-    allowed = {name for kind in optional_kinds_for(user.role) for name in kinds_sharing_label(kind)}
-    wanted = {name for name in turned_off if name in allowed}
+def keep_only(session: Session, user: User, wanted: set[str]) -> None:
+    """The person's choice: of the kinds they may turn off (one switch per label), those not ``wanted`` are off.
+    Kinds that are always sent cannot be turned off."""
+    off = {name for kind in optional_kinds_for(user.role) if kind.name not in wanted
+           for name in kinds_sharing_label(kind)}
     current = opted_out_kinds(session, user.id)
-    for name in current - wanted:
+    for name in current - off:
         session.delete(session.get(NotificationOptOut, (user.id, name)))
-    for name in wanted - current:
+    for name in off - current:
         session.add(NotificationOptOut(user_id=user.id, kind=name))
 
 

@@ -63,9 +63,7 @@ def settings():  # type: ignore[no-untyped-def]
     form = ChoicesForm()
     form.wanted.choices = [(kind.name, _(kind.label)) for kind in optional]
     if form.validate_on_submit():
-        wanted = set(form.wanted.data or [])
-        off = {name for kind in optional if kind.name not in wanted for name in services.kinds_sharing_label(kind)}
-        services.set_opt_outs(db.session, current_user, off)
+        services.keep_only(db.session, current_user, set(form.wanted.data or []))
         commit()
         flash(_("Your choices are saved."), "success")
         return redirect(url_for("notifications.settings"))
