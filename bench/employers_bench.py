@@ -2,8 +2,10 @@
 
 Every line is validated first (one pass), then everything is inserted in a few batched
 statements, in one transaction, through the real API endpoint (bearer token, Flask test
-client). A second file with one bad line must import nothing. Prints the elapsed seconds;
-the target is under 30 s.
+client): a file of more than 500 lines is answered at once (202) and read by a background job, run
+here synchronously through the function the scheduler process calls. A second file with one bad
+line must import nothing. Prints the elapsed seconds (the upload, then to the end of the job); the
+target is under 30 s.
 
     .venv/bin/python bench/employers_bench.py
     BENCH_LINES=2000 .venv/bin/python bench/employers_bench.py    # a quick look
@@ -21,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import drop_unless_kept, fast_niss, fresh_database, migrated_app, step  # noqa: E402
+from bench.common import drop_unless_kept, fast_niss, fresh_database, migrated_app, step
 
 LINES = int(os.environ.get("BENCH_LINES", "10000"))
 DB_NAME = "tnw_bench_employers"
@@ -85,17 +87,26 @@ def main() -> None:
         good = build_csv(1, LINES, today).encode()
         bad = build_csv(LINES + 1, LINES, today, bad_line=LINES // 2).encode()
 
-    start = time.perf_counter()
-    response = client.post("/api/v1/dismissals/import", data=good, headers=headers)
-    elapsed = time.perf_counter() - start
-    assert response.status_code == 201, response.get_data(as_text=True)[:500]
-    imported = response.get_json()["imported"]
+    def imported_in_the_background(data: bytes) -> tuple[dict[str, Any], float, float]:
+        """The import's outcome, the upload request's seconds, and the seconds to the end of its job."""
+        from portal import background
 
-    start = time.perf_counter()
-    refused = client.post("/api/v1/dismissals/import", data=bad, headers=headers)
-    refused_elapsed = time.perf_counter() - start
-    assert refused.status_code == 422
-    lines_reported = sorted({line["line"] for line in refused.get_json()["error"]["lines"]})
+        start = time.perf_counter()
+        response = client.post("/api/v1/dismissals/import", data=data, headers=headers)
+        answered = time.perf_counter() - start
+        assert response.status_code == 202, response.get_data(as_text=True)[:500]
+        background.bind(app)
+        background.run_task("declaration_import", import_id=response.get_json()["id"])
+        elapsed = time.perf_counter() - start
+        outcome = client.get(f"/api/v1/dismissals/imports/{response.get_json()['id']}", headers=headers).get_json()
+        return outcome, answered, elapsed
+
+    done, answered, elapsed = imported_in_the_background(good)
+    assert done["status"] == "imported", done
+    imported = done["imported"]
+    refused, refused_answered, refused_elapsed = imported_in_the_background(bad)
+    assert refused["status"] == "failed"
+    lines_reported = sorted({line["line"] for line in refused["errors"]})
 
     with app.app_context():
         from vouchers.employers.models import Contribution, Declaration
@@ -105,7 +116,8 @@ def main() -> None:
         references = db.session.scalar(select(func.count(func.distinct(Contribution.structured_reference))))
     print(f"\nImported {imported:,} declarations (database: {declarations:,} declarations, {contributions:,} "
           f"contributions, {references:,} distinct structured references)")
-    print(f"Import of {LINES:,} lines: {elapsed:.2f} s ({LINES / elapsed:,.0f} lines/s)")
+    print(f"Import of {LINES:,} lines: {elapsed:.2f} s ({LINES / elapsed:,.0f} lines/s); the upload answered in "
+          f"{answered:.2f} s, the second one in {refused_answered:.2f} s")
     print(f"A file of {LINES:,} lines with one bad line: refused in {refused_elapsed:.2f} s, lines reported "
           f"{lines_reported}, nothing imported: {declarations == imported}")
     print(f"Target: under {TARGET_SECONDS:.0f} s -> {'OK' if elapsed < TARGET_SECONDS else 'TOO SLOW'}")

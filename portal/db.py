@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,8 @@ NAMING_CONVENTION = {
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant stored in UTC. Refuses naive datetimes instead of guessing their zone.
 
-    SQLite has no time zones, so values read back are re-tagged as UTC.
+    SQLite has no time zones, so values read back are re-tagged as UTC. PostgreSQL connections run in UTC
+    (``_postgresql_in_utc``), so their values come back in UTC already and are passed through untouched.
     """
 
     impl = DateTime(timezone=True)
@@ -39,6 +41,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -49,6 +53,26 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+_PREPARED: dict[Hashable, Any] = {}
+
+
+def prepared(key: Hashable, build: Callable[[], Any]) -> Any:
+    """The statement ``build`` makes, made once per process and kept under ``key``: building a large SELECT
+    (joins, aliases, subqueries) costs several times what running it does, and a statement made once also keeps
+    its cache key. Its varying parts must be ``bindparam``s, given to ``read`` at each call."""
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = _PREPARED.setdefault(key, build())
+    return statement
+
+
+def read(session: Any, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run a read (a Core SELECT of columns, no ORM entities) on the session's connection and transaction,
+    without the ORM's layer: what a page lists comes back as plain rows."""
+    session.flush()  # as the ORM would before a query: a read sees this unit of work's own changes
+    return session.connection().execute(statement, params or {})
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
@@ -68,6 +92,15 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _postgresql_in_utc(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    """PostgreSQL sessions in UTC: instants come back in UTC, with nothing to convert on each value read."""
+    if dialect.name == "postgresql":
+        options = cparams.get("options", "")
+        if "timezone" not in options.lower():
+            cparams["options"] = f"{options} -c TimeZone=UTC".strip()
 
 
 @event.listens_for(Engine, "begin")
