@@ -73,11 +73,12 @@ def record_read(session: Session, *, actor: Any, object_type: str, object_id: in
     return record(session, actor=actor, object_type=object_type, object_id=object_id, action="viewed", now=now)
 
 
-#: Object types written to the audit log today, offered as suggestions in the audit view's filter.
+#: Object types written to the audit log today; the audit page's filter offers them in words (``words.py``).
 KNOWN_AUDIT_OBJECT_TYPES: Final[tuple[str, ...]] = (
     "bank_line", "bank_statement", "catalogue_theme", "claim", "coach", "coaching_session", "contact_point",
-    "contribution", "dismissal_declaration", "employer", "offer", "payout_batch", "provider", "session_dispute",
-    "session_seat", "user", "voucher", "voucher_request",
+    "contribution", "contribution_refund", "dismissal_declaration", "employer", "ledger_entry", "offer",
+    "payout_batch", "payout_status_report", "payout_transfer", "provider", "session_dispute", "session_seat", "user",
+    "voucher", "voucher_request",
 )
 
 

@@ -5,23 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, stream_with_context
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.clock import today_in_brussels
+from portal.auth.schemas import ApiErrorSchema
+from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import ValidationFailed
+from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
 from vouchers.ledger import domain
 from vouchers.ledger.domain import Period, check_period
-from vouchers.ledger.schemas import FundPositionSchema
+from vouchers.ledger.schemas import (
+    CorrectionSchema,
+    FundPositionSchema,
+    LedgerEntryHistorySchema,
+    LedgerEntrySchema,
+)
+from vouchers.ledger.services import (
+    corrections,
+    journal,
+    reconciliation,
+    report_tables,
+    reports,
+)
 from vouchers.ledger.services import entries as ledger
-from vouchers.ledger.services import reconciliation, reports
-from vouchers.ledger.services import report_tables as report_tables
 from vouchers.ledger.services.reconciliation import FIGURES, Figure
 from vouchers.ledger.views import bank_lines_url
 
@@ -65,7 +77,7 @@ class PeriodQuerySchema(Schema):
 
 class FigureSchema(Schema):
     count = fields.Integer(required=True)
-    cents = fields.Integer(required=True)
+    amount_cents = fields.Integer(required=True)
 
 
 class ContributionFiguresSchema(Schema):
@@ -184,7 +196,7 @@ class ReportQuerySchema(Schema):
 
 
 def _figure(figure: Figure) -> dict[str, int]:
-    return {"count": figure.count, "cents": figure.cents}
+    return {"count": figure.count, "amount_cents": figure.cents}
 
 
 def reconciliation_payload(figures: reconciliation.Reconciliation) -> dict[str, Any]:
@@ -278,3 +290,66 @@ def report_csv(query: dict[str, Any], name: str):  # type: ignore[no-untyped-def
     suffix = f"{period.from_on}_{period.to_on}" if period else (query["on"] or today).isoformat()
     return Response(report_tables.to_csv(header, rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}_{suffix}.csv"', "Cache-Control": "no-store"})
+
+
+@blp.route("/admin/ledger/journal.csv", methods=["GET"])
+@api_access(Permission.ADMIN_REPORTS_VIEW)
+@blp.arguments(PeriodQuerySchema, location="query")
+@blp.doc(security=BEARER, responses={
+    "200": {"description": "UTF-8 CSV with a header row, one line per ledger entry booked in the period, in booking "
+                           "order (booked_on, then entry_id). `account` takes the amount on the debit "
+                           "(`debit_cents`) or the credit side (`credit_cents`); `counter_account` takes it on "
+                           "the other side, so each line balances. `account_code` and `counter_account_code` are "
+                           "codes of the Belgian minimum chart of accounts. A correction names the entry it "
+                           "corrects (`corrects_entry_id`).",
+            "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def journal_csv(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The accounting journal of a period: every ledger entry booked from `from_on` to `to_on` (at most 366
+    days), with its counter-account, for the fund's accounting system. Accounts: cash (550000), committed
+    (010000) and payable (440000), the ledger's own; counter-accounts: commitments (011000), contributions
+    (730000), funding (740000), coaching (613000), transfers (580000, both legs of a claim's payment) and suspense
+    (499000, a kind the journal does not know)."""
+    period = Period(query["from_on"], query["to_on"])
+    pieces = journal.journal_csv(db.session, current_user, period)
+    return Response(stream_with_context(pieces), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="journal_{period.from_on}_{period.to_on}.csv"',
+        "Cache-Control": "no-store"})
+
+
+def entry_payload(entry: Any) -> dict[str, Any]:
+    return {"id": entry.id, "booked_on": entry.booked_on, "account": entry.account, "kind": entry.kind,
+            "amount_cents": entry.amount_cents, "voucher_id": entry.voucher_id,
+            "contribution_id": entry.contribution_id, "claim_id": entry.claim_id, "memo": entry.memo,
+            "corrects_entry_id": entry.corrects_entry_id, "created_at": entry.created_at}
+
+
+@blp.route("/admin/ledger/entries/<int:entry_id>", methods=["GET"])
+@api_access(Permission.ADMIN_REPORTS_VIEW)
+@blp.response(200, LedgerEntryHistorySchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such entry")
+@blp.doc(security=BEARER)
+def get_entry(entry_id: int):  # type: ignore[no-untyped-def]
+    """One ledger entry, what it stands at now, and the entries that correct it."""
+    history = corrections.entry_history(db.session, current_user, entry_id)
+    return {**entry_payload(history.entry), "standing_cents": history.standing_cents,
+            "corrections": [entry_payload(c) for c in history.corrections]}
+
+
+@blp.route("/admin/ledger/entries/<int:entry_id>/corrections", methods=["POST"])
+@api_access(Permission.ADMIN_RECONCILE)
+@blp.arguments(CorrectionSchema)
+@blp.response(201, LedgerEntrySchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No such entry")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The entry is itself a correction: correct the entry it "
+                                                          "corrects")
+@blp.alt_response(422, schema=ApiErrorSchema, description="No reason; the entry already stands at this amount; an "
+                                                          "amount out of bounds")
+@blp.doc(security=BEARER)
+def correct_entry(data: dict[str, Any], entry_id: int):  # type: ignore[no-untyped-def]
+    """Correct a ledger entry: entries are never changed or deleted (the database refuses), so the correction is
+    a new entry of the same account, kind and record, booked today for the difference between `amount_cents`
+    and what the entry stands at. The answer is the correcting entry; the audit log keeps who, when and why."""
+    correction = corrections.correct_entry(db.session, current_user, entry_id, amount_cents=data["amount_cents"],
+                                           reason=data["reason"], today=today_in_brussels(), now=utcnow())
+    commit()
+    return entry_payload(correction)

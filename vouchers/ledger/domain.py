@@ -1,13 +1,16 @@
-"""Pure rules of the fund's books: periods and months of reconciliation and reports.
+"""Pure rules of the fund's books: periods and months of reconciliation and reports, the journal's
+accounts and sides, and corrections.
 
 No database and no clock: days come in as parameters."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.errors import N_, ValidationFailed
+from vouchers.banking.domain import typed_euros_to_cents
 
 # A period is at most a leap year long: the whole year's reconciliation is one request.
 MAX_PERIOD_DAYS = 366
@@ -88,3 +91,93 @@ def last_twelve_months(today: date) -> Period:
 def _percent(part: int, whole: int) -> int | None:
     """part / whole in whole percent, rounded half up; None when there is nothing to divide."""
     return (200 * part + whole) // (2 * whole) if whole else None
+
+
+# --- the journal: each ledger entry as a booking between its account and a counter-account --------------
+
+#: Every account of the journal, with the code of the Belgian minimum chart of accounts (PCMN/MAR) a fund's
+#: accountant would book it on: the ledger's own three (cash, committed, payable) and those the other side of
+#: their movements goes to. Class 0 holds the voucher commitments and their counterpart; 580 (internal
+#: transfers) takes both legs of a claim's payment, which the ledger books twice (payable down, cash down), so
+#: that each entry is a booking of its own and the pair still nets out. The pages name them
+#: (``labels.ACCOUNT_LABELS``).
+ACCOUNT_CODES: dict[str, str] = {
+    "cash": "550000",  # the fund's bank account
+    "committed": "010000",  # voucher value committed
+    "payable": "440000",  # providers: approved claims to pay
+    "commitments": "011000",  # voucher commitments: counterpart
+    "contributions": "730000",  # employers' contributions
+    "funding": "740000",  # funding of the fund (operating subsidy)
+    "coaching": "613000",  # coaching paid for: approved claims
+    "transfers": "580000",  # internal transfers
+    "suspense": "499000",  # suspense: to be classified
+}
+
+
+#: The ledger's accounts that grow on the debit side (an asset); the others grow on the credit side.
+DEBIT_NATURED = frozenset({"cash"})
+
+
+def counter_account(account: str, kind: str) -> str:
+    """Where the other side of a ledger movement goes. A kind the journal does not know yet lands on the
+    suspense account, so the journal still balances and the accountant sees it."""
+    if account == "committed":
+        return "commitments"
+    if account == "cash":
+        return {"contribution_paid": "contributions", "contribution_refunded": "contributions",
+                "funding": "funding", "claim_paid": "transfers"}.get(kind, "suspense")
+    if account == "payable":
+        return {"claim_approved": "coaching", "claim_paid": "transfers"}.get(kind, "suspense")
+    return "suspense"
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One ledger entry in the journal: ``debit_cents`` or ``credit_cents`` on ``account`` (the other is 0),
+    and the same amount on the opposite side of ``counter``."""
+
+    account: str
+    counter: str
+    debit_cents: int
+    credit_cents: int
+
+
+def booking(account: str, kind: str, amount_cents: int) -> Booking:
+    """cash +X is a debit of the bank; committed or payable +X a credit of that account (what the fund owes or
+    has promised grows); a negative amount takes the other side."""
+    grows = amount_cents if account in DEBIT_NATURED else -amount_cents
+    debit, credit = (grows, 0) if grows >= 0 else (0, -grows)
+    return Booking(account, counter_account(account, kind), debit, credit)
+
+
+# --- corrections ----------------------------------------------------------------------------------------
+
+#: At most this far from zero: what a BIGINT and every other amount of the portal hold comfortably.
+MAX_CORRECTION_CENTS = 10**13
+
+
+_SIGN = re.compile(r"^\s*([-\u2212]?)\s*(.*)$", re.DOTALL)
+
+
+def typed_signed_euros_to_cents(text: str | None) -> int | None:
+    """An amount typed in euros that may be negative ("-150", "− 1.800,50"), in cents; None otherwise."""
+    match = _SIGN.match(text or "")
+    if match is None:  # pragma: no cover - the pattern matches any text
+        return None
+    cents = typed_euros_to_cents(match.group(2))
+    if cents is None:
+        return None
+    return -cents if match.group(1) else cents
+
+
+def correction_cents(standing_cents: int, wanted_cents: int) -> int:
+    """The amount of the correcting entry that brings an entry standing at ``standing_cents`` (its own amount
+    plus its corrections so far) to ``wanted_cents``; refused when nothing would change or the amount is out
+    of bounds."""
+    if abs(wanted_cents) > MAX_CORRECTION_CENTS:
+        message = N_("Give an amount of at most 100,000,000,000 euros.")
+        raise ValidationFailed(message, code="amount_out_of_range", fields={"amount_cents": [message]})
+    if wanted_cents == standing_cents:
+        message = N_("The entry already stands at this amount: there is nothing to correct.")
+        raise ValidationFailed(message, code="nothing_to_correct", fields={"amount_cents": [message]})
+    return wanted_cents - standing_cents

@@ -15,6 +15,10 @@ class LedgerEntry(db.Model):
     Accounts: ``cash`` (money the fund holds), ``committed`` (voucher value
     promised but not yet claimed), ``payable`` (approved claims not yet paid).
     Available to new vouchers = cash - committed - payable.
+
+    The database refuses to change or delete an entry (triggers, migration f0b000000021). A correction is a
+    new entry of the same account, kind and record, for the difference, naming the entry it corrects
+    (``corrects_entry_id``), so every sum by account or kind takes it in.
     """
 
     __tablename__ = "ledger_entries"
@@ -22,6 +26,7 @@ class LedgerEntry(db.Model):
         CheckConstraint("account IN ('cash', 'committed', 'payable')", name="account_known"),
         Index("ix_ledger_entries_account_on", "account", "booked_on"),
         Index("ix_ledger_entries_voucher", "voucher_id"),
+        Index("ix_ledger_entries_corrects", "corrects_entry_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,3 +39,4 @@ class LedgerEntry(db.Model):
     contribution_id: Mapped[int | None]
     claim_id: Mapped[int | None]
     memo: Mapped[str | None] = mapped_column(String(200))
+    corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id", ondelete="RESTRICT"))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from portal.errors import N_
 from portal.notifications.services import fund_admins, notify, page
 from portal.scheduler import scheduled
 from vouchers.ledger.services.consistency import check_ledger
@@ -14,7 +15,8 @@ SHOWN_IN_NOTICE = 20
 
 
 @scheduled("ledger_consistency", trigger="cron", hour=3, minute=0,
-           description="Check that the money ledger's sums agree with vouchers, claims and payout batches.")
+           description=N_("Check that the money ledger's sums agree with contributions, bank lines, vouchers, "
+                          "claims and payout batches."))
 def ledger_consistency(session: Session, *, today: date, now: datetime) -> str:
     problems = check_ledger(session)
     if problems:

@@ -38,6 +38,7 @@ from vouchers.banking.services import payouts
 from vouchers.ledger import domain
 from vouchers.ledger.domain import Period, check_period
 from vouchers.ledger.forms import DayForm, PeriodForm
+from vouchers.ledger.labels import ACCOUNT_LABELS, KIND_LABELS
 from vouchers.ledger.services import entries as ledger
 from vouchers.ledger.services import reconciliation, reports
 from vouchers.ledger.services.reconciliation import FIGURES
@@ -168,7 +169,7 @@ def bank_lines_url(period: Period) -> str:
     return f"{request.script_root}{BANK_LINES_PATH}?{urlencode(query)}"
 
 
-def _period(form: PeriodForm, default: Period) -> tuple[Period | None, int]:
+def read_period(form: PeriodForm, default: Period) -> tuple[Period | None, int]:
     """The form's period; the default on a first visit; None (and 422) with the reasons on the form."""
     if not request.args.get("from_on") and not request.args.get("to_on"):
         form.from_on.data, form.to_on.data = default.from_on, default.to_on
@@ -182,7 +183,7 @@ def _period(form: PeriodForm, default: Period) -> tuple[Period | None, int]:
         return None, 422
 
 
-def _period_args(period: Period) -> dict[str, str]:
+def period_args(period: Period) -> dict[str, str]:
     return {"from_on": period.from_on.isoformat(), "to_on": period.to_on.isoformat()}
 
 
@@ -275,7 +276,7 @@ def _month_ticks(months: list[Any]) -> list[tuple[str, str]]:
 def reconciliation_page():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     form = PeriodForm(request.args)
-    period, status = _period(form, domain.month_of(today))
+    period, status = read_period(form, domain.month_of(today))
     figures = chart = None
     if period is not None:
         figures = reconciliation.reconcile(db.session, current_user, period, today=today)
@@ -288,10 +289,10 @@ def reconciliation_page():  # type: ignore[no-untyped-def]
                            ("closing", _("Cash at the end"), cash.closing_cents)])
     return render_template("fund_admin/reconciliation.html", form=form, figures=figures, chart=chart,
                            labels=FIGURE_LABELS, today=today,
-                           args=_period_args(period) if period else {},
+                           args=period_args(period) if period else {},
                            bank_lines_url=bank_lines_url(period) if period else None,
                            csv_url=url_for("ledger_api.report_csv", name="reconciliation",
-                                           **_period_args(period)) if period else None), status
+                                           **period_args(period)) if period else None), status
 
 
 @bp.get("/reconciliation/rows")
@@ -302,7 +303,7 @@ def reconciliation_rows():  # type: ignore[no-untyped-def]
         abort(404)
     today = today_in_brussels()
     form = PeriodForm(request.args)
-    period, status = _period(form, domain.month_of(today))
+    period, status = read_period(form, domain.month_of(today))
     page = None
     next_url = None
     if period is not None:
@@ -310,13 +311,14 @@ def reconciliation_rows():  # type: ignore[no-untyped-def]
         page = reconciliation.figure_rows(db.session, current_user, period, figure, today=today, limit=PAGE_SIZE,
                                           after_id=after if after and 0 < after <= MAX_ID else None)
         if page.next_after is not None:
-            next_url = url_for(".reconciliation_rows", figure=figure, **_period_args(period), after=page.next_after)
+            next_url = url_for(".reconciliation_rows", figure=figure, **period_args(period), after=page.next_after)
     return render_template("fund_admin/reconciliation_rows.html", form=form, figure=figure, page=page,
                            label=FIGURE_LABELS[figure], state_labels=STATE_LABELS, claim_status_labels=CLAIM_STATUS_LABELS,
+                           account_labels=ACCOUNT_LABELS, kind_labels=KIND_LABELS,
                            next_url=next_url,
                            first_url=request.args.get("after") and period and url_for(
-                               ".reconciliation_rows", figure=figure, **_period_args(period)),
-                           back_url=url_for(".reconciliation_page", **(_period_args(period) if period else {})),
+                               ".reconciliation_rows", figure=figure, **period_args(period)),
+                           back_url=url_for(".reconciliation_page", **(period_args(period) if period else {})),
                            ), status
 
 
@@ -324,7 +326,7 @@ def reconciliation_rows():  # type: ignore[no-untyped-def]
 @require(Permission.ADMIN_REPORTS_VIEW)
 def reports_index():  # type: ignore[no-untyped-def]
     return render_template("fund_admin/reports.html", names=reports.REPORTS, titles=REPORT_TITLES,
-                           descriptions=REPORT_DESCRIPTIONS)
+                           descriptions=REPORT_DESCRIPTIONS, journal_period=domain.month_of(today_in_brussels()))
 
 
 @bp.get("/reports/<name>")
@@ -363,10 +365,10 @@ def report(name: str):  # type: ignore[no-untyped-def]
             ticks=_month_ticks([m.month for m in waiting.months])))
     else:
         form = PeriodForm(request.args)
-        period, status = _period(form, domain.last_twelve_months(today))
+        period, status = read_period(form, domain.last_twelve_months(today))
         context["form"] = form
         if period is not None:
-            csv_args = _period_args(period)
+            csv_args = period_args(period)
             context.update(_period_report(name, period, today))
     if status == 200:
         context["csv_url"] = url_for("ledger_api.report_csv", name=name, **csv_args)

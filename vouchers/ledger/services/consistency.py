@@ -5,7 +5,11 @@
   none is negative.
 - Payable, per claim: an approved claim's amount while it is not paid, else nothing.
 - Cash out, per claim: a paid claim's amount, once; nothing for the others.
-- Payout batches: their totals and counts are those of their claims.
+- Payout batches: their totals and counts are those of their transfers, whose states their claims and
+  refunds share (``banking.services.payout_checks``).
+- Money in, per contribution (``consistency_money_in``): what it was paid (its payments) = its cash
+  ledger entries = its bank allocations + its card payments, and its state is the one its money gives;
+  per bank line, its allocations are its amount when it is matched, nothing otherwise.
 
 Each check is a grouped query (a year of data is a few million rows), and each mismatch is
 one plain line, so the CLI, the nightly job and a test can all show it.
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from coaching.claims.models import Claim
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services.consistency_money_in import money_in_problems
 from vouchers.requests.models import Voucher
 
 CLOSED_VOUCHERS = ("expired", "withdrawn")
@@ -124,39 +129,16 @@ def _total_problems(session: Session) -> list[str]:
 
 
 def _batch_problems(session: Session) -> list[str]:
-    from vouchers.banking.models import PayoutBatch
+    """Payout batches, their transfers, the claims they pay and refunds agree (``banking.services.payout_checks``)."""
+    from vouchers.banking.services.payout_checks import payout_problems
 
-    members = (
-        select(Claim.payout_batch_id.label("batch_id"), func.count(Claim.id).label("n"),
-               func.sum(Claim.amount_cents).label("total"),
-               func.sum(case((Claim.status == "paid", 1), else_=0)).label("paid"),
-               func.sum(case((Claim.status == "approved", 1), else_=0)).label("approved"))
-        .where(Claim.payout_batch_id.is_not(None)).group_by(Claim.payout_batch_id).subquery())
-    rows = session.execute(
-        select(PayoutBatch.id, PayoutBatch.status, PayoutBatch.claim_count, PayoutBatch.total_cents,
-               func.coalesce(members.c.n, 0), func.coalesce(members.c.total, 0),
-               func.coalesce(members.c.paid, 0), func.coalesce(members.c.approved, 0))
-        .outerjoin(members, members.c.batch_id == PayoutBatch.id).order_by(PayoutBatch.id))
-    problems = []
-    for batch_id, status, count, total, n, claims_total, paid, approved in rows:
-        if (count, total) != (n, int(claims_total)):
-            problems.append(f"payout batch {batch_id}: {count} claims / {total} cents recorded, "
-                            f"but its claims are {n} / {int(claims_total)} cents")
-        settled = paid if status == "paid" else approved
-        if settled != n:
-            expected = "paid" if status == "paid" else "approved"
-            problems.append(f"payout batch {batch_id} ({status}): {n - settled} of its claims are not {expected}")
-    lost = session.scalars(select(Claim.id).where(Claim.payout_batch_id.is_not(None),
-                                                  Claim.payout_batch_id.not_in(select(PayoutBatch.id)))
-                           .order_by(Claim.id)).all()
-    problems.extend(f"claim {claim_id} names a payout batch that does not exist" for claim_id in lost)
-    return problems
+    return payout_problems(session)
 
 
 def check_ledger(session: Session) -> list[str]:
     """Every disagreement between the ledger's sums and the records; empty when all agree."""
-    return (_voucher_problems(session) + _claim_problems(session) + _total_problems(session)
-            + _batch_problems(session))
+    return (money_in_problems(session) + _voucher_problems(session) + _claim_problems(session)
+            + _total_problems(session) + _batch_problems(session))
 
 
 def register_consistency_command(app: Any) -> None:
@@ -164,7 +146,7 @@ def register_consistency_command(app: Any) -> None:
 
     @app.cli.command("check-ledger")
     def check_ledger_command() -> None:
-        """Prove that the ledger's sums agree with vouchers, claims and payout batches."""
+        """Prove that the ledger's sums agree with contributions, bank lines, vouchers, claims and payout batches."""
         from portal.db import db
 
         problems = check_ledger(db.session)

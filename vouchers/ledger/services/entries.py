@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from vouchers.ledger.models import LedgerEntry
@@ -13,11 +15,23 @@ from vouchers.ledger.models import LedgerEntry
 
 def post(session: Session, *, account: str, kind: str, amount_cents: int, booked_on: date,
          voucher_id: int | None = None, contribution_id: int | None = None, claim_id: int | None = None,
-         memo: str | None = None) -> LedgerEntry:
+         memo: str | None = None, corrects_entry_id: int | None = None) -> LedgerEntry:
+    """Append one entry. Entries are never changed or deleted (the database refuses): a correction is another
+    entry, naming the one it corrects (``services.corrections``)."""
     entry = LedgerEntry(account=account, kind=kind, amount_cents=amount_cents, booked_on=booked_on,
-                        voucher_id=voucher_id, contribution_id=contribution_id, claim_id=claim_id, memo=memo)
+                        voucher_id=voucher_id, contribution_id=contribution_id, claim_id=claim_id, memo=memo,
+                        corrects_entry_id=corrects_entry_id)
     session.add(entry)
     return entry
+
+
+def post_many(session: Session, entries: Sequence[dict[str, Any]]) -> int:
+    """Append many entries at once (``post``'s arguments, one dict each), in one INSERT sent as a batch and no
+    objects to track: a statement's import books thousands. Returns how many."""
+    if entries:
+        names = sorted({name for entry in entries for name in entry})  # every row with the same columns: one batch
+        session.execute(insert(LedgerEntry.__table__), [{name: entry.get(name) for name in names} for entry in entries])
+    return len(entries)
 
 
 @dataclass(frozen=True)

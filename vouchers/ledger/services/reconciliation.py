@@ -39,23 +39,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from coaching.claims.models import Claim
 from coaching.providers.models import Provider
+from portal.db import prepared
 from portal.errors import N_, Forbidden, NotFound
 from portal.permissions import Permission, can
-from vouchers.banking.models import BankLineAllocation
-from vouchers.employers.models import (
-    Contribution,
-    ContributionPayment,
-    Declaration,
-    Employer,
-)
+from vouchers.employers.models import Declaration, Employer
 from vouchers.ledger.domain import Period
 from vouchers.ledger.models import LedgerEntry
 from vouchers.ledger.services import entries as ledger
+from vouchers.ledger.services.reconciliation_sql import (
+    contribution_cohort,
+    overdue_condition,
+    period_parameters,
+)
 
 CONTRIBUTION_STATES = ("unpaid", "processing", "partially_paid", "paid", "overpaid", "refunded")
 
@@ -152,68 +152,41 @@ class Reconciliation:
         return Figure(0, sums[key])
 
 
-def payments_until(as_of: date, *, due_in: Period | None = None) -> Any:
-    """Per contribution: money received and refunded (as a positive amount), booked up to ``as_of``;
-    with ``due_in``, only for the contributions due in that period (a month reads a month's payments).
-    A bank reversal or return is money that never stayed: it lessens what was received, it is no refund."""
-    amount = ContributionPayment.amount_cents
-    given_back = ContributionPayment.external_id.in_(
-        select(BankLineAllocation.external_id).where(BankLineAllocation.amount_cents < 0))
-    query = (select(ContributionPayment.contribution_id.label("contribution_id"),
-                    func.sum(case((amount > 0, amount), (given_back, amount), else_=0)).label("received"),
-                    func.sum(case((and_(amount < 0, ~given_back), -amount), else_=0)).label("refunded"))
-             .where(ContributionPayment.booked_on <= as_of))
-    if due_in is not None:
-        query = query.where(ContributionPayment.contribution_id.in_(
-            select(Contribution.id).where(Contribution.due_on >= due_in.from_on, Contribution.due_on <= due_in.to_on)))
-    return query.group_by(ContributionPayment.contribution_id).subquery()
-
-
-def state_expression(amount: Any, received: Any, refunded: Any, in_flight: Any) -> ColumnElement[str]:
-    """``domain.contribution_status`` in SQL (``due`` is called ``unpaid`` here), so the database
-    can count and filter by it; a test checks both agree on every case."""
-    net = received - refunded
-    return case(
-        (and_(refunded > 0, net <= 0), "refunded"),
-        (and_(net <= 0, in_flight), "processing"),
-        (net <= 0, "unpaid"),
-        (net < amount, "partially_paid"),
-        (net == amount, "paid"),
-        else_="overpaid",
-    )
-
-
-def _contribution_cohort(period: Period, as_of: date, today: date) -> Any:
-    """The contributions due in the period with their state and sums on ``as_of`` (a subquery)."""
-    sums = payments_until(as_of, due_in=period)
-    received = func.coalesce(sums.c.received, 0)
-    refunded = func.coalesce(sums.c.refunded, 0)
-    # The stored status knows about a card payment in flight only for the present.
-    in_flight = Contribution.status == "processing" if as_of >= today else false()
-    state = state_expression(Contribution.amount_cents, received, refunded, in_flight)
-    return (select(Contribution.id.label("id"), Contribution.declaration_id.label("declaration_id"),
-                   Contribution.amount_cents.label("amount"), Contribution.due_on.label("due_on"),
-                   Contribution.structured_reference.label("reference"), received.label("received"),
-                   refunded.label("refunded"), state.label("state"))
-            .join(Declaration, Declaration.id == Contribution.declaration_id)
-            .outerjoin(sums, sums.c.contribution_id == Contribution.id)
-            .where(Contribution.due_on >= period.from_on, Contribution.due_on <= period.to_on,
-                   Declaration.status == "declared")
-            .subquery())
-
-
-def _overdue(cohort: Any, as_of: date) -> ColumnElement[bool]:
-    return and_(cohort.c.state.in_(("unpaid", "partially_paid")), cohort.c.due_on < as_of)
-
-
 def contribution_figures(session: Session, period: Period, *, today: date) -> ContributionFigures:
+    return contribution_and_unmatched_figures(session, period, today=today)[0]
+
+
+def contribution_and_unmatched_figures(session: Session, period: Period, *,
+                                       today: date) -> tuple[ContributionFigures, Figure]:
+    """The contributions due in the period, and the period's unmatched bank money (``unmatched_money``), in one
+    statement: the one-row unmatched sum, outer-joined to the contributions' groups (none for an empty period)."""
+    from vouchers.banking.services.lines import unmatched_lines_query
+
     as_of = period.as_of(today)
-    cohort = _contribution_cohort(period, as_of, today)
-    overdue = _overdue(cohort, as_of)
-    rows = session.execute(
-        select(cohort.c.state, overdue.label("overdue"), func.count(), func.sum(cohort.c.amount),
-               func.sum(cohort.c.received), func.sum(cohort.c.refunded))
-        .group_by(cohort.c.state, overdue))
+    running = as_of >= today
+
+    def build() -> Any:  # once per process (and per ``running``): the days are bind parameters
+        days, on = period_parameters()
+        cohort = contribution_cohort(days, on, today, running=running)
+        overdue = overdue_condition(cohort, on)
+        groups = (select(cohort.c.state.label("state"), overdue.label("overdue"), func.count().label("number"),
+                         func.sum(cohort.c.amount).label("amount"), func.sum(cohort.c.received).label("received"),
+                         func.sum(cohort.c.refunded).label("refunded"))
+                  .group_by(cohort.c.state, overdue).subquery())
+        lines = unmatched_lines_query(days.from_on, days.to_on).order_by(None).subquery()
+        unmatched = select(func.count().label("number"),
+                           func.coalesce(func.sum(lines.c.amount_cents), 0).label("cents")).subquery()
+        return (select(unmatched.c.number, unmatched.c.cents, groups.c.state, groups.c.overdue, groups.c.number,
+                       groups.c.amount, groups.c.received, groups.c.refunded)
+                .select_from(unmatched.outerjoin(groups, true())))
+
+    found = session.execute(prepared(("reconciliation_contributions", running), build),
+                            {"from_on": period.from_on, "to_on": period.to_on, "as_of": as_of}).all()
+    rows = [row[2:] for row in found if row[2] is not None]
+    return _contribution_figures(rows), Figure(int(found[0][0]), int(found[0][1]))
+
+
+def _contribution_figures(rows: list[Any]) -> ContributionFigures:
     counts = {state: 0 for state in CONTRIBUTION_STATES}
     cents = dict(counts)
     late = Figure()
@@ -243,12 +216,17 @@ def contribution_figures(session: Session, period: Period, *, today: date) -> Co
 
 def cash_and_claims(session: Session, period: Period) -> tuple[CashFigures, Figure, Figure, ledger.FundPosition]:
     """One pass over the ledger up to ``to_on``: balances by account, and the period's movements by kind."""
-    in_period = LedgerEntry.booked_on >= period.from_on
-    rows = session.execute(
-        select(LedgerEntry.account, LedgerEntry.kind, func.sum(LedgerEntry.amount_cents),
-               func.count().filter(in_period), func.sum(LedgerEntry.amount_cents).filter(in_period))
-        .where(LedgerEntry.booked_on <= period.to_on)
-        .group_by(LedgerEntry.account, LedgerEntry.kind))
+
+    def build() -> Any:
+        days, _on = period_parameters()
+        in_period = LedgerEntry.booked_on >= days.from_on
+        return (select(LedgerEntry.account, LedgerEntry.kind, func.sum(LedgerEntry.amount_cents),
+                       func.count().filter(in_period), func.sum(LedgerEntry.amount_cents).filter(in_period))
+                .where(LedgerEntry.booked_on <= days.to_on)
+                .group_by(LedgerEntry.account, LedgerEntry.kind))
+
+    rows = session.execute(prepared("reconciliation_ledger", build),
+                           {"from_on": period.from_on, "to_on": period.to_on})
     closing: dict[str, int] = {}
     moved: dict[tuple[str, str], Figure] = {}
     for account, kind, total, number, in_period_cents in rows:
@@ -274,14 +252,6 @@ def cash_and_claims(session: Session, period: Period) -> tuple[CashFigures, Figu
     return cash_figures, approved, Figure(paid.count, -paid.cents), position
 
 
-def unmatched_money(session: Session, period: Period) -> Figure:
-    """The bank lines of the period that wait for a person to match or dismiss them."""
-    from vouchers.banking.services.lines import unmatched_money as unmatched_bank_money
-
-    count, total = unmatched_bank_money(session, from_on=period.from_on, to_on=period.to_on)
-    return Figure(int(count), int(total))
-
-
 def require_reports(actor: Any) -> None:
     """The figures of the whole fund are for its administrators only."""
     if not can(actor, Permission.ADMIN_REPORTS_VIEW):
@@ -292,10 +262,9 @@ def reconcile(session: Session, actor: Any, period: Period, *, today: date) -> R
     """Every figure of the period (see the module's docstring for what each one means)."""
     require_reports(actor)
     cash, approved, paid, position = cash_and_claims(session, period)
-    return Reconciliation(period=period, as_of_on=period.as_of(today),
-                          contributions=contribution_figures(session, period, today=today), cash=cash,
-                          claims_approved=approved, claims_paid=paid, unmatched=unmatched_money(session, period),
-                          position=position)
+    contributions, unmatched = contribution_and_unmatched_figures(session, period, today=today)
+    return Reconciliation(period=period, as_of_on=period.as_of(today), contributions=contributions, cash=cash,
+                          claims_approved=approved, claims_paid=paid, unmatched=unmatched, position=position)
 
 
 @dataclass(frozen=True)
@@ -379,8 +348,8 @@ def figure_rows(session: Session, actor: Any, period: Period, figure: str, *, to
 def _contribution_rows(session: Session, period: Period, figure: str, *, today: date, limit: int,
                        after_id: int | None) -> list[ContributionRow]:
     as_of = period.as_of(today)
-    cohort = _contribution_cohort(period, as_of, today)
-    overdue = _overdue(cohort, as_of)
+    cohort = contribution_cohort(period, as_of, today)
+    overdue = overdue_condition(cohort, as_of)
     query = (select(cohort.c.id, cohort.c.declaration_id, Employer.company_name, cohort.c.reference,
                     cohort.c.due_on, cohort.c.amount, cohort.c.received, cohort.c.refunded, cohort.c.state,
                     overdue.label("overdue"))

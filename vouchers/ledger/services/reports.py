@@ -37,11 +37,8 @@ from vouchers.employers.models import Contribution, Declaration
 from vouchers.ledger.domain import Period, _percent, first_of_month, months_of
 from vouchers.ledger.models import LedgerEntry
 from vouchers.ledger.services import entries as ledger
-from vouchers.ledger.services.reconciliation import (
-    Figure,
-    payments_until,
-    state_expression,
-)
+from vouchers.ledger.services.reconciliation import Figure
+from vouchers.ledger.services.reconciliation_sql import payments_until, state_expression
 from vouchers.requests.models import Voucher, VoucherRequest
 
 REPORTS = ("money-in-out", "contribution-aging", "decision-compliance", "provider-volumes", "waiting-list",
