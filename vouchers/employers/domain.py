@@ -174,7 +174,8 @@ UNPAID_STATUSES = frozenset({"due", "processing", "partially_paid"})
 
 @dataclass(frozen=True, slots=True)
 class PaymentSums:
-    """Sums over the append-only payments: money received (positive) and refunded (as a positive number)."""
+    """Sums over the append-only payments: money received (less what the bank reversed) and money the fund
+    refunded (as a positive number)."""
 
     received_cents: int = 0
     refunded_cents: int = 0

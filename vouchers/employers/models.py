@@ -52,6 +52,9 @@ CONTRIBUTION_STATUSES = ("due", "processing", "partially_paid", "paid", "overpai
 
 
 PAYMENT_SOURCES = ("stripe", "bank")
+#: A payment brings money; a refund is money the fund gave back of its own accord; a reversal is a payment the bank
+#: took back (returned or reversed), which means the money never stayed and the contribution is owed again.
+PAYMENT_KINDS = ("payment", "refund", "reversal")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -206,7 +209,7 @@ class Contribution(db.Model):
 
 
 class ContributionPayment(db.Model):
-    """One movement of money for a contribution. Append-only; refunds are negative.
+    """One movement of money for a contribution. Append-only; refunds and reversals are negative.
 
     ``external_id`` is the Stripe PaymentIntent or Refund id, or the bank line's
     reference: unique, so the same money is never counted twice.
@@ -216,12 +219,15 @@ class ContributionPayment(db.Model):
     __table_args__ = (
         CheckConstraint(f"source IN ({_in(PAYMENT_SOURCES)})", name="source_known"),
         CheckConstraint("amount_cents <> 0", name="amount_not_zero"),
+        CheckConstraint(f"kind IN ({_in(PAYMENT_KINDS)})", name="kind_known"),
+        CheckConstraint("(kind = 'payment') = (amount_cents > 0)", name="kind_sign"),
         Index("ix_contribution_payments_contribution", "contribution_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="RESTRICT"))
     source: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10), server_default="payment", default="payment")
     # 64-bit like the bank lines and the ledger: a bank credit of any size can be recorded.
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     external_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -238,3 +244,39 @@ class StripeEvent(db.Model):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+#: A large CSV file of declarations is read in the background: ``importing`` until every line is checked and
+#: declared (``imported``), or ``failed`` with nothing declared (line problems in ``errors``, or a reason).
+IMPORT_STATUSES = ("importing", "imported", "failed")
+
+
+class DeclarationImport(db.Model):
+    """A CSV file of declarations read in the background (``services.background_imports``): its progress, then what
+    came of it, shown to the person who sent it. The file itself is kept only until the import ends."""
+
+    __tablename__ = "declaration_imports"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(IMPORT_STATUSES)})", name="status_known"),
+        CheckConstraint("phase IN ('checking', 'importing')", name="phase_known"),
+        CheckConstraint("(status = 'importing') = (csv_text IS NOT NULL)", name="text_while_importing"),
+        Index("ix_declaration_imports_uploaded_by", "uploaded_by", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The employer chosen on the form by someone acting for several (None: the only one they act for).
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    csv_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="importing")
+    # Lines are checked first (nothing written), then declared: ``lines_done`` of ``lines_total`` in that phase.
+    phase: Mapped[str] = mapped_column(String(10), default="checking")
+    lines_total: Mapped[int]
+    lines_done: Mapped[int] = mapped_column(default=0)
+    imported_count: Mapped[int | None]
+    # The lines' problems as JSON ``[{line, field, message, params}]`` (English templates, translated when shown).
+    errors: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from portal.fund_settings import RulesBook, rules_on
+from portal.db import prepared
+from portal.fund_settings import rules_on
 from portal.rules import FundRules
 from vouchers.employers import domain
 from vouchers.employers.models import (
@@ -18,14 +19,16 @@ from vouchers.employers.models import (
     Declaration,
 )
 
+#: Money received (a reversal takes back what it reverses: the money never stayed) and money refunded by the fund.
+_SUMS = (
+    func.coalesce(func.sum(case((ContributionPayment.kind != "refund", ContributionPayment.amount_cents), else_=0)), 0),
+    func.coalesce(func.sum(case((ContributionPayment.kind == "refund", -ContributionPayment.amount_cents), else_=0)), 0),
+)
+
 
 def payment_sums(session: Session, contribution_id: int) -> domain.PaymentSums:
     received, refunded = session.execute(
-        select(func.coalesce(func.sum(case((ContributionPayment.amount_cents > 0, ContributionPayment.amount_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents < 0, -ContributionPayment.amount_cents),
-                                           else_=0)), 0))
-        .where(ContributionPayment.contribution_id == contribution_id)).one()
+        select(*_SUMS).where(ContributionPayment.contribution_id == contribution_id)).one()
     return domain.PaymentSums(int(received), int(refunded))
 
 
@@ -33,11 +36,7 @@ def payment_sums_for(session: Session, contribution_ids: Sequence[int]) -> dict[
     if not contribution_ids:
         return {}
     rows = session.execute(
-        select(ContributionPayment.contribution_id,
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents > 0, ContributionPayment.amount_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((ContributionPayment.amount_cents < 0, -ContributionPayment.amount_cents),
-                                           else_=0)), 0))
+        select(ContributionPayment.contribution_id, *_SUMS)
         .where(ContributionPayment.contribution_id.in_(list(contribution_ids)))
         .group_by(ContributionPayment.contribution_id))
     return {cid: domain.PaymentSums(int(r), int(f)) for cid, r, f in rows}
@@ -85,14 +84,6 @@ def declaration_summary(session: Session, declaration: Declaration, *, today: da
     }
 
 
-def declaration_summaries(session: Session, declarations: Sequence[Declaration], *, today: date) -> list[dict[str, Any]]:
-    """Summaries for a page of declarations with one query for all their payments."""
-    sums = payment_sums_for(session, [d.contribution.id for d in declarations])
-    book = RulesBook(session)
-    return [declaration_summary(session, d, today=today, sums=sums.get(d.contribution.id, domain.PaymentSums()),
-                                rules=book.on(d.contract_end_on)) for d in declarations]
-
-
 def payments_of(session: Session, contribution_id: int) -> list[ContributionPayment]:
     return list(session.scalars(select(ContributionPayment).where(ContributionPayment.contribution_id == contribution_id)
                                 .order_by(ContributionPayment.id)))
@@ -102,11 +93,16 @@ def overdue_or_pending(session: Session, employer_ids: Sequence[int], *, today: 
     """Counts for the employer's dashboard: due, overdue and paid contributions."""
     if not employer_ids:
         return {"due": 0, "overdue": 0, "paid": 0}
-    late = and_(Contribution.status.in_(("due", "partially_paid")), Contribution.due_on < today)
-    row = session.execute(
-        select(func.count().filter(Contribution.status.in_(("due", "partially_paid", "processing"))),
-               func.count().filter(late),
-               func.count().filter(Contribution.status.in_(("paid", "overpaid"))))
-        .join(Declaration, Declaration.id == Contribution.declaration_id)
-        .where(Declaration.employer_id.in_(list(employer_ids)))).one()
+
+    def build() -> Any:
+        late = and_(Contribution.status.in_(("due", "partially_paid")),
+                    Contribution.due_on < bindparam("today", type_=Date))
+        return (select(func.count().filter(Contribution.status.in_(("due", "partially_paid", "processing"))),
+                       func.count().filter(late),
+                       func.count().filter(Contribution.status.in_(("paid", "overpaid"))))
+                .join(Declaration, Declaration.id == Contribution.declaration_id)
+                .where(Declaration.employer_id.in_(bindparam("employer_ids", expanding=True))))
+
+    row = session.execute(prepared("overdue_or_pending", build),
+                          {"today": today, "employer_ids": list(employer_ids)}).one()
     return {"due": int(row[0]), "overdue": int(row[1]), "paid": int(row[2])}

@@ -25,6 +25,7 @@ from portal.payments import (
 from portal.permissions import Permission
 from portal.schema_fields import id_from_text
 from vouchers.employers import domain
+from vouchers.employers.company_access.gate import ensure_may_act
 from vouchers.employers.models import (
     Contribution,
     ContributionPayment,
@@ -72,9 +73,10 @@ def start_card_payment(session: Session, actor: Any, declaration_id: int, gatewa
 
     Asking again returns the same PaymentIntent (same key, same parameters). A canceled one is
     replaced by a new attempt. A contribution that is paid, or whose card payment is being
-    processed, cannot be paid again (409).
+    processed, cannot be paid again (409). An account that may not act yet is refused (403).
     """
     declaration = get_declaration(session, actor, declaration_id, Permission.CONTRIBUTION_PAY)
+    ensure_may_act(session, actor)
     contribution = declaration.contribution
     lock_row(session, contribution)
     if contribution.payment_intent_id:
@@ -113,6 +115,7 @@ def confirm_card_payment(session: Session, actor: Any, declaration_id: int, gate
     Returns the PaymentIntent's status (``requires_action`` means the page must finish 3-D Secure).
     """
     declaration = get_declaration(session, actor, declaration_id, Permission.CONTRIBUTION_PAY)
+    ensure_may_act(session, actor)
     contribution = declaration.contribution
     if not contribution.payment_intent_id:
         raise Conflict(N_("Start the payment first."), code="payment_not_started")
@@ -137,8 +140,11 @@ def _record_money(session: Session, contribution: Contribution, *, source: str, 
         return False
     try:
         with session.begin_nested():
-            session.add(ContributionPayment(contribution_id=contribution.id, source=source, amount_cents=amount_cents,
-                                            external_id=external_id, booked_on=booked_on, created_at=now))
+            # Card money going back is a Stripe refund; a bank credit going back is the bank's reversal.
+            kind = "payment" if amount_cents > 0 else ("reversal" if source == "bank" else "refund")
+            session.add(ContributionPayment(contribution_id=contribution.id, source=source, kind=kind,
+                                            amount_cents=amount_cents, external_id=external_id, booked_on=booked_on,
+                                            created_at=now))
             session.flush()
     except IntegrityError:
         return False
