@@ -10,6 +10,8 @@
   it keeps open (a standby polls and takes over when the leader dies); on SQLite a
   file lock in the instance folder plays the same part.
 - It never runs inside the web workers: only ``flask --app portal scheduler`` starts it.
+- It also runs the one-off background jobs that web workers store in the database job store
+  (``portal.background``): a large bank statement, a large CSV file.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import Index, String, Text, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal import background
 from portal.clock import today_in_brussels, utcnow
 from portal.db import UTCDateTime, db
 
@@ -173,8 +176,9 @@ def wait_for_leadership(lock: LeaderLock, *, poll_seconds: float = 1.0, give_up_
 
 
 def run_scheduler(app: Any, *, once: bool = False, poll_seconds: float = 1.0) -> None:
-    """The body of ``flask --app portal scheduler``."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    """The body of ``flask --app portal scheduler``: the scheduled jobs, and the one-off background jobs of the
+    database job store (``portal.background``)."""
+    from portal.scheduler_loop import ProcessScheduler
 
     jobs = load_jobs()
     with app.app_context():
@@ -194,7 +198,9 @@ def run_scheduler(app: Any, *, once: bool = False, poll_seconds: float = 1.0) ->
                 print(f"{job.name}: {run_job(db.session, job)}", flush=True)
             lock.release()
             return
-        scheduler = BlockingScheduler(timezone="Europe/Brussels")
+        background.bind(app)
+        scheduler = ProcessScheduler(timezone="Europe/Brussels",
+                                     jobstores={background.JOB_STORE: background.job_store(db.engine)})
         for job in jobs.values():
             scheduler.add_job(tick, args=[job], id=job.name, replace_existing=True, max_instances=1,
                               coalesce=True, next_run_time=datetime.now().astimezone(), **job.trigger)

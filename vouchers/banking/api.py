@@ -35,6 +35,7 @@ from vouchers.banking.services import lines as line_services
 from vouchers.banking.services import payouts
 from vouchers.banking.services import statements as statement_services
 from vouchers.banking.services import suggestions as suggestion_services
+from vouchers.banking.services.background_import import receive_upload
 from vouchers.employers.domain import format_structured_reference
 
 blp = Blueprint("banking_api", __name__,
@@ -60,9 +61,17 @@ def statement_payload(statement: BankStatement, figures: statement_services.Figu
             "matched_cents": figures.matched_cents, "unmatched_count": figures.unmatched_count,
             "unmatched_cents": figures.unmatched_cents, "dismissed_count": figures.dismissed_count,
             "dismissed_cents": figures.dismissed_cents,
-            # API.md's names: a statement is read in one go, so it is "imported" with every line done.
-            "status": "imported", "lines_total": figures.line_count, "lines_done": figures.line_count,
+            "failure_reason": statement.failure_reason, **progress_of(statement, figures),
             "matched": figures.matched_count, "unmatched": figures.unmatched_count, **extra}
+
+
+def progress_of(statement: BankStatement, figures: statement_services.Figures) -> dict[str, Any]:
+    """API.md's ``status``, ``lines_total``, ``lines_done``: while a statement is read in the background, its lines
+    in the file and how many are done; once imported, its lines (those whose money was new)."""
+    if statement.status == "imported":
+        return {"status": "imported", "lines_total": figures.line_count, "lines_done": figures.line_count}
+    return {"status": statement.status, "lines_total": statement.lines_total or 0,
+            "lines_done": statement.lines_done or 0}
 
 
 def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
@@ -92,6 +101,9 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
                                                    "structured reference are matched")
 @blp.alt_response(200, schema=UploadResultSchema, description="Every statement in the file was imported before: "
                                                               "nothing was added (`duplicate` is true)")
+@blp.alt_response(202, schema=UploadResultSchema, description="A large file (more than 200 lines): it was checked, "
+                                                              "and is read in the background (`status: importing`); "
+                                                              "follow `GET /admin/bank-statements/{id}`")
 @blp.alt_response(409, schema=ApiErrorSchema, description="The same statement is being imported at this moment")
 @blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 20 MB (`file_too_large`): "
                                                           "nothing was imported")
@@ -111,16 +123,21 @@ def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
     contribution's payment; several references split the amount to the cent, in the payer's order, each
     contribution taking what it still owes and the last one any rest. A reversal or return of a booked credit
     undoes what that credit paid when the credit is found for sure. A pending entry books nothing; the booked one
-    that follows it is matched. The rest waits in
+    that follows it is matched. A credit without a usable reference is matched by its payer's enterprise number
+    (any the line names) and its amount only when exactly one open contribution of those employers owes exactly
+    that amount. A file of more than 200 lines (all its statements together) is checked and answered at once
+    with 202 and `status: importing`: it is read in the background, all or nothing (`failed`, with
+    `failure_reason`, books nothing), and `GET /admin/bank-statements/{id}` gives `lines_done` of `lines_total`
+    meanwhile. The rest waits in
     `GET /admin/bank-lines?status=unmatched`, with a `hold_reason` when a line carried a contribution's reference
     but a person must decide: `possible_duplicate` (it looks like the line `possible_duplicate_of`, imported
     with another statement) or `amount_too_large` (more than 100 times the contribution)."""
     upload = files["file"]
-    result = statement_services.import_statement(db.session, current_user, statement_services.read_upload(upload),
-                                       file_name=upload.filename,
-                                       now=utcnow(), xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
+    result = receive_upload(db.session, current_user, statement_services.read_upload(upload),
+                            file_name=upload.filename, now=utcnow(),
+                            xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
     commit()
-    return upload_payload(result), 200 if result.duplicate else 201
+    return upload_payload(result), 200 if result.duplicate else 202 if result.importing else 201
 
 
 def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
@@ -134,6 +151,9 @@ def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
                   for s in result.statements]
     if result.duplicate:
         message = DUPLICATE_MESSAGE
+    elif result.importing:
+        message = (f"{sum(s['lines_total'] for s in statements if s['status'] == 'importing')} lines are being "
+                   "imported in the background: follow the statement's status.")
     else:
         message = (f"{sum(len(s.new_lines) for s in result.statements)} lines imported: {len(groups['matched'])} "
                    f"matched, {len(groups['unmatched'])} waiting to be matched.")
@@ -143,8 +163,8 @@ def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
                         "(possible duplicates): a person decides.")
     # API.md: the upload answers like the statement it made (the first one, when a file holds several), with
     # counts of lines; the lines themselves follow, by what became of them.
-    first = statements[0] if statements else {}
-    totals = {"id": first.get("id"), "status": "imported",
+    first = next((s for s in statements if s["status"] == "importing"), statements[0] if statements else {})
+    totals = {"id": first.get("id"), "status": "importing" if result.importing else "imported",
               "lines_total": sum(s["lines_total"] for s in statements),
               "lines_done": sum(s["lines_done"] for s in statements),
               "matched": len(groups["matched"]), "unmatched": len(groups["unmatched"])}

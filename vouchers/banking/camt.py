@@ -106,10 +106,14 @@ class _Reader:
 
     def __init__(self, namespace: str):
         self.ns = {"c": namespace}
+        self._paths: dict[str, str] = {}  # a statement asks the same few paths of each of its thousands of entries
 
     def _path(self, path: str) -> str:
-        return "/".join(part if part in (".", "..") or part.startswith(".//") else f"c:{part}"
-                        for part in path.split("/"))
+        found = self._paths.get(path)
+        if found is None:
+            found = self._paths[path] = "/".join(part if part in (".", "..") or part.startswith(".//") else f"c:{part}"
+                                                 for part in path.split("/"))
+        return found
 
     def find(self, el: Any, path: str) -> Any:
         return el.find(self._path(path), self.ns)

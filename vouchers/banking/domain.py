@@ -95,9 +95,14 @@ def find_structured_reference(creditor_references: Sequence[str], free_texts: Se
         valid = _valid_ogm(re.sub(r"\D", "", reference)) if _REFERENCE_CHARACTERS.match(reference) else None
         if valid:
             found.setdefault(valid, reference)
-    if not found:
-        for text in free_texts:
-            for match in _TYPED_REFERENCE.finditer(text or ""):
+    texts = [text for text in free_texts if text]
+    # Banks cut the payer's text into lines of 140 characters (Ustrd), at times in the middle of a reference: the
+    # lines are read again as one text when none of them alone names a valid reference.
+    for batch in (texts, ["".join(texts)] if len(texts) > 1 else []):
+        if found:
+            break
+        for text in batch:
+            for match in _TYPED_REFERENCE.finditer(text):
                 raw = raw or match.group(0).strip()
                 valid = _valid_ogm("".join(match.groups()))
                 if valid:
@@ -143,9 +148,11 @@ _IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1
 _ENTERPRISE = re.compile(r"(?<![\dA-Za-z])(?:BE\s?)?([01]\d{3})[.\s]?(\d{3})[.\s]?(\d{3})(?!\d)")
 
 
-def find_enterprise_number(texts: Iterable[str | None]) -> str | None:
-    """The first valid enterprise number (10 digits, mod 97) in the payer's name, identification or
-    free text, e.g. ``BE 0403.170.701`` or ``0403170701``. Valid IBANs are left out first."""
+def find_enterprise_numbers(texts: Iterable[str | None]) -> list[str]:
+    """Every valid enterprise number (10 digits, mod 97) in the payer's name, identification or free text, in
+    that order and once each, e.g. ``BE 0403.170.701`` or ``0403170701``: a social secretariat names itself and
+    its client. Valid IBANs are left out first."""
+    found: dict[str, None] = {}
     for text in texts:
         if not text:
             continue
@@ -153,8 +160,21 @@ def find_enterprise_number(texts: Iterable[str | None]) -> str | None:
         for match in _ENTERPRISE.finditer(cleaned):
             digits = "".join(match.groups())
             if be_vat.is_valid(digits):
-                return be_vat.compact(digits)
-    return None
+                found.setdefault(be_vat.compact(digits))
+    return list(found)
+
+
+def find_enterprise_number(texts: Iterable[str | None]) -> str | None:
+    """The first valid enterprise number in the payer's name, identification or free text."""
+    numbers = find_enterprise_numbers(texts)
+    return numbers[0] if numbers else None
+
+
+def single_fit(amount_cents: int, open_contributions: Iterable[tuple[int, int]]) -> int | None:
+    """The one contribution, among ``(contribution_id, still owed)`` of the employers a credit names, that owes
+    exactly its amount; None when none does or several do (then a person chooses: DOMAIN.md)."""
+    fitting = {contribution_id for contribution_id, owed in open_contributions if owed == amount_cents > 0}
+    return fitting.pop() if len(fitting) == 1 else None
 
 
 SUGGESTION_REASONS = ("employer_and_amount", "employer", "amount", "returned_payment")

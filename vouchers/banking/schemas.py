@@ -17,7 +17,9 @@ from vouchers.banking.models import (
 
 class PayoutBatchSchema(Schema):
     id = fields.Integer(required=True)
-    status = fields.String(required=True, metadata={"enum": ["created", "paid"]})
+    status = fields.String(required=True, metadata={"enum": ["created", "paid", "rejected"], "description": (
+        "`created` while a transfer waits for the bank; `paid` once none waits (see its transfers at "
+        "`GET /admin/payout-transfers?batch_id=`); `rejected` when the bank refused them all.")})
     total_cents = fields.Integer(required=True)
     claim_count = fields.Integer(required=True)
     message_id = fields.String(required=True)
@@ -70,10 +72,16 @@ class StatementSchema(Schema):
     unmatched_cents = fields.Integer(required=True)
     dismissed_count = fields.Integer(required=True)
     dismissed_cents = fields.Integer(required=True)
-    status = fields.String(required=True, metadata={"enum": ["importing", "imported", "failed"],
-                                                    "description": "A statement is read in one go: `imported`."})
-    lines_total = fields.Integer(required=True)
-    lines_done = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={
+        "enum": ["importing", "imported", "failed"],
+        "description": "A file of up to 200 lines is read within its upload: `imported`. A larger one is read in "
+                       "the background: `importing` until all its lines are in (`imported`), or `failed` with "
+                       "nothing booked (`failure_reason`)."})
+    lines_total = fields.Integer(required=True, metadata={
+        "description": "While importing, the statement's lines in the file; once imported, its lines whose money "
+                       "was new."})
+    lines_done = fields.Integer(required=True, metadata={"description": "How many of `lines_total` are done."})
+    failure_reason = fields.String(allow_none=True, metadata={"description": "Why the import failed."})
     matched = fields.Integer(required=True, metadata={"description": "Count of matched lines (API.md)."})
     unmatched = fields.Integer(required=True, metadata={"description": "Count of lines waiting for a person."})
     duplicate = fields.Boolean(metadata={"description": "In an upload's answer: this statement was imported before, "
@@ -179,8 +187,10 @@ class LineDecisionSchema(LineSchema):
 
 class UploadResultSchema(Schema):
     id = fields.Integer(allow_none=True, required=True, metadata={
-        "description": "The statement imported (the first one when the file holds several: see `statements`)."})
-    status = fields.String(required=True, metadata={"enum": ["importing", "imported", "failed"]})
+        "description": "The statement imported (the first one when the file holds several: see `statements`; the "
+                       "first one read in the background, when one is)."})
+    status = fields.String(required=True, metadata={"enum": ["importing", "imported", "failed"], "description":
+                                                    "`importing` (202): the file is read in the background."})
     lines_total = fields.Integer(required=True, metadata={"description": "Lines in the file's statements."})
     lines_done = fields.Integer(required=True)
     matched = fields.Integer(required=True, metadata={"description": "How many lines were matched."})

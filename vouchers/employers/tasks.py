@@ -1,4 +1,5 @@
-"""Scheduled jobs of the employers' side: the 45-day contribution deadline and the Stripe repair."""
+"""Jobs of the employers' side: the 45-day contribution deadline, the Stripe repair, and the background import of a
+large CSV file of declarations."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ from sqlalchemy.orm import Session
 from stdnum import iban
 
 from portal.auth.models import User
+from portal.background import background_task
+from portal.errors import N_
 from portal.notifications.services import notify, page
 from portal.payments import gateway_for
 from portal.scheduler import scheduled
 from vouchers.employers import domain
-from vouchers.employers.services import contributions, deadlines, payment_repair
+from vouchers.employers.services import (
+    background_imports,
+    contributions,
+    deadlines,
+    payment_repair,
+)
 
 
 def _tell(session: Session, notice: deadlines.Notice, people: list[User], kind: str, *, key: str) -> int:
@@ -30,7 +38,7 @@ def _tell(session: Session, notice: deadlines.Notice, people: list[User], kind: 
 
 
 @scheduled("employer_deadlines", trigger="cron", hour=7, minute=30,
-           description="Remind employers 7 days before a contribution is due; flag it overdue after, once.")
+           description=N_("Remind employers 7 days before a contribution is due; flag it overdue after, once."))
 def employer_deadlines(session: Session, *, today: date, now: datetime) -> str:
     """Each contribution gets at most one reminder and one overdue notice (flag columns and outbox keys)."""
     people: dict[int, list[User]] = {}
@@ -52,7 +60,19 @@ def employer_deadlines(session: Session, *, today: date, now: datetime) -> str:
 
 
 @scheduled("stripe_repair", period="hour", trigger="interval", hours=1,
-           description="Re-read card payments still waiting for Stripe after an hour, to heal missed webhooks.")
+           description=N_("Re-read card payments still waiting for Stripe after an hour, to heal missed webhooks."))
 def stripe_repair(session: Session, *, today: date, now: datetime) -> str:
     outcome = payment_repair.repair_stale_payments(session, gateway_for(current_app), today=today, now=now)
     return f"{outcome.checked} checked, {outcome.changed} changed, {outcome.unreachable} unreachable"
+
+
+@background_task(background_imports.TASK)
+def import_declarations(session: Session, *, now: datetime, import_id: int) -> None:
+    """Read a large CSV file of declarations (``background_imports.run_import``)."""
+    background_imports.run_import(session, now=now, import_id=import_id)
+
+
+@scheduled("declaration_imports_stalled", period="minute", trigger="interval", minutes=15,
+           description=N_("Mark failed the CSV imports whose background process stopped halfway."))
+def fail_stalled_imports(session: Session, *, today: date, now: datetime) -> str:
+    return f"{background_imports.fail_stalled_imports(session, now=now)} stalled imports marked failed"

@@ -202,7 +202,8 @@ def test_a_coda_file_on_the_upload_page(admin_client, db_session):
                            follow_redirects=True)
     assert uploaded.status_code == 200
     text = page(uploaded)
-    assert "4 lines imported: 0 matched by their structured reference, 4 waiting to be matched." in text
+    assert ("4 lines imported: 0 matched to contributions (by reference, or by the payer's enterprise number and "
+            "amount), 4 waiting to be matched.") in text
     assert "CODA 2" in text and "2017-10-11/139" in text
     form = page(admin_client.get("/admin/fund/bank-statements"))
     assert "CAMT.053 file or CODA file" in form and ".cod" in form

@@ -58,6 +58,7 @@ def test_a_mixed_statement_reconciles_to_the_cent(db_session, admin, declare):
     exact, partial, over, batched, stranger = (declare() for _ in range(5))
     employer_user = make_user(db_session, Role.EMPLOYER, language="en")
     payer_owes = declare(employer_user)
+    declare(employer_user)  # the payer owes two contributions of the same amount: its number alone cannot tell
     payer = db_session.get(Employer, db_session.get(Declaration, payer_owes.declaration_id).employer_id)
     unknown = "000000009797"  # valid mod 97, but no contribution has it
     assert db_session.scalar(select(Contribution.id).where(Contribution.structured_reference == unknown)) is None
@@ -79,7 +80,7 @@ def test_a_mixed_statement_reconciles_to_the_cent(db_session, admin, declare):
         Entry("2300.00", acct_svcr_ref="BANK-0005", txs=[
             Tx(amount="1800.00", reference=batched.structured_reference),
             Tx(amount="500.00", reference=mistyped(stranger.structured_reference))]),
-        # No reference at all, but the payer's enterprise number: a suggestion, not a match.
+        # No reference at all, but the payer's enterprise number, and two of its contributions fit: a suggestion.
         Entry("1800.00", acct_svcr_ref="BANK-0006", txs=[Tx(ustrd="Bijdrage ontslag", debtor=payer.company_name,
                                                             debtor_id=f"BE{payer.enterprise_number}")]),
         # Money out: stored, never matched.

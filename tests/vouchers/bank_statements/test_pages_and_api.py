@@ -225,7 +225,8 @@ def test_upload_through_the_page_then_match_and_dismiss(admin_client, db_session
     response = upload_page(admin_client, data, follow_redirects=True)
     assert response.status_code == 200
     text = page(response)
-    assert "2 lines imported: 0 matched by their structured reference, 2 waiting to be matched." in text
+    assert ("2 lines imported: 0 matched to contributions (by reference, or by the payer's enterprise number and "
+            "amount), 2 waiting to be matched.") in text
     statement = db_session.scalar(select(BankStatement))
     assert f"/admin/fund/bank-statements/{statement.id}" in response.request.path
 

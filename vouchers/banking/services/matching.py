@@ -2,97 +2,140 @@
 
 - A credit carrying contributions' structured references pays them: one reference takes all of it; several
   split it to the cent in the payer's order (``domain.split_by_dues``), each taking what it still owes and the
-  last one any rest. References that are no contribution's are passed over; a line naming none waits.
+  last one any rest. References that are no contribution's are passed over.
+- A credit without a usable reference is matched by its amount and the payer's enterprise number (any number the
+  line names: a social secretariat paying for a client names the client's) only when exactly one open contribution
+  of the employers it names still owes exactly that amount (``domain.single_fit``); else it waits for a person,
+  who sees those contributions as suggestions.
 - A debit that gives a credit back (a reversal or a return) undoes what that credit paid, when the import finds
   the credit for sure (``domain.reversed_credit``) and its contributions still hold that money; else it waits
-  for a person.
+  for a person. Every debit line of an import goes through ``book_debit_lines``.
 
-Each part is one allocation row and one payment through ``vouchers.employers.services.payments``, which writes
+Each part is one allocation row and one payment through ``vouchers.employers.services.bank_payments``, which writes
 the ledger entry (a negative one for a reversal: a counter-entry, nothing deleted) and moves the contribution's
-status. Services flush and never commit.
+status. An import plans its lines first (``plan_automatic``, reading in batches) and books them in batches
+(``book``), so the statements it sends do not grow with its lines. Services flush and never commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
+from portal.audit import AuditEntry
 from portal.db import lock_row
 from vouchers.banking import domain
 from vouchers.banking.models import BankLine, BankLineAllocation, BankStatement
 from vouchers.banking.services.duplicates import line_facts
 from vouchers.employers import domain as employer_domain
-from vouchers.employers.models import Contribution
-from vouchers.employers.services import payments as payment_services
+from vouchers.employers.models import Contribution, Declaration, Employer
+from vouchers.employers.services import bank_payments
 from vouchers.employers.services.contributions import payment_sums, payment_sums_for
 
 Part = tuple[int, int]  # (contribution_id, cents), cents > 0
+
+#: Ids per ``IN (...)``.
+CHUNK = 500
+
+#: Contributions a transfer may pay without a person: not those being paid by card right now.
+_OPEN_FOR_TRANSFER = ("due", "partially_paid")
+
+
+@dataclass
+class Planned:
+    """What a line will book: its parts, how they were found, and why."""
+
+    line: BankLine
+    parts: list[Part]
+    method: str
+    reason: str
+    actor: Any = None
+    reverses_line_id: int | None = None
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start:start + CHUNK])
 
 
 def holdings(session: Session, contribution_ids: Iterable[int]) -> dict[int, int]:
     """The money each contribution holds now (every source, net of refunds and reversals)."""
     ids = sorted(set(contribution_ids))
     sums: dict[int, employer_domain.PaymentSums] = {}
-    for start in range(0, len(ids), 500):
-        sums.update(payment_sums_for(session, ids[start:start + 500]))
+    for chunk in _chunks(ids):
+        sums.update(payment_sums_for(session, chunk))
     return {cid: sums.get(cid, employer_domain.PaymentSums()).net_cents for cid in ids}
 
 
 def lock_contributions(session: Session, contribution_ids: Iterable[int]) -> None:
     """Row locks on the contributions, in id order (two callers never wait on each other in a circle)."""
-    for contribution in session.scalars(select(Contribution).where(Contribution.id.in_(sorted(set(contribution_ids))))
-                                        .order_by(Contribution.id)):
-        lock_row(session, contribution)
+    bank_payments.lock_contributions(session, contribution_ids)
 
 
 def describe(parts: Sequence[Part]) -> str:
     return ", ".join(f"contribution {cid}: {cents} cents" for cid, cents in parts)
 
 
+def book(session: Session, planned: Sequence[Planned], *, now: datetime) -> None:
+    """Record each planned line's parts as its contributions' money (taken back, for a line that gives a credit
+    back), in the order given, and mark the lines matched. The caller has checked the parts add up to each line's
+    amount."""
+    payments = []
+    for item in planned:
+        sign = -1 if item.line.returns_credit else 1
+        payments.extend(bank_payments.BankPayment(cid, sign * cents, item.line.part_external_id(index),
+                                                  item.line.booked_on)
+                        for index, (cid, cents) in enumerate(item.parts, start=1))
+    # A person's match tells the employer by e-mail at once; an import's thousands go with the outbox job.
+    bank_payments.record_bank_payments(session, payments, now=now,
+                                       send_now=any(item.actor is not None for item in planned))
+    allocations, matched = [], []
+    for item in planned:
+        line, sign = item.line, -1 if item.line.returns_credit else 1
+        allocations.extend({"line_id": line.id, "contribution_id": contribution_id, "amount_cents": sign * cents,
+                            "external_id": line.part_external_id(index), "created_at": now}
+                           for index, (contribution_id, cents) in enumerate(item.parts, start=1))
+        matched.append({"at": now, "actor_id": getattr(item.actor, "id", None), "object_type": "bank_line",
+                        "object_id": line.id, "action": "matched", "from_state": line.status, "to_state": "matched",
+                        "reason": f"{describe(item.parts)}: {item.reason}"[:2000]})
+        line.status = "matched"
+        line.contribution_id = item.parts[0][0]
+        line.match_method = item.method
+        line.reverses_line_id = item.reverses_line_id
+        if item.actor is not None:
+            line.decided_by = item.actor.id
+            line.decided_at = now
+            line.decision_reason = item.reason
+    if planned:  # plain batched INSERTs (Core: no ORM work per row), like the payments'
+        session.execute(insert(BankLineAllocation.__table__), allocations)
+        session.execute(insert(AuditEntry.__table__), matched)
+    session.flush()
+    for item in planned:
+        session.expire(item.line, ["allocations"])  # read again when asked: they were inserted without objects
+    for item in planned:
+        if item.line.returns_credit:
+            for contribution_id, _cents in item.parts:
+                _status_after_reversal(session, contribution_id, now=now)
+
+
 def apply_allocations(session: Session, line: BankLine, parts: Sequence[Part], *, method: str, actor: Any,
                       reason: str, now: datetime, reverses_line_id: int | None = None) -> None:
-    """Record ``parts`` of an unmatched line as its contributions' money (taken back, for a line that gives a
-    credit back), and mark the line matched. The caller has checked the parts add up to the line's amount."""
-    sign = -1 if line.returns_credit else 1
-    for index, (contribution_id, cents) in enumerate(parts, start=1):
-        external_id = line.part_external_id(index)
-        payment_services.record_bank_payment(session, contribution_id, amount_cents=sign * cents,
-                                              external_id=external_id, booked_on=line.booked_on, now=now)
-        line.allocations.append(BankLineAllocation(contribution_id=contribution_id, amount_cents=sign * cents,
-                                                   external_id=external_id, created_at=now))
-    if sign < 0:
-        session.flush()
-        for contribution_id, _cents in parts:
-            _status_after_reversal(session, contribution_id, now=now)
-    audit.record(session, actor=actor, object_type="bank_line", object_id=line.id, action="matched",
-                 from_state=line.status, to_state="matched", reason=f"{describe(parts)}: {reason}"[:2000], now=now)
-    line.status = "matched"
-    line.contribution_id = parts[0][0]
-    line.match_method = method
-    line.reverses_line_id = reverses_line_id
-    if actor is not None:
-        line.decided_by = actor.id
-        line.decided_at = now
-        line.decision_reason = reason
-    session.flush()
+    """``book`` for one line (a person's match, or a reversal found at import)."""
+    book(session, [Planned(line, list(parts), method, reason, actor, reverses_line_id)], now=now)
 
 
 def _status_after_reversal(session: Session, contribution_id: int, *, now: datetime) -> None:
-    """A reversal means the money never stayed: the contribution is due (or partly paid) again, not "refunded",
-    which the payments' sums alone would say (a refund is money the fund gave back of its own accord)."""
+    """A reversal means the money never stayed: the contribution is due (or partly paid) again, not "refunded"
+    (a refund is money the fund gave back of its own accord; the payments' kinds tell them apart)."""
     contribution = session.get(Contribution, contribution_id)
-    assert contribution is not None  # record_bank_payment has just found it
-    taken_back = -int(sum(session.scalars(select(BankLineAllocation.amount_cents).where(
-        BankLineAllocation.contribution_id == contribution_id, BankLineAllocation.amount_cents < 0))))
-    sums = payment_sums(session, contribution_id)
-    as_if_never_received = employer_domain.PaymentSums(sums.received_cents - taken_back,
-                                                       sums.refunded_cents - taken_back)
-    status = employer_domain.contribution_status(contribution.amount_cents, as_if_never_received,
+    assert contribution is not None  # the payment has just been recorded for it
+    status = employer_domain.contribution_status(contribution.amount_cents, payment_sums(session, contribution_id),
                                                  in_flight=contribution.status == "processing")
     if status != contribution.status:
         audit.record(session, actor=None, object_type="contribution", object_id=contribution.id,
@@ -102,41 +145,104 @@ def _status_after_reversal(session: Session, contribution_id: int, *, now: datet
         contribution.updated_at = now
 
 
-def match_by_reference(session: Session, lines: Sequence[BankLine], *, now: datetime) -> int:
-    """Book each unmatched credit whose structured references are contributions', in booking order, so a partial
-    payment and its top-up move a contribution step by step. Lines held for a person are left alone; a credit far
-    larger than what it names is held instead of booked. Returns how many lines were booked."""
-    candidates = [line for line in lines if line.status == "unmatched" and not line.returns_credit
-                  and line.structured_reference and not line.hold_reason]
-    if not candidates:
-        return 0
-    references = sorted({reference for line in candidates for reference in line.references})
+# --- automatic matching of a statement's credits ------------------------------------------------------------------
+
+
+def _waiting_credits(lines: Sequence[BankLine]) -> list[BankLine]:
+    return sorted((line for line in lines if line.status == "unmatched" and not line.returns_credit
+                   and not line.hold_reason), key=lambda item: (item.booked_on, item.id))
+
+
+def plan_automatic(session: Session, lines: Sequence[BankLine]) -> list[Planned]:
+    """What the import books for the new credits, in booking order (a partial payment and its top-up move a
+    contribution step by step): by structured reference first, then by enterprise number and amount among what the
+    references left open. A credit far larger than the contributions it names is held instead
+    (``hold_reason``). Reads in batches; writes nothing but the holds."""
+    waiting = _waiting_credits(lines)
+    references = sorted({reference for line in waiting for reference in line.references})
     owners: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(references), 500):
+    for chunk in _chunks(references):
         owners.update({reference: (cid, amount) for reference, cid, amount in session.execute(
             select(Contribution.structured_reference, Contribution.id, Contribution.amount_cents)
-            .where(Contribution.structured_reference.in_(references[start:start + 500])))})
+            .where(Contribution.structured_reference.in_(chunk)))})
     amounts = dict(owners.values())
     owed = {cid: amounts[cid] - held for cid, held in holdings(session, amounts).items()}
-    matched = 0
-    for line in sorted(candidates, key=lambda item: (item.booked_on, item.id)):
-        named: list[int] = []
-        for reference in line.references:
-            owner = owners.get(reference)
-            if owner is not None and owner[0] not in named:
-                named.append(owner[0])
+    planned: list[Planned] = []
+    for line in waiting:
+        named = list(dict.fromkeys(owners[r][0] for r in line.references if r in owners))
         if not named:
             continue
         if not domain.may_match_automatically(line.amount_cents, sum(amounts[cid] for cid in named)):
             line.hold_reason = "amount_too_large"
             continue
         parts = domain.split_by_dues(line.amount_cents, [(cid, owed[cid]) for cid in named])
-        apply_allocations(session, line, parts, method="reference", actor=None, now=now,
-                          reason="structured reference " + " ".join(line.references))
+        planned.append(Planned(line, parts, "reference", "structured reference " + " ".join(line.references)))
         for cid, cents in parts:
             owed[cid] -= cents
-        matched += 1
-    return matched
+    booked = {id(item.line) for item in planned}
+    planned.extend(_plan_by_enterprise_number(session, [line for line in waiting if id(line) not in booked
+                                                        and not line.hold_reason], owed))
+    planned.sort(key=lambda item: (item.line.booked_on, item.line.id))
+    return planned
+
+
+def _numbers(line: BankLine) -> list[str]:
+    return domain.find_enterprise_numbers([line.counterparty_id, line.counterparty_name, line.remittance_text])
+
+
+def _plan_by_enterprise_number(session: Session, lines: Sequence[BankLine], owed: dict[int, int]) -> list[Planned]:
+    """Credits naming employers (by enterprise number) of whose open contributions exactly one still owes exactly
+    the credit's amount, after what the references booked (``owed``, updated here)."""
+    named = {id(line): _numbers(line) for line in lines}
+    numbers = sorted({number for found in named.values() for number in found})
+    if not numbers:
+        return []
+    employer_of: dict[str, int] = {}
+    for chunk in _chunks(numbers):
+        employer_of.update({number: employer_id for number, employer_id in session.execute(
+            select(Employer.enterprise_number, Employer.id).where(Employer.enterprise_number.in_(chunk)))})
+    open_by_employer: dict[int, list[tuple[int, int, Any]]] = {}
+    employer_ids = sorted(set(employer_of.values()))
+    for chunk in _chunks(employer_ids):
+        for employer_id, cid, amount, due_on in session.execute(
+                select(Declaration.employer_id, Contribution.id, Contribution.amount_cents, Contribution.due_on)
+                .join(Declaration, Declaration.id == Contribution.declaration_id)
+                .where(Declaration.employer_id.in_(chunk), Declaration.status == "declared",
+                       Contribution.status.in_(_OPEN_FOR_TRANSFER))).tuples():
+            open_by_employer.setdefault(employer_id, []).append((cid, amount, due_on))
+    unknown = sorted({cid for rows in open_by_employer.values() for cid, _a, _d in rows} - set(owed))
+    held = holdings(session, unknown)
+    for rows in open_by_employer.values():
+        for cid, amount, _due_on in rows:
+            owed.setdefault(cid, amount - held.get(cid, 0))
+    planned = []
+    for line in lines:
+        employers = list(dict.fromkeys(employer_of[n] for n in named[id(line)] if n in employer_of))
+        candidates = [(cid, owed[cid]) for employer_id in employers for cid, _a, _d in open_by_employer.get(employer_id, [])]
+        fit = domain.single_fit(line.amount_cents, candidates)
+        if fit is None:
+            continue
+        owed[fit] -= line.amount_cents
+        planned.append(Planned(line, [(fit, line.amount_cents)], "enterprise",
+                               "enterprise number and amount: the only open contribution owing it"))
+    return planned
+
+
+def match_automatically(session: Session, lines: Sequence[BankLine], *, now: datetime) -> int:
+    """Plan and book the new credits at once (a small statement). Returns how many lines were booked."""
+    planned = plan_automatic(session, lines)
+    book(session, planned, now=now)
+    return len(planned)
+
+
+# --- debits ----------------------------------------------------------------------------------------------------------
+
+
+def book_debit_lines(session: Session, account: str, lines: Sequence[BankLine], *, now: datetime) -> int:
+    """What an import does with its new debit lines (after the credits: a credit and its reversal may come in the
+    same statement): a debit that gives a credit back undoes it (``apply_reversals``); other debits stay out of
+    matching. Returns how many lines were booked."""
+    return apply_reversals(session, account, lines, now=now)
 
 
 def apply_reversals(session: Session, account: str, lines: Sequence[BankLine], *, now: datetime) -> int:

@@ -21,13 +21,13 @@ Services flush and never commit; the views commit once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ from portal import audit
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from vouchers.banking import camt, domain, statement_files
 from vouchers.banking.models import BankLine, BankStatement
-from vouchers.banking.services import matching
+from vouchers.banking.services import matching, outgoing
 from vouchers.banking.services.duplicates import hold_possible_duplicates
 from vouchers.banking.services.lines import _require
 
@@ -102,97 +102,169 @@ class ImportResult:
         """True when the file added nothing at all: every statement in it was imported before."""
         return all(s.duplicate for s in self.statements)
 
+    @property
+    def importing(self) -> bool:
+        """True when a statement of the file is being read in the background."""
+        return any(s.statement.status == "importing" for s in self.statements)
+
+
+#: A file with more lines than this is read in the background (``services.background_import``): the upload answers
+#: at once, and the statement's page shows the progress. Smaller ones are read within the upload.
+BACKGROUND_ABOVE_LINES = 200
+
+
+def parse_upload(data: bytes) -> camt.ParsedFile:
+    """The file read, or ``InvalidStatementFile``."""
+    try:
+        return statement_files.parse(data)
+    except camt.CamtError as error:
+        raise InvalidStatementFile(error) from error
+
 
 def import_statement(session: Session, actor: Any, data: bytes, *, file_name: str | None, now: datetime,
                      xsd_path: str | Path | None = None) -> ImportResult:
-    """Import every statement of a CAMT.053 or CODA file and match its credit lines by structured reference.
+    """Import every statement of a CAMT.053 or CODA file and match its credit lines, all within this call.
 
     A malformed file raises ``InvalidStatementFile`` (422, or 413 when too large) and adds nothing. A
     statement imported before is returned as it is, flagged ``duplicate``; so is every statement of a
     file imported before (the same bytes), even if its statements' identity now reads differently.
     """
     _require(actor)
-    try:
-        parsed = statement_files.parse(data)
-    except camt.CamtError as error:
-        raise InvalidStatementFile(error) from error
-    same_file = list(session.scalars(select(BankStatement).where(BankStatement.file_sha256 == parsed.sha256)))
-    if same_file:
-        known = {row.id: row for row in same_file}
-        for statement in parsed.statements:
-            existing = _existing_statement(session, statement)
-            if existing is not None:
-                known.setdefault(existing.id, existing)
-        return ImportResult([StatementImport(known[key], duplicate=True) for key in sorted(known)])
+    parsed = parse_upload(data)
+    return known_file(session, parsed) or import_parsed(session, actor, parsed, file_name=file_name, now=now,
+                                                        xsd_path=xsd_path)
+
+
+def known_file(session: Session, parsed: camt.ParsedFile) -> ImportResult | None:
+    """The statements of a file imported before (the same bytes; an import that failed does not count), or None."""
+    same_file = list(session.scalars(select(BankStatement).where(BankStatement.file_sha256 == parsed.sha256,
+                                                                 BankStatement.status != "failed")))
+    if not same_file:
+        return None
+    known = {row.id: row for row in same_file}
+    for statement in parsed.statements:
+        existing = existing_statement(session, statement)
+        if existing is not None:
+            known.setdefault(existing.id, existing)
+    return ImportResult([StatementImport(known[key], duplicate=True) for key in sorted(known)])
+
+
+def import_parsed(session: Session, actor: Any, parsed: camt.ParsedFile, *, file_name: str | None, now: datetime,
+                  xsd_path: str | Path | None = None) -> ImportResult:
     valid = camt.schema_valid(parsed, xsd_path)
     results = []
     for statement in parsed.statements:
-        existing = _existing_statement(session, statement)
+        existing = existing_statement(session, statement)
         if existing is not None:
             results.append(StatementImport(existing, duplicate=True))
             continue
-        results.append(_import_one(session, actor, parsed, statement, valid, file_name=file_name, now=now))
+        row = statement_row(parsed, statement, valid, file_name=file_name, actor=actor, now=now)
+        add_statement_rows(session, [row])
+        results.append(import_lines(session, actor, statement, row, now=now))
     return ImportResult(results)
 
 
-def _existing_statement(session: Session, statement: camt.ParsedStatement) -> BankStatement | None:
+def existing_statement(session: Session, statement: camt.ParsedStatement) -> BankStatement | None:
+    """The statement with the same bank identity, imported or importing (one whose import failed is forgotten)."""
     return session.scalar(select(BankStatement).where(
         BankStatement.account == statement.account, BankStatement.statement_ref == statement.statement_ref,
-        BankStatement.sequence == statement.sequence))
+        BankStatement.sequence == statement.sequence, BankStatement.status != "failed"))
 
 
-def _import_one(session: Session, actor: Any, parsed: camt.ParsedFile, statement: camt.ParsedStatement,
-                valid: bool | None, *, file_name: str | None, now: datetime) -> StatementImport:
-    row = BankStatement(
+def statement_row(parsed: camt.ParsedFile, statement: camt.ParsedStatement, valid: bool | None, *,
+                  file_name: str | None, actor: Any, now: datetime, **state: Any) -> BankStatement:
+    return BankStatement(
         account=statement.account, statement_ref=statement.statement_ref, sequence=statement.sequence,
         legal_sequence=statement.legal_sequence, message_id=parsed.message_id, version=parsed.version,
         currency=statement.currency, issued_on=statement.issued_on, from_on=statement.from_on,
         to_on=statement.to_on, opening_balance_cents=statement.opening_balance_cents,
         closing_balance_cents=statement.closing_balance_cents, file_name=(file_name or "")[:255] or None,
-        file_sha256=parsed.sha256, schema_valid=valid, imported_at=now, imported_by=getattr(actor, "id", None))
+        file_sha256=parsed.sha256, schema_valid=valid, imported_at=now, imported_by=getattr(actor, "id", None),
+        **state)
+
+
+def add_statement_rows(session: Session, rows: Sequence[BankStatement]) -> None:
+    """Insert new statements, in place of any of the same identity whose import failed (it booked nothing)."""
+    try:
+        with session.begin_nested():
+            for row in rows:
+                failed = session.scalar(select(BankStatement).where(
+                    BankStatement.account == row.account, BankStatement.statement_ref == row.statement_ref,
+                    BankStatement.sequence == row.sequence, BankStatement.status == "failed"))
+                if failed is not None:
+                    session.delete(failed)
+                    session.flush()
+                session.add(row)
+            session.flush()
+    except IntegrityError as exc:  # the same statement imported at this very moment by someone else
+        raise Conflict(N_("This statement is being imported by someone else at the same time. Reload the list of "
+                          "statements."), code="statement_importing") from exc
+
+
+#: Planned lines booked per batch; a background import reports its progress after each.
+BOOK_BATCH = 500
+
+
+def import_lines(session: Session, actor: Any, statement: camt.ParsedStatement, row: BankStatement, *,
+                 now: datetime, on_progress: Callable[[int], None] | None = None) -> StatementImport:
+    """Add the statement's new lines to ``row`` and match them: by reference and by enterprise number (credits),
+    then the debits (``matching.book_debit_lines``). ``on_progress(lines_done)`` hears how far it is."""
     keys = [line_key(statement, line) for line in statement.lines]
     known = _known_keys(session, keys)
     result = StatementImport(row, duplicate=False)
+    rows = []
+    for line, key in zip(statement.lines, keys, strict=True):
+        if key in known:
+            result.repeated_lines += 1
+            continue
+        known.add(key)
+        rows.append(_new_line(row, line, key, now))
     try:
         with session.begin_nested():
-            session.add(row)
-            session.flush()
-            for line, key in zip(statement.lines, keys, strict=True):
-                if key in known:
-                    result.repeated_lines += 1
-                    continue
-                known.add(key)
-                start = domain.initial_status(direction=line.direction, reversal=line.reversal, booked=line.booked,
-                                              currency=line.currency, returned=line.returned)
-                bank_line = BankLine(
-                    statement_id=row.id, entry_index=line.entry_index, tx_index=line.tx_index, line_key=key,
-                    direction=line.direction, amount_cents=line.amount_cents, currency=line.currency or "",
-                    booked_on=line.booked_on, value_on=line.value_on, status=start.status,
-                    ignore_reason=start.ignore_reason, returns_credit=start.returns_credit, allocations=[],
-                    entry_reference=line.entry_reference, tx_reference=line.tx_reference,
-                    end_to_end_id=line.end_to_end_id, structured_reference=line.structured_reference,
-                    more_references=" ".join(line.more_references) or None,
-                    reference_text=line.reference_text, remittance_text=line.remittance_text,
-                    counterparty_name=line.counterparty_name, counterparty_iban=line.counterparty_iban,
-                    counterparty_id=line.counterparty_id, enterprise_number=line.enterprise_number, created_at=now)
-                session.add(bank_line)
-                result.new_lines.append(bank_line)
-            session.flush()
-    except IntegrityError as exc:  # the same statement or line imported at this very moment by someone else
+            if rows:  # one INSERT sent as a batch, then the lines read back at once: no ids to return row by row
+                session.execute(insert(BankLine.__table__), rows)
+    except IntegrityError as exc:  # the same line imported at this very moment by someone else
         raise Conflict(N_("This statement is being imported by someone else at the same time. Reload the list of "
                           "statements."), code="statement_importing") from exc
+    result.new_lines = list(session.scalars(select(BankLine).where(BankLine.statement_id == row.id)
+                                            .order_by(BankLine.id)))
     hold_possible_duplicates(session, row, result.new_lines)
-    matched = matching.match_by_reference(session, result.new_lines, now=now)
-    # After the credits: a credit and its reversal may come in the same statement.
-    reversed_ = matching.apply_reversals(session, statement.account, result.new_lines, now=now)
+    planned = matching.plan_automatic(session, result.new_lines)
+    done = len(statement.lines) - len(planned)
+    for start in range(0, len(planned), BOOK_BATCH):
+        batch = planned[start:start + BOOK_BATCH]
+        matching.book(session, batch, now=now)
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done)
+    booked_debits = matching.book_debit_lines(session, statement.account, result.new_lines, now=now)
+    # The fund's own transfers: a debit paying one, a credit bringing one back (issue 20, services.outgoing).
+    outgoing.match_outgoing_lines(session, result.new_lines, now=now, actor=actor)
     audit.record(session, actor=actor, object_type="bank_statement", object_id=row.id, action="imported",
                  reason=f"{statement.account} {statement.statement_ref}/{statement.sequence}: "
-                        f"{len(result.new_lines)} lines, {matched} matched, {reversed_} reversals applied, "
+                        f"{len(result.new_lines)} lines, {len(planned)} matched, {booked_debits} reversals applied, "
                         f"{result.repeated_lines} already known, "
                         f"{result.possible_duplicates} possible duplicates held",
                  now=now)
     session.flush()
     return result
+
+
+def _new_line(row: BankStatement, line: camt.ParsedLine, key: str, now: datetime) -> dict[str, Any]:
+    """A new line's columns, to be inserted."""
+    start = domain.initial_status(direction=line.direction, reversal=line.reversal, booked=line.booked,
+                                  currency=line.currency, returned=line.returned)
+    return {
+        "statement_id": row.id, "entry_index": line.entry_index, "tx_index": line.tx_index, "line_key": key,
+        "direction": line.direction, "amount_cents": line.amount_cents, "currency": line.currency or "",
+        "booked_on": line.booked_on, "value_on": line.value_on, "status": start.status,
+        "ignore_reason": start.ignore_reason, "returns_credit": start.returns_credit,
+        "entry_reference": line.entry_reference, "tx_reference": line.tx_reference,
+        "end_to_end_id": line.end_to_end_id, "structured_reference": line.structured_reference,
+        "more_references": " ".join(line.more_references) or None,
+        "reference_text": line.reference_text, "remittance_text": line.remittance_text,
+        "counterparty_name": line.counterparty_name, "counterparty_iban": line.counterparty_iban,
+        "counterparty_id": line.counterparty_id, "enterprise_number": line.enterprise_number, "created_at": now}
 
 
 def _known_keys(session: Session, keys: Sequence[str]) -> set[str]:
