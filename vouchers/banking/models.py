@@ -33,6 +33,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -49,7 +50,9 @@ LINE_STATUSES = ("unmatched", "matched", "dismissed", "ignored")
 DIRECTIONS = ("credit", "debit")
 
 
-MATCH_METHODS = ("reference", "manual", "reversal")
+#: How a matched line was found: its structured reference; its payer's enterprise number and amount (the only open
+#: contribution owing it); a person; or the credit it gives back.
+MATCH_METHODS = ("reference", "enterprise", "manual", "reversal")
 
 
 IGNORE_REASONS = ("debit", "reversal", "not_booked", "currency")
@@ -62,11 +65,31 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+#: A statement read in the background (a large file) is ``importing`` until its lines are all in, or ``failed``
+#: (with nothing of it booked: the import is all or nothing); one read at upload is ``imported`` at once.
+STATEMENT_STATUSES = ("importing", "imported", "failed")
+
+
+class BankStatementFile(db.Model):
+    """An uploaded statement file waiting for its background import, which deletes it when it ends."""
+
+    __tablename__ = "bank_statement_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class BankStatement(db.Model):
     __tablename__ = "bank_statements"
     __table_args__ = (
         # The bank's identity of a statement: a second import of it is a duplicate.
         UniqueConstraint("account", "statement_ref", "sequence", name="uq_bank_statements_identity"),
+        CheckConstraint(f"status IN ({_in(STATEMENT_STATUSES)})", name="status_known"),
+        CheckConstraint("status <> 'failed' OR failure_reason IS NOT NULL", name="failed_has_reason"),
+        CheckConstraint("(status = 'importing') = (file_id IS NOT NULL)", name="importing_has_file"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +113,14 @@ class BankStatement(db.Model):
     schema_valid: Mapped[bool | None] = mapped_column(Boolean)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="imported", server_default="imported")
+    # While importing: the statement's lines in the file, and how many are done (the page's progress bar). The
+    # background import writes lines_done on a connection of its own, so it is seen before its transaction ends.
+    lines_total: Mapped[int | None]
+    lines_done: Mapped[int | None]
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("bank_statement_files.id", ondelete="SET NULL"),
+                                                index=True)
 
 
 class BankLine(db.Model):
@@ -202,15 +233,18 @@ class BankLineAllocation(db.Model):
     line: Mapped[BankLine] = relationship(back_populates="allocations")
 
 
-BATCH_STATUSES = ("created", "paid")
+#: ``created`` while any of its transfers waits for the bank; ``paid`` once none waits and the bank paid at least
+#: one (some may have been rejected, or returned since); ``rejected`` when the bank refused every transfer.
+BATCH_STATUSES = ("created", "paid", "rejected")
 
 
 class PayoutBatch(db.Model):
-    """One pain.001 file sent to the bank, and whether the bank has paid it."""
+    """One pain.001 file sent to the bank, and whether the bank has paid it. What became of each of its transfers
+    (one per claim) is ``payout_models.PayoutTransfer``."""
 
     __tablename__ = "payout_batches"
     __table_args__ = (
-        CheckConstraint("status IN ('created', 'paid')", name="status_known"),
+        CheckConstraint(f"status IN ({_in(BATCH_STATUSES)})", name="status_known"),
         CheckConstraint("total_cents >= 0", name="total_positive"),
         CheckConstraint("claim_count >= 1", name="not_empty"),
         CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL)", name="paid_on_when_paid"),

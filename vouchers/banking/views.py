@@ -55,6 +55,7 @@ from vouchers.banking.services import lines as line_services
 from vouchers.banking.services import payouts
 from vouchers.banking.services import statements as statement_services
 from vouchers.banking.services import suggestions as suggestion_services
+from vouchers.banking.services.background_import import receive_upload
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import Contribution
 from vouchers.employers.views import CONTRIBUTION_LABELS
@@ -110,9 +111,9 @@ def upload():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _render_statements(form, 422)
     try:
-        result = statement_services.import_statement(db.session, current_user, statement_services.read_upload(form.file.data),
-                                           file_name=form.file.data.filename, now=utcnow(),
-                                           xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
+        result = receive_upload(db.session, current_user, statement_services.read_upload(form.file.data),
+                                file_name=form.file.data.filename, now=utcnow(),
+                                xsd_path=current_app.config.get("CAMT053_XSD_PATH"))
     except statement_services.InvalidStatementFile as error:
         db.session.rollback()
         form.file.errors = [_(error.template, **error.params)]
@@ -126,12 +127,19 @@ def upload():  # type: ignore[no-untyped-def]
     if result.duplicate:
         flash(_("This statement was already imported on %(day)s: nothing was added.",
                 day=long_date(first.statement.imported_at)), "info")
+    elif result.importing:
+        first = next(s for s in result.statements if s.statement.status == "importing")
+        flash(_("The file is large: it is read in the background. This page shows how far it is; you may leave it, "
+                "the import goes on."), "info")
     else:
         new = sum(len(s.new_lines) for s in result.statements)
         matched = sum(1 for s in result.statements for line in s.new_lines if line.status == "matched")
         waiting = sum(1 for s in result.statements for line in s.new_lines if line.status == "unmatched")
-        flash(_("%(new)s lines imported: %(matched)s matched by their structured reference, %(waiting)s waiting "
-                "to be matched.", new=new, matched=matched, waiting=waiting), "success")
+        flash(ngettext("%(num)d line imported: %(matched)s matched to contributions (by reference, or by the "
+                       "payer's enterprise number and amount), %(waiting)s waiting to be matched.",
+                       "%(num)d lines imported: %(matched)s matched to contributions (by reference, or by the "
+                       "payer's enterprise number and amount), %(waiting)s waiting to be matched.", new,
+                       matched=matched, waiting=waiting), "success")
         repeated = sum(s.repeated_lines for s in result.statements)
         if repeated:
             flash(_("%(n)s lines were left out: the same money was already imported with another statement.",
@@ -142,7 +150,7 @@ def upload():  # type: ignore[no-untyped-def]
                            "booked. Open it to match or dismiss it.",
                            "%(num)d lines look like money already imported with another statement: they were not "
                            "booked. Open them to match or dismiss them.", held), "warning")
-    if len(result.statements) > 1:
+    if len(result.statements) > 1 and not result.importing:
         return redirect(url_for(".statements"))
     return redirect(url_for(".statement", statement_id=first.statement.id))
 
@@ -158,6 +166,7 @@ def statement(statement_id: int):  # type: ignore[no-untyped-def]
     importer = db.session.get(User, found.imported_by) if found.imported_by else None
     return render_template(
         "fund_admin/bank_statements/statement.html", statement=found, lines=page, importer=importer,
+        failure=_(found.failure_reason) if found.failure_reason else None,
         figures=statement_services.statement_figures(db.session, [found.id])[found.id],
         next_url=url_for(".statement", statement_id=found.id, after=page[-1].id) if len(rows) > PAGE_SIZE else None,
         first_url=after and url_for(".statement", statement_id=found.id), **_labels())
@@ -306,7 +315,8 @@ def dismiss(line_id: int):  # type: ignore[no-untyped-def]
     return _render_line(line_id, MatchForm(formdata=None), form, SplitForm(formdata=None), status)
 
 
-BATCH_STATUS_LABELS = {"created": _l("File created, not paid yet"), "paid": _l("Paid")}
+BATCH_STATUS_LABELS = {"created": _l("File created, not paid yet"), "paid": _l("Paid"),
+                       "rejected": _l("Refused by the bank")}
 
 
 @bp.get("/payouts")
