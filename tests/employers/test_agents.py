@@ -21,6 +21,7 @@ from portal.clock import utcnow
 from portal.mail import OutboxMessage
 from portal.permissions import Role
 from tests.support.factories import PASSWORD, make_employer, make_user, new_niss
+from tests.support.notices import told_exactly
 from tests.support.web import bearer, login, post_form
 from vouchers.employers.agents import services as agent_invitations
 from vouchers.employers.models import (
@@ -137,7 +138,7 @@ def test_the_invitation_is_written_in_the_invitees_language_or_else_the_inviters
     used: list[str] = []
     real = agent_views.force_locale
 
-    def recording(locale):  # noqa: ANN001, ANN202
+    def recording(locale):
         used.append(locale)
         return real(locale)
 
@@ -155,7 +156,7 @@ def test_refusals_the_employer_already_knows_keep_the_form(client, db_session, e
     login(client, employer_user.email)
     for email, problem in ((colleague.email, "already a user of your company"),
                            (agent.email, "already acts for your company"),
-                           ("not-an-address", "invalid email address")):
+                           ("not-an-address", "this e-mail address is not valid")):
         response = _invite(client, email)
         page = response.get_data(as_text=True)
         assert response.status_code == 422 and problem in page.lower() and f'value="{email}"' in page
@@ -233,6 +234,8 @@ def test_an_employer_account_accepts_after_logging_in_then_declares(app, client,
     assert entry.actor_id == secretariat.id and entry.object_id == company.id  # the agent acted
     assert entry.reason == f"invitation {invitation.id} accepted by user {secretariat.id}"
     assert any("now acts for" in m.subject for m in _mails_to(db_session, employer_user.email))
+    [joined] = told_exactly(app, db_session, "agent_joined", [employer_user])
+    assert company.company_name in joined.title and joined.link == "/employer/agents"
     page = client.get("/employer/agents", headers=EN).get_data(as_text=True)
     assert "Invitations waiting for an answer" not in page and f"<td>{secretariat.email}</td>" in page
 

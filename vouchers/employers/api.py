@@ -25,14 +25,16 @@ from portal.input_guard import raw_body
 from portal.mail import commit
 from portal.payments import GatewayError, WebhookRefused, gateway_for, verify_webhook
 from portal.permissions import Permission, api_access
-from portal.private_cache import private_page
 from portal.schema_fields import MAX_ID, QueryId, id_from_text
 from vouchers.employers import domain
+from vouchers.employers.company_access.gate import API_REFUSAL
+from vouchers.employers.import_api import ImportJobSchema, import_job_payload
 from vouchers.employers.models import CONTRIBUTION_STATUSES, Employer
-from vouchers.employers.services import contributions, letters
+from vouchers.employers.services import background_imports, contributions, letters
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import imports as csv_import
 from vouchers.employers.services import payments as payment_services
+from vouchers.employers.services.listing import declaration_page
 
 blp = Blueprint("employers_api", __name__, description="Employers' declarations and contributions")
 
@@ -218,21 +220,25 @@ def letter_pdf(declaration: Any, lang: str) -> bytes:
     return letters.to_pdf(letters.letter_html(facts, lang))
 
 
-def receipt_pdf(declaration: Any, lang: str) -> bytes:
+def receipt_facts(declaration: Any) -> dict[str, Any]:
+    """The contribution's receipt as of today (shared with the page to print, ``printouts``)."""
     employer = db.session.get(Employer, declaration.employer_id)
     assert employer is not None
     contribution = declaration.contribution
     sums = contributions.payment_sums(db.session, contribution.id)
     payments = [{"booked_on": p.booked_on, "source": p.source, "amount_cents": p.amount_cents}
                 for p in contributions.payments_of(db.session, contribution.id)]
-    html = letters.receipt_html(
-        lang=lang, employer_name=employer.company_name, enterprise_number=employer.enterprise_number,
-        declaration_id=declaration.id,
-        worker_name=f"{declaration.worker_first_name} {declaration.worker_last_name}",
-        contract_end_on=declaration.contract_end_on, amount_cents=contribution.amount_cents,
-        paid_cents=sums.net_cents, reference=domain.format_structured_reference(contribution.structured_reference),
-        status=contribution.status, payments=payments, issued_on=today_in_brussels())
-    return letters.to_pdf(html)
+    return {"employer_name": employer.company_name, "enterprise_number": employer.enterprise_number,
+            "declaration_id": declaration.id,
+            "worker_name": f"{declaration.worker_first_name} {declaration.worker_last_name}",
+            "contract_end_on": declaration.contract_end_on, "amount_cents": contribution.amount_cents,
+            "paid_cents": sums.net_cents,
+            "reference": domain.format_structured_reference(contribution.structured_reference),
+            "status": contribution.status, "payments": payments, "issued_on": today_in_brussels()}
+
+
+def receipt_pdf(declaration: Any, lang: str) -> bytes:
+    return letters.to_pdf(letters.receipt_html(lang=lang, **receipt_facts(declaration)))
 
 
 # --- routes -------------------------------------------------------------------------------------
@@ -245,6 +251,7 @@ def receipt_pdf(declaration: Any, lang: str) -> bytes:
 @blp.alt_response(409, schema=ApiErrorSchema, description="The same worker and contract end date are already declared")
 @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS or a contract end date "
                                                           "before 2024-04-01 or in the future")
+@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
 @blp.doc(security=[{"bearerAuth": []}])
 def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Declare a contract ended for medical force majeure. Creates the €1,800 contribution due 45 days after the
@@ -266,7 +273,6 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/dismissals", methods=["GET"])
 @api_access(Permission.DISMISSAL_VIEW_OWN)
-@private_page
 @blp.arguments(DismissalQuerySchema, location="query")
 @blp.response(200, DismissalPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])
@@ -276,9 +282,9 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     filters = declaration_services.DeclarationFilters(status=query["status"], overdue=query["overdue"],
                                           employer_id=query["employer_id"])
-    rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today,
-                                                   limit=query["limit"], cursor=query["cursor"])
-    return {"items": contributions.declaration_summaries(db.session, rows, today=today), "next_cursor": next_cursor}
+    items, next_cursor = declaration_page(db.session, current_user, filters, today=today, limit=query["limit"],
+                                          cursor=query["cursor"])
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/dismissals/<int:declaration_id>", methods=["GET"])
@@ -298,6 +304,7 @@ def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
 @blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
 @blp.alt_response(409, schema=ApiErrorSchema, description="Already paid, or a payment is being processed")
 @blp.alt_response(503, schema=ApiErrorSchema, description="The payment provider cannot be reached")
+@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
 @blp.doc(security=[{"bearerAuth": []}])
 def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     """A Stripe PaymentIntent (card or Bancontact, EUR) for what is still owed, created with the idempotency key
@@ -344,17 +351,21 @@ def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-unty
 @raw_body  # the CSV is read from the raw body whatever its content type, and checked line by line
 @api_access(Permission.DISMISSAL_DECLARE)
 @blp.response(201, ImportResultSchema)
+@blp.alt_response(202, schema=ImportJobSchema, description="More than 500 lines: the file is read in the background, "
+                                                           "all or nothing; follow `GET /dismissals/imports/{id}`")
 @blp.alt_response(409, schema=ApiErrorSchema, description="Declared at the same time by someone else: nothing imported")
 @blp.alt_response(422, schema=ApiErrorSchema, description="At least one line is wrong: nothing imported. "
                                                           "`error.lines` lists every problem by line")
 @blp.alt_response(413, schema=ApiErrorSchema, description="The body is larger than 10 MB (`payload_too_large`): "
                                                           "nothing imported")
+@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
 @blp.doc(security=[{"bearerAuth": []}], requestBody={"required": True, "content": {"text/csv": {"schema": {
     "type": "string", "description": "Header: worker_first_name;worker_last_name;worker_niss;contract_end_on;"
                                      "physician_decision_on (`;` or `,`)."}}}})
 def import_dismissals():  # type: ignore[no-untyped-def]
     """Declare many dismissals from a CSV body (UTF-8). Every line is validated first; all lines are imported, or
-    none. `?employer_id=` is needed only by agents acting for several employers."""
+    none. `?employer_id=` is needed only by agents acting for several employers. A file of more than 500 lines is
+    answered at once (202) and read in the background: `GET /dismissals/imports/{id}` follows it."""
     raw_employer = request.args.get("employer_id")
     employer_id = None if raw_employer is None else id_from_text(raw_employer)
     if raw_employer is not None and employer_id is None:
@@ -369,6 +380,11 @@ def import_dismissals():  # type: ignore[no-untyped-def]
     except UnicodeDecodeError as exc:
         raise ValidationFailed("The file must be UTF-8 text.", code="csv_invalid",
                                fields={"file": ["Save the file as CSV UTF-8."]}) from exc
+    if background_imports.is_large(text):
+        job = background_imports.start_import(db.session, current_user, text, employer_id=employer_id,
+                                              file_name=None, now=utcnow())
+        commit()
+        return make_response(ImportJobSchema().dump(import_job_payload(job)), 202)  # not the 201 schema
     report = csv_import.import_declarations(db.session, current_user, text,
                                             employer_id=employer_id,
                                             today=today_in_brussels(), now=utcnow())
@@ -380,6 +396,7 @@ def import_dismissals():  # type: ignore[no-untyped-def]
                           "csv_invalid", fields_, {"lines": lines})
     commit()
     return {"imported": len(report.imported_ids), "ids": report.imported_ids}
+
 
 
 @blp.route("/webhooks/stripe", methods=["POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -16,10 +14,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
-from flask_babel import format_number, get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,20 +25,21 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import DomainError, megabytes
 from portal.forms import choices
-from portal.i18n import long_date
+from portal.i18n import in_page_language, labeller, long_date
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission, require
-from portal.private_cache import private_page
 from portal.web import attach_errors
 from vouchers.employers import api as employers_api
 from vouchers.employers.api import letter_pdf, receipt_pdf
+from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
-from vouchers.employers.services import contributions, letters
+from vouchers.employers.services import background_imports, contributions, letters
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import imports as csv_import
 from vouchers.employers.services import payments as payment_services
+from vouchers.employers.services.listing import declaration_page
 
 bp = Blueprint("employers", __name__, url_prefix="/employer")
 
@@ -73,7 +71,10 @@ def warning_text(code: str, params: dict[str, str]) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"contribution_label": lambda status: str(CONTRIBUTION_LABELS.get(status, status))}
+    return {"contribution_label": _CONTRIBUTION_LABEL}
+
+
+_CONTRIBUTION_LABEL = in_page_language(labeller(CONTRIBUTION_LABELS))
 
 
 def _employer_choices(form: Any) -> list[Any]:
@@ -99,7 +100,7 @@ def _preselect(form: Any, employers: list[Any]) -> None:
 
 @bp.route("/")
 @require(Permission.DISMISSAL_VIEW_OWN)
-@private_page
+@may_act_page
 def dashboard():  # type: ignore[no-untyped-def]
     """What is declared, what is due, paid and overdue."""
     today = today_in_brussels()
@@ -108,17 +109,17 @@ def dashboard():  # type: ignore[no-untyped-def]
     employers = declaration_services.employers_for(db.session, current_user)
     chosen = _asked_employer(employers)
     filters = declaration_services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
-    rows, next_cursor = declaration_services.list_declarations(db.session, current_user, filters, today=today, limit=50,
-                                                   cursor=request.args.get("cursor"))
+    items, next_cursor = declaration_page(db.session, current_user, filters, today=today, limit=50,
+                                          cursor=request.args.get("cursor"), full=False)
     counts = contributions.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
-    return render_template("employers/dashboard.html", items=contributions.declaration_summaries(db.session, rows,
-                                                                                            today=today),
+    return render_template("employers/dashboard.html", items=items,
                            next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
                            status=status, overdue=overdue, today=today, chosen=chosen)
 
 
 @bp.route("/declare", methods=["GET", "POST"])
 @require(Permission.DISMISSAL_DECLARE)
+@may_act_page
 def declare():  # type: ignore[no-untyped-def]
     form = DeclarationForm()
     employers = _employer_choices(form)
@@ -140,8 +141,7 @@ def declare():  # type: ignore[no-untyped-def]
             commit()
             flash(_("The dismissal is declared. The contribution is due by %(day)s.",
                     day=long_date(result.declaration.contribution.due_on)), "success")
-            for warning in result.warnings:
-                flash(warning_text(warning.code, warning.params), "warning")
+            # Its warnings are on the declaration's page, where this leads: not flashed a second time.
             return redirect(url_for("employers.declaration", declaration_id=result.declaration.id))
     status = 422 if form.is_submitted() else 200
     return render_template("employers/declare.html", form=form, several=len(employers) > 1), status
@@ -168,6 +168,7 @@ def declaration(declaration_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/declarations/<int:declaration_id>/pay")
 @require(Permission.CONTRIBUTION_PAY)
+@may_act_page
 def pay(declaration_id: int):  # type: ignore[no-untyped-def]
     """The card/Bancontact page. Stripe.js comes from STRIPE_JS_URL; static/js/pay.js drives it."""
     try:
@@ -260,6 +261,7 @@ def receipt(declaration_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @require(Permission.DISMISSAL_DECLARE)
+@may_act_page
 def import_csv():  # type: ignore[no-untyped-def]
     """Many declarations at once: every line is checked first; all are imported, or none."""
     form = ImportForm()
@@ -267,9 +269,18 @@ def import_csv():  # type: ignore[no-untyped-def]
     _preselect(form, employers)
     report = None
     text = _uploaded_text(form) if form.validate_on_submit() else None
-    if text is not None:
-        if PROGRESS_TYPE in request.accept_mimetypes.values():
-            return _streamed_import(text, _chosen_employer(form, employers))
+    if text is not None and background_imports.is_large(text):
+        try:
+            job = background_imports.start_import(db.session, current_user, text,
+                                                  employer_id=_chosen_employer(form, employers),
+                                                  file_name=form.file.data.filename, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            commit()
+            return redirect(url_for("employers.import_status", import_id=job.id))
+    elif text is not None:
         try:
             report = csv_import.import_declarations(db.session, current_user, text,
                                                     employer_id=_chosen_employer(form, employers),
@@ -280,7 +291,8 @@ def import_csv():  # type: ignore[no-untyped-def]
         else:
             if report.ok:
                 commit()
-                flash(_("%(n)s dismissals are declared.", n=len(report.imported_ids)), "success")
+                flash(ngettext("%(num)d dismissal is declared.", "%(num)d dismissals are declared.",
+                               len(report.imported_ids)), "success")
                 return redirect(url_for("employers.dashboard"))
             db.session.rollback()
     status = 422 if form.is_submitted() else 200
@@ -304,64 +316,22 @@ def _uploaded_text(form: ImportForm) -> str | None:
         return None
 
 
-PROGRESS_TYPE = "application/x-ndjson"
-
-
-def _streamed_import(text: str, employer_id: int | None) -> Response:
-    """The same all-or-nothing import in one request and one transaction, answered as it goes: one JSON
-    line per step (``checking``/``importing`` with ``done`` and ``total``), then ``done`` or ``failed``.
-    static/js/import-progress.js shows it. Nothing is committed before the last line is checked and
-    inserted; a failure at any step rolls everything back."""
-    today, now = today_in_brussels(), utcnow()
-
-    def line(event: dict[str, Any]) -> str:
-        return json.dumps(event, ensure_ascii=False) + "\n"
-
-    def events() -> Iterator[str]:
-        steps = csv_import.import_steps(db.session, current_user, text, employer_id=employer_id, today=today,
-                                        now=now)
-        try:
-            while True:
-                try:
-                    step = next(steps)
-                except StopIteration as finished:
-                    report = finished.value
-                    break
-                label = PROGRESS_TEXTS[step.phase]
-                yield line({"phase": step.phase, "done": step.done, "total": step.total,
-                            "message": str(label) % {"done": format_number(step.done),
-                                                     "total": format_number(step.total)}})
-        except DomainError as error:
-            db.session.rollback()
-            yield line({"phase": "failed", "message": _(error.message) + " " + _("Nothing was imported."),
-                        "errors": []})
-            return
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("CSV import failed")
-            yield line({"phase": "failed", "message": _("Something went wrong. Nothing was imported: please try "
-                                                        "again."), "errors": []})
-            return
-        if not report.ok:
-            db.session.rollback()
-            yield line({"phase": "failed", "message": _("Nothing was imported: %(n)s lines have problems",
-                                                        n=len(report.errors_by_line())),
-                        "errors": [{"line": e.line, "field": e.field, "message": _(e.message, **e.params)}
-                                   for e in report.errors]})
-            return
-        commit()
-        yield line({"phase": "done", "imported": len(report.imported_ids),
-                    "message": _("%(n)s dismissals are declared.", n=len(report.imported_ids)),
-                    "next": url_for("employers.dashboard")})
-
-    response = Response(stream_with_context(events()), mimetype=PROGRESS_TYPE)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each line on at once
-    return response
+@bp.route("/import/<int:import_id>")
+@require(Permission.DISMISSAL_DECLARE)
+def import_status(import_id: int):  # type: ignore[no-untyped-def]
+    """A large file read in the background: its progress (the page follows it), then what came of it."""
+    job = background_imports.get_import(db.session, current_user, import_id)
+    errors = [{"line": e.line, "field": e.field, "message": _(e.message, **e.params)}
+              for e in background_imports.line_errors(job)]
+    phase_texts = {phase: str(label) % {"done": "{done}", "total": "{total}"} for phase, label in PROGRESS_TEXTS.items()}
+    return render_template("employers/import_status.html", job=job, errors=errors, phase_texts=phase_texts,
+                           lines_with_problems=len({e["line"] for e in errors}),
+                           failure=_(job.failure_reason) if job.failure_reason else None)
 
 
 @bp.route("/import/template.csv")
 @require(Permission.DISMISSAL_DECLARE)
+@may_act_page
 def import_template():  # type: ignore[no-untyped-def]
     response = Response(csv_import.TEMPLATE, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="declarations.csv"'

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from portal.auth.email_rule import EmailAddressField
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
@@ -19,6 +20,7 @@ from portal.mail import commit
 from portal.permissions import Permission, api_access
 from vouchers.employers.agents import services as agents
 from vouchers.employers.agents.views import send_invitation
+from vouchers.employers.company_access.gate import API_REFUSAL
 from vouchers.employers.services import declarations as declaration_services
 
 blp = Blueprint("employer_agents_api", __name__, description="Employers' agents (social secretariats)")
@@ -111,7 +113,8 @@ def list_agents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.arguments(AgentCreateSchema)
 @blp.response(202, InvitationSentSchema, description="The invitation was e-mailed; the agent is listed once it "
                                                      "accepts")
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
+                                                          f"(`not_your_company`); or: {API_REFUSAL}")
 @blp.alt_response(409, schema=ApiErrorSchema, description="This agent already acts for the company "
                                                           "(`agent_exists`), or too many invitations are pending "
                                                           "(`too_many_invitations`)")
@@ -131,7 +134,7 @@ def invite_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 class ColleagueCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddressField(required=True, validate=validate.Length(max=254))
     first_name = fields.String(load_default="", validate=validate.Length(max=100))
     last_name = fields.String(load_default="", validate=validate.Length(max=100))
 
@@ -144,7 +147,8 @@ class ColleagueInvitedSchema(Schema):
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.arguments(ColleagueCreateSchema)
 @blp.response(202, ColleagueInvitedSchema)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
+                                                          f"(`not_your_company`); or: {API_REFUSAL}")
 @blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid e-mail address")
 @blp.doc(security=[{"bearerAuth": []}])
 def invite_colleague(data: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -162,7 +166,8 @@ def invite_colleague(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.route("/employer/agents/<int:agent_id>", methods=["DELETE"])
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.response(204)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
+                                                          f"(`not_your_company`); or: {API_REFUSAL}")
 @blp.alt_response(404, schema=ApiErrorSchema, description="No such agent link for the caller's company")
 @blp.doc(security=[{"bearerAuth": []}])
 def remove_agent(agent_id: int):  # type: ignore[no-untyped-def]
@@ -174,7 +179,8 @@ def remove_agent(agent_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/employer/agents/invitations/<int:invitation_id>", methods=["DELETE"])
 @api_access(Permission.EMPLOYER_AGENTS_MANAGE)
 @blp.response(204)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
+                                                          f"(`not_your_company`); or: {API_REFUSAL}")
 @blp.alt_response(404, schema=ApiErrorSchema, description="No such invitation for the caller's company")
 @blp.alt_response(409, schema=ApiErrorSchema, description="The invitation was already accepted or cancelled")
 @blp.doc(security=[{"bearerAuth": []}])

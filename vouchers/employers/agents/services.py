@@ -35,6 +35,8 @@ from portal.errors import (
 )
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, Role, has_permission
+from vouchers.employers.company_access.claims import withdraw_pending_claims
+from vouchers.employers.company_access.gate import ensure_may_act
 from vouchers.employers.models import Employer, EmployerAgent, EmployerAgentInvitation
 from vouchers.employers.services.declarations import add_agent, employers_for
 
@@ -82,6 +84,7 @@ def acting_for(session: Session, actor: Any) -> list[Employer]:
 def remove_agent(session: Session, actor: Any, link_id: int, *, now: datetime) -> User:
     """The agent no longer acts for the actor's company. What it declared stays, with its name on it."""
     employer_id = managed_employer_id(actor)
+    ensure_may_act(session, actor)
     link = session.get(EmployerAgent, link_id)
     if link is None or link.employer_id != employer_id:
         raise NotFound(NOT_FOUND)
@@ -146,6 +149,7 @@ def invite_agent(session: Session, actor: Any, *, email: str, name: str = "", no
     already linked (409), which the employer knows anyway. Inviting an address that has an open
     invitation sends it again (the link's validity starts again)."""
     employer_id = managed_employer_id(actor)
+    ensure_may_act(session, actor)
     address = normalise_email(email or "")
     if not plausible_email(address) or len(address) > 254:
         raise _email_problem(N_("This e-mail address is not valid."))
@@ -190,6 +194,7 @@ def invite_colleague(session: Session, actor: Any, *, email: str, name: str = ""
     account: an address that is already a user of the company gets nothing (None); any other valid address
     gets the link, and whether its account can join is said to the person who opens it."""
     employer_id = managed_employer_id(actor)
+    ensure_may_act(session, actor)
     address = normalise_email(email or "")
     if not plausible_email(address) or len(address) > 254:
         raise _email_problem(N_("This e-mail address is not valid."))
@@ -237,6 +242,7 @@ def cancel_invitation(session: Session, actor: Any, invitation_id: int, *, now: 
                       ) -> EmployerAgentInvitation:
     """The link in the e-mail stops working. Only an open invitation of the actor's company (else 404)."""
     employer_id = managed_employer_id(actor)
+    ensure_may_act(session, actor)
     invitation = session.get(EmployerAgentInvitation, invitation_id)
     if invitation is None or invitation.employer_id != employer_id:
         raise NotFound(INVITATION_NOT_FOUND)
@@ -336,8 +342,11 @@ def accept_invitation(session: Session, invitation: EmployerAgentInvitation, use
     if not closed:
         raise InvitationUnusable("accepted", N_("This invitation was already accepted or cancelled."))
     session.refresh(invitation)
+    if user.confirmed_at is None:  # the e-mailed link proves the address
+        user.confirmed_at = now
     if invitation.kind == "colleague":
         user.employer_id = invitation.employer_id
+        withdraw_pending_claims(session, user, now=now)  # an account acts for one company: this one now
         audit.record(session, actor=user, object_type="employer", object_id=invitation.employer_id,
                      action="colleague_joined", reason=f"invitation {invitation.id} accepted by user {user.id}"
                      + (" (account created)" if account_created else ""), now=now)

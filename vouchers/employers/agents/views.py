@@ -22,6 +22,7 @@ from portal.notifications.services import notify, page
 from portal.permissions import Permission, require
 from portal.web import attach_errors, form_post, saved
 from vouchers.employers.agents import services as agents
+from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import (
     AcceptInvitationForm,
     AgentAccountForm,
@@ -85,6 +86,7 @@ def _page(form: AgentForm, status: int = 200):  # type: ignore[no-untyped-def]
 
 @bp.route("/agents", methods=["GET", "POST"])
 @require(Permission.EMPLOYER_AGENTS_MANAGE)
+@may_act_page
 def agents_page():  # type: ignore[no-untyped-def]
     form = AgentForm()
     if form.validate_on_submit():
@@ -107,6 +109,7 @@ def agents_page():  # type: ignore[no-untyped-def]
 
 @bp.route("/colleagues", methods=["GET", "POST"])
 @require(Permission.EMPLOYER_AGENTS_MANAGE)
+@may_act_page
 def colleagues_page():  # type: ignore[no-untyped-def]
     """Invite a colleague to the company's own account; the answer is the same whatever the address."""
     form = ColleagueForm()

@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.audit import AuditEntry
 from portal.auth.services import plausible_email
+from portal.db import prepared
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.fund_settings import RulesBook, rules_on
-from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, Role, can, has_permission
 from portal.rules import FundRules
 from vouchers.employers import domain
+from vouchers.employers.company_access.gate import ensure_may_act
 from vouchers.employers.models import (
     Contribution,
     Declaration,
@@ -50,10 +51,16 @@ def employer_ids_for(session: Session, user: Any) -> list[int]:
 
 
 def employers_for(session: Session, user: Any) -> list[Employer]:
-    ids = employer_ids_for(session, user)
-    if not ids:
+    """The employers of ``employer_ids_for``, by name, in one statement."""
+    if getattr(user, "role", None) != Role.EMPLOYER:
         return []
-    return list(session.scalars(select(Employer).where(Employer.id.in_(ids)).order_by(Employer.company_name)))
+
+    def build() -> Any:
+        agent_of = select(EmployerAgent.employer_id).where(EmployerAgent.agent_user_id == bindparam("user_id"))
+        return (select(Employer).where(or_(Employer.id == bindparam("own"), Employer.id.in_(agent_of)))
+                .order_by(Employer.company_name))
+
+    return list(session.scalars(prepared("employers_for", build), {"user_id": user.id, "own": user.employer_id}))
 
 
 def is_agent_for(session: Session, user: Any, employer_id: int) -> bool:
@@ -74,7 +81,9 @@ def add_agent(session: Session, *, agent_user_id: int, employer_id: int) -> Empl
 
 
 def resolve_employer_id(session: Session, actor: Any, employer_id: int | None) -> int:
-    """The employer a declaration is for. Someone acting for several must say which."""
+    """The employer a declaration is for. Someone acting for several must say which. An account that may not act
+    yet (its address unconfirmed, or waiting to prove it acts for a company) is refused first (403)."""
+    ensure_may_act(session, actor)
     allowed = employer_ids_for(session, actor)
     if employer_id is None:
         if len(allowed) == 1:
@@ -317,34 +326,6 @@ class DeclarationFilters:
     employer_id: int | None = None
 
 
-def list_declarations(session: Session, actor: Any, filters: DeclarationFilters, *, today: date, limit: int = 50,
-                      cursor: str | None = None) -> tuple[list[Declaration], str | None]:
-    """The actor's declarations (all employers it acts for), newest first, in keyset pages."""
-    allowed = employer_ids_for(session, actor)
-    if filters.employer_id is not None:
-        allowed = [e for e in allowed if e == filters.employer_id]
-    if not allowed:
-        return [], None
-    query = (select(Declaration).join(Contribution, Contribution.declaration_id == Declaration.id)
-             .where(Declaration.employer_id.in_(allowed)))
-    if filters.status:
-        query = query.where(Contribution.status == filters.status)
-    unpaid_and_late = and_(Contribution.status.in_(("due", "partially_paid")), Contribution.due_on < today)
-    if filters.overdue is True:
-        query = query.where(unpaid_and_late)
-    elif filters.overdue is False:
-        query = query.where(~unpaid_and_late)
-    after_id = decode_id_cursor(cursor)
-    if after_id is not None:
-        query = query.where(Declaration.id < after_id)
-    rows = list(session.scalars(query.order_by(Declaration.id.desc()).limit(limit + 1)).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].id])
-    return rows, next_cursor
-
-
 def declaration_for_worker(session: Session, niss: str) -> Declaration | None:
     """The latest declaration of a worker's dismissal, to pre-fill their eligibility check."""
     return session.scalars(select(Declaration).where(Declaration.worker_niss == niss, Declaration.status == "declared")
@@ -365,14 +346,13 @@ def dismissal_declared_for(session: Session, user: Any) -> DeclaredDismissal | N
     Only dates and the fact of a medical force-majeure dismissal are passed on; the employer's
     name, the contribution and everything else stay on the employer's side.
 
-    The fact of a medical dismissal is health-related: it is offered only once the person has
-    confirmed their e-mail address, never on the registration page itself. A confirmed address
-    still does not prove that the national number typed at registration is the person's own;
-    that needs the federal authentication (CSAM: eID or itsme) in front of the portal, which this
-    check then inherits."""
-    if getattr(user, "role", None) != Role.BENEFICIARY or not getattr(user, "is_confirmed", False):
+    The fact of a medical dismissal is health-related: it is offered only to the proven holder of the
+    NISS, who signed in through the federal authentication service (FAS: itsme, eID). A NISS typed by
+    hand proves nothing (DOMAIN.md, "Identity"): its account sees nothing an employer declared."""
+    if getattr(user, "role", None) != Role.BENEFICIARY:
         return None
-    niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id))
+    niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id,
+                                                         Beneficiary.niss_proven_at.is_not(None)))
     declaration = declaration_for_worker(session, niss) if niss else None
     if declaration is None:
         return None
