@@ -2,7 +2,8 @@
 authenticator app makes them. Required for fund administrators, offered to everyone (DOMAIN.md, "Identity").
 
 A code is accepted for the current step and one step either side (clocks drift), and only once: the account
-keeps the last step accepted, and a code for that step or an earlier one is refused.
+keeps the last step accepted, and a code for that step or an earlier one is refused. Wherever a code from the app
+is asked, one of the account's recovery codes (portal/auth/recovery.py) does instead, once.
 
 Services flush and never commit; the caller commits once.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.auth import recovery
 from portal.auth.models import User
 from portal.errors import Forbidden
 from portal.permissions import Role
@@ -108,12 +110,39 @@ def turn_on(session: Session, user: User, secret: str, *, now: datetime, used_st
     session.flush()
 
 
-def confirm_and_turn_on(session: Session, user: User, secret: str, code: str | None, *, now: datetime) -> bool:
-    """Turn it on if the code shows that the person's app holds this secret; False when it does not."""
+def check_second_factor(session: Session, user: User, code: str | None, *, now: datetime) -> str | None:
+    """What a right second factor was: "app" (a code from the authenticator app) or "recovery" (a recovery code,
+    now spent); None when the code is neither, or the account has no two-step sign-in."""
+    if not is_on(user):
+        return None
+    if check_code(session, user, code, now=now):
+        return "app"
+    if recovery.use_code(session, user, code, now=now):
+        return "recovery"
+    return None
+
+
+def confirm_and_turn_on(session: Session, user: User, secret: str, code: str | None, *,
+                        now: datetime) -> list[str] | None:
+    """Turn it on if the code shows that the person's app holds this secret: the new recovery codes, in clear
+    (shown once); None when the code does not match."""
     step = matching_step(secret, code, now=now)
     if step is None:
-        return False
+        return None
     turn_on(session, user, secret, now=now, used_step=step)
+    return recovery.replace_codes(session, user, now=now)
+
+
+def move_to_new_app(session: Session, user: User, secret: str, code: str | None, *, now: datetime) -> bool:
+    """A new phone or app: the new secret replaces the old one if the code shows the new app holds it. The
+    recovery codes stay as they are."""
+    step = matching_step(secret, code, now=now)
+    if step is None or not is_on(user):
+        return False
+    user.totp_secret = secret
+    user.totp_last_step = step
+    audit.record(session, actor=user, object_type="user", object_id=user.id, action="two_step_app_replaced", now=now)
+    session.flush()
     return True
 
 
@@ -124,5 +153,6 @@ def turn_off(session: Session, user: User, *, now: datetime) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
+    recovery.remove_codes(session, user.id)
     audit.record(session, actor=user, object_type="user", object_id=user.id, action="two_step_turned_off", now=now)
     session.flush()

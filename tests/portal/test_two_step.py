@@ -176,7 +176,8 @@ def test_a_fund_admin_without_a_second_factor_sets_it_up_before_anything_else(cl
     assert wrong.status_code == 422 and "This code is not right" in wrong.get_data(as_text=True)
     assert not _logged_in(client) and db_session.get(User, admin.id).totp_enabled_at is None
     done = post_form(client, "/login/two-step/setup", {"code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 302 and _logged_in(client)
+    # Logged in, and shown the recovery codes once (tests/portal/test_recovery_codes.py), with the way on.
+    assert done.status_code == 200 and 'id="recovery-codes"' in done.get_data(as_text=True) and _logged_in(client)
     admin = db_session.get(User, admin.id)
     assert admin.totp_secret == secret and admin.totp_enabled_at is not None
     # From now on the code is asked at every sign-in.
@@ -204,7 +205,8 @@ def test_anyone_may_turn_it_on_and_off_from_their_account(app, client, db_sessio
     page = client.get("/account/two-step", headers=EN).get_data(as_text=True)
     secret, _uri = _shown_secret(page)
     on = post_form(client, "/account/two-step", {"code": pyotp.TOTP(secret).now()})
-    assert on.status_code == 302 and db_session.get(User, person.id).totp_enabled_at is not None
+    assert on.status_code == 200 and 'id="recovery-codes"' in on.get_data(as_text=True)
+    assert db_session.get(User, person.id).totp_enabled_at is not None
     assert "Two-step sign-in is on since" in client.get("/account/two-step", headers=EN).get_data(as_text=True)
     # The API now wants the code too.
     assert _token(app.test_client(), person.email).get_json()["error"]["code"] == "otp_required"
