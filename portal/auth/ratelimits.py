@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request, session
+from flask_login import current_user
 
 from portal.extensions import client_ip, limiter
 
@@ -68,3 +69,42 @@ def mail_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     per_account = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
                                 methods=["POST"], scope="login-account", exempt_when=lambda: not _account_email())
     return per_ip(per_account(view))
+
+
+def _sent_mail(response: Response) -> bool:
+    """A registration that passed the checks (and so wrote an e-mail). A form sent back with its errors did not."""
+    return response.status_code < 400
+
+
+def _already_logged_in_on_the_web() -> bool:
+    """Judged before the view: a logged-in person posting a registration page is only sent on to their own page.
+    (Not judged after it, as a beneficiary's registration logs the new person in.)"""
+    return not request.path.startswith("/api/") and current_user.is_authenticated
+
+
+_registrations_per_ip = limiter.shared_limit(lambda: current_app.config["REGISTRATION_LIMIT_PER_IP"],
+                                             scope="registration-ip", key_func=_ip_key, methods=["POST"],
+                                             deduct_when=_sent_mail, exempt_when=_already_logged_in_on_the_web)
+_registrations_per_email = limiter.shared_limit(lambda: current_app.config["REGISTRATION_LIMIT_PER_EMAIL"],
+                                                scope="registration-email", key_func=_account_key, methods=["POST"],
+                                                deduct_when=_sent_mail,
+                                                exempt_when=lambda: not _account_email()
+                                                or _already_logged_in_on_the_web())
+
+
+def registration_limits(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Self-registration, on the web and in the API: each one e-mails the address given, so both the sender and
+    the address written to are limited (``REGISTRATION_LIMIT_PER_IP``, ``REGISTRATION_LIMIT_PER_EMAIL``)."""
+    return _registrations_per_ip(_registrations_per_email(view))
+
+
+def _signed_in_account_key() -> str:
+    return f"user:{getattr(current_user, 'id', None)}"
+
+
+#: Sending the link that confirms an account's address again: ``CONFIRMATION_RESEND_LIMIT`` per account (every
+#: post counts). The address is not proven yet, so without it anyone could flood someone else's mailbox by
+#: registering with it. The scope and key are those of the employers' page and API, so one account has one budget.
+confirmation_resend_limits = limiter.shared_limit(lambda: current_app.config["CONFIRMATION_RESEND_LIMIT"],
+                                                  scope="confirmation-resend", key_func=_signed_in_account_key,
+                                                  methods=["POST"])

@@ -15,7 +15,6 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.permissions import Permission, api_access
-from portal.private_cache import private_page
 from portal.schema_fields import BEARER
 from vouchers.coordinators.emails import send_member_invitation
 from vouchers.coordinators.schemas import (
@@ -61,7 +60,6 @@ def file_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/coordinator/requests", methods=["GET"])
 @api_access(Permission.COORDINATOR_CASELOAD)
-@private_page
 @blp.arguments(CaseloadQuerySchema, location="query")
 @blp.response(200, CaseloadPageSchema)
 @blp.doc(security=BEARER)

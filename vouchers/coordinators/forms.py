@@ -12,9 +12,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.auth.email_rule import EmailAddress
 from portal.forms import choices
+from portal.i18n import reading_language
 from vouchers.requests.forms import (
     LANGUAGE_CHOICES,
     SCHEME_CHOICES,
@@ -38,7 +40,7 @@ class FilingForm(FlaskForm):
     niss = StringField(_l("Member's national register number (or BIS number)"),
                        validators=[DataRequired(), Length(max=20)], description=_l("11 digits. Example: 85.07.30-033.28"),
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    email = EmailField(_l("Member's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("Member's e-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        description=_l("The member is invited at this address to follow the request in their own "
                                       "account."), render_kw={"autocomplete": "off"})
     language = SelectField(_l("Member's language"), choices=LANGUAGE_CHOICES)
@@ -92,13 +94,13 @@ class CoordinatorAnswerForm(FlaskForm):
 
 
 class InviteCoordinatorForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        render_kw={"autocomplete": "off"})
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     insurer_code = SelectField(_l("Mutual insurer"), coerce=int,
                                validators=[InputRequired(_l("Choose one of the mutual insurers."))])
-    language = SelectField(_l("Language of the portal and e-mails"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language of the portal and e-mails"), choices=LANGUAGE_CHOICES, default=reading_language)
 
 
 class MemberAccountForm(NewPasswordAndLanguageFields):

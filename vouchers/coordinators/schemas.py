@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from portal.auth.email_rule import EmailAddressField
 from vouchers.coordinators.services.caseload import STATUSES
 from vouchers.requests.schemas import (
     LANGUAGES,
@@ -18,8 +19,8 @@ class MemberSchema(Schema):
                        "the request becomes the member's through the e-mailed invitation only."})
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(required=True, validate=validate.Length(max=254),
-                         metadata={"description": "Where the member's invitation goes."})
+    email = EmailAddressField(required=True, validate=validate.Length(max=254),
+                              metadata={"description": "Where the member's invitation goes."})
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES),
                              metadata={"description": "The member's language: the invitation is written in it."})
 

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal import audit
 from portal.errors import N_, Forbidden
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, can
-from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
 from vouchers.requests.presenters import request_dicts
 from vouchers.requests.services.requests import get_request
 from vouchers.requests.services.vouchers import figures_from
@@ -92,8 +92,9 @@ def list_caseload(session: Session, coordinator: Any, filters: CaseloadFilters, 
                   cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """The requests ``coordinator`` filed, newest first, in keyset pages."""
     _require(coordinator)
-    query = select(VoucherRequest).where(VoucherRequest.coordinator_id == coordinator.id,
-                                         VoucherRequest.status != "draft")
+    # The members' names are shown on every row: their accounts come in the same statement.
+    query = (select(VoucherRequest).options(joinedload(VoucherRequest.beneficiary).joinedload(Beneficiary.user))
+             .where(VoucherRequest.coordinator_id == coordinator.id, VoucherRequest.status != "draft"))
     if filters.status:
         query = query.where(VoucherRequest.status == filters.status)
     if filters.joined is True:

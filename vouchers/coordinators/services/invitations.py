@@ -1,7 +1,8 @@
 """The member takes up the request their coordinator filed: through the signed link e-mailed to the address the
 coordinator gave, by registering with that address (the link confirms it) or by logging in with the account that
-has it. Only then is the request theirs. A typed NISS never binds anything: the account must also hold the NISS
-the coordinator gave, and the address is what proves the person."""
+has it; or, without the link, from an account whose NISS is proven (a sign-in with itsme or eID) and is the one the
+coordinator gave. Only then is the request theirs. A typed NISS never binds anything: with the link, the account
+must also hold the NISS the coordinator gave, and the address is what proves the person."""
 
 from __future__ import annotations
 
@@ -112,25 +113,42 @@ WRONG_ADDRESS = N_("This invitation was sent to another e-mail address than the 
                    "in with. Log out, then open the link again.")
 
 
-def acceptance_problem(session: Session, invitation: MemberInvitation, user: Any) -> DomainError | None:
-    """Why ``user`` cannot take up the request, or None. Only the invitee ever sees these answers."""
-    if normalise_email(user.email) != invitation.email:
+def acceptance_problem(session: Session, invitation: MemberInvitation, user: Any, *,
+                       by_proven_niss: bool = False) -> DomainError | None:
+    """Why ``user`` cannot take up the request, or None. Only the invitee ever sees these answers.
+
+    ``by_proven_niss``: without the e-mailed link, so the account's NISS must be proven (FAS) and be the one the
+    coordinator gave; the address does not matter then."""
+    if not by_proven_niss and normalise_email(user.email) != invitation.email:
         return Forbidden(WRONG_ADDRESS, code="invitation_other_address")
     if user.role != Role.BENEFICIARY or not user.is_active:
         return Forbidden(N_("This invitation is for a beneficiary's own account. Ask your coordinator to send it "
                             "to the address of your personal account."), code="invitation_wrong_account")
     beneficiary = session.scalar(select(Beneficiary).where(Beneficiary.user_id == user.id))
-    if beneficiary is None or beneficiary.niss != invitation.niss:
+    if beneficiary is None or beneficiary.niss is None or beneficiary.niss != invitation.niss:
         return Conflict(N_("The national register number your coordinator gave is not the one of your account. Ask "
                            "your coordinator to check it."), code="invitation_other_niss")
+    if by_proven_niss and beneficiary.niss_proven_at is None:
+        return Forbidden(N_("Prove your national register number with itsme or eID first, or open the link in the "
+                            "e-mail your coordinator sent."), code="invitation_niss_not_proven")
     return None
 
 
+def waiting_for_proven_niss(session: Session, user: Any) -> list[MemberInvitation]:
+    """The invitations not yet taken up whose NISS is the one ``user`` proved: theirs to take up without the link."""
+    niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id,
+                                                         Beneficiary.niss_proven_at.is_not(None)))
+    if niss is None:
+        return []
+    return list(session.scalars(select(MemberInvitation).where(
+        MemberInvitation.niss == niss, MemberInvitation.accepted_at.is_(None)).order_by(MemberInvitation.id)))
+
+
 def accept_invitation(session: Session, invitation: MemberInvitation, user: Any, *, now: datetime,
-                      account_created: bool = False) -> VoucherRequest:
+                      account_created: bool = False, by_proven_niss: bool = False) -> VoucherRequest:
     """The request becomes ``user``'s own: they see it on their page, may answer the fund and withdraw it. A draft
     they had started is set aside (withdrawn); an open request or voucher of theirs is a 409."""
-    problem = acceptance_problem(session, invitation, user)
+    problem = acceptance_problem(session, invitation, user, by_proven_niss=by_proven_niss)
     if problem is not None:
         raise problem
     beneficiary = session.scalars(select(Beneficiary).where(Beneficiary.user_id == user.id)).one()
@@ -149,13 +167,14 @@ def accept_invitation(session: Session, invitation: MemberInvitation, user: Any,
                     reason="set aside: the request filed by the coordinator replaces it")
     lock_row(session, request)
     request.beneficiary_id = beneficiary.id
-    if user.confirmed_at is None:  # the link was e-mailed to this address: it is confirmed
+    if user.confirmed_at is None and not by_proven_niss:  # the link was e-mailed to this address: it is confirmed
         user.confirmed_at = now
     _flush_or_conflict(session)
     session.refresh(request)
     audit.record(session, actor=user, object_type="voucher_request", object_id=request.id, action="member_joined",
                  reason=f"invitation {invitation.id} accepted by user {user.id}"
-                 + (" (account created)" if account_created else ""), now=now)
+                 + (" (account created)" if account_created else "")
+                 + (" with a national register number proven through FAS" if by_proven_niss else ""), now=now)
     session.flush()
     return request
 

@@ -19,7 +19,6 @@ from portal.forms import ActionForm, choices
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.private_cache import private_page
 from portal.web import PAGE_SIZE, form_post, saved
 from vouchers.coordinators.emails import send_member_invitation
 from vouchers.coordinators.forms import (
@@ -52,7 +51,6 @@ def _provider_names(ids: set[int]) -> dict[int, str]:
 
 @bp.get("/")
 @require(Permission.COORDINATOR_CASELOAD)
-@private_page
 def caseload():  # type: ignore[no-untyped-def]
     """The coordinator's home: the requests they filed, newest first, with what waits on whom."""
     form = CaseloadFilterForm(request.args)

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, login_required, login_user
 
 from portal.clock import utcnow
 from portal.db import db
@@ -78,12 +86,48 @@ def accept(token: str):  # type: ignore[no-untyped-def]
     return render_template(PAGE, state="confirm", form=form, **_context(invitation))
 
 
+@bp.route("/join/proven/<int:invitation_id>", methods=["GET", "POST"])
+@login_required
+def accept_proven(invitation_id: int):  # type: ignore[no-untyped-def]
+    """Without the e-mailed link: the member whose NISS is proven (itsme, eID) and is the one the coordinator gave.
+    Anyone else gets the same 404 as for an invitation that does not exist."""
+    invitation = db.session.get(MemberInvitation, invitation_id)
+    if invitation is None or invitation.accepted_at is not None or invitations.acceptance_problem(
+            db.session, invitation, current_user, by_proven_niss=True) is not None:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            taken = invitations.accept_invitation(db.session, invitation, current_user, now=utcnow(),
+                                                  by_proven_niss=True)
+        except invitations.InvitationUnusable as error:
+            db.session.rollback()
+            return _unusable(error)
+        except DomainError as error:
+            db.session.rollback()
+            return _refused(error.message, error.status)
+        commit()
+        return _taken_up(taken.id)
+    return render_template(PAGE, state="confirm", form=form, **_context(invitation))
+
+
+@bp.app_context_processor
+def _waiting_for_the_member() -> dict[str, Any]:
+    """``invitations_for_proven_niss()`` for a beneficiary's page: the requests a coordinator filed for their proven
+    NISS, which they can take up without the e-mailed link."""
+    def waiting() -> list[MemberInvitation]:
+        if not current_user.is_authenticated:
+            return []
+        return invitations.waiting_for_proven_niss(db.session, current_user)
+
+    return {"invitations_for_proven_niss": waiting}
+
+
 def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-untyped-def]
     """No account has the invited address: the member makes one with it, and the request is theirs."""
     form = MemberAccountForm()
     if not form.is_submitted():
         form.first_name.data, form.last_name.data = invitation.first_name, invitation.last_name
-        form.language.data = invitation.language
     if form.validate_on_submit():
         try:
             user, taken = invitations.register_and_accept(
