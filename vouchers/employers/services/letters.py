@@ -199,19 +199,23 @@ def letter_html(facts: LetterFacts, lang: str) -> str:
         lang=lang, t=rendered, facts=facts, apply_by=values["apply_by"], written_on=_day(facts.written_on, lang))
 
 
-def receipt_html(*, lang: str, employer_name: str, enterprise_number: str, declaration_id: int, worker_name: str,
-                 contract_end_on: date, amount_cents: int, paid_cents: int, reference: str, status: str,
-                 payments: list[dict[str, Any]], issued_on: date) -> str:
+def receipt_context(*, lang: str, employer_name: str, enterprise_number: str, declaration_id: int, worker_name: str,
+                    contract_end_on: date, amount_cents: int, paid_cents: int, reference: str, status: str,
+                    payments: list[dict[str, Any]], issued_on: date) -> dict[str, Any]:
+    """What the receipt says, worded and formatted in ``lang``: for the PDF and for the page to print."""
     lang = lang if lang in RECEIPT_LANGUAGES else "fr"
     texts = RECEIPT_TEXTS[lang]
     rows = [{"date": _day(p["booked_on"], lang),
              "source": texts["refund"] if p["amount_cents"] < 0 else texts["card" if p["source"] == "stripe" else "bank"],
              "amount": _money(p["amount_cents"], lang)} for p in payments]
-    return _env.get_template("employers/receipt.html").render(
-        lang=lang, t=texts, employer_name=employer_name, enterprise_number=enterprise_number,
-        declaration_id=declaration_id, worker_name=worker_name, contract_end=_day(contract_end_on, lang),
-        amount=_money(amount_cents, lang), paid=_money(paid_cents, lang), reference=reference,
-        status=STATUS_WORDS[lang].get(status, status), payments=rows, issued_on=_day(issued_on, lang))
+    return {"lang": lang, "t": texts, "employer_name": employer_name, "enterprise_number": enterprise_number,
+            "declaration_id": declaration_id, "worker_name": worker_name, "contract_end": _day(contract_end_on, lang),
+            "amount": _money(amount_cents, lang), "paid": _money(paid_cents, lang), "reference": reference,
+            "status": STATUS_WORDS[lang].get(status, status), "payments": rows, "issued_on": _day(issued_on, lang)}
+
+
+def receipt_html(**facts: Any) -> str:
+    return _env.get_template("employers/receipt.html").render(**receipt_context(**facts))
 
 
 def to_pdf(html: str) -> bytes:
