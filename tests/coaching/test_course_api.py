@@ -11,6 +11,7 @@ from coaching.claims.models import ClaimLine
 from portal.clock import utcnow
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
+from tests.support.notices import told_exactly
 from tests.support.web import bearer
 from vouchers.ledger.services import entries as ledger
 
@@ -41,7 +42,8 @@ def test_offers_are_for_provider_staff_only(client, db_session):
                        json={"name": "x", "individual_hours": 1, "collective_sessions": 0}).status_code == 403
 
 
-def test_the_whole_course(client, db_session, admin_headers, make_voucher, offer, coach, slot, fund_admin, today):
+def test_the_whole_course(app, client, db_session, admin_headers, make_voucher, offer, coach, slot, fund_admin, today,
+                          provider_admin):
     voucher, person = make_voucher()
     # The provider sees the voucher and fixes the mix at the first interview.
     listed = client.get("/api/v1/provider/vouchers", headers=admin_headers).get_json()["items"]
@@ -89,6 +91,8 @@ def test_the_whole_course(client, db_session, admin_headers, make_voucher, offer
     before = ledger.fund_position(db_session)
     approved = client.post(f"/api/v1/admin/claims/{claim.get_json()['id']}/approve", headers=fund_headers)
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    [heard] = told_exactly(app, db_session, "claim_approved", [provider_admin])
+    assert heard.link == "/provider/claims"
     after = ledger.fund_position(db_session)
     assert after.committed_cents == before.committed_cents - 22500
     assert after.payable_cents == before.payable_cents + 22500
@@ -254,8 +258,8 @@ def test_calendar_feed_needs_the_secret(client, admin_headers, make_voucher, off
     assert len(events) == 1 and "Job search" in str(events[0]["summary"])
 
 
-def test_rejected_claim_frees_its_sessions(db_session, client, admin_headers, make_voucher, offer, coach, slot,
-                                           fund_admin):
+def test_rejected_claim_frees_its_sessions(app, db_session, client, admin_headers, make_voucher, offer, coach, slot,
+                                           fund_admin, provider_admin):
     voucher, person = make_voucher()
     client.post(f"/api/v1/provider/vouchers/{voucher.id}/accept", headers=admin_headers, json={"offer_id": offer.id})
     booked = client.post("/api/v1/sessions", headers=admin_headers, json={
@@ -270,6 +274,8 @@ def test_rejected_claim_frees_its_sessions(db_session, client, admin_headers, ma
     assert client.post(f"/api/v1/admin/claims/{claim['id']}/reject", headers=fund, json={}).status_code == 422
     assert client.post(f"/api/v1/admin/claims/{claim['id']}/reject", headers=fund,
                        json={"reason": "wrong voucher"}).status_code == 200
+    [told_provider] = told_exactly(app, db_session, "claim_rejected", [provider_admin])
+    assert "wrong voucher" in told_provider.body
     assert db_session.scalars(select(ClaimLine)).all() == []
     again = client.post("/api/v1/provider/claims", headers=admin_headers,
                         json={"voucher_id": voucher.id, "session_ids": [booked["id"]]})

@@ -15,10 +15,9 @@ from coaching.disputes.models import SessionDispute
 from portal.audit import AuditEntry
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
-from portal.notifications.models import Notification
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
-from tests.support.notices import told, words
+from tests.support.notices import told_exactly
 from tests.support.web import bearer, login, post_form
 from vouchers.requests.usage import UsageEntry, usage_totals
 
@@ -92,12 +91,13 @@ def refused(db_session, service, *args, **kwargs) -> ValidationFailed:
 # --- services ------------------------------------------------------------------------------------
 
 
-def test_disputing_opens_a_dispute_at_the_provider(db_session, course, provider_admin):
+def test_disputing_opens_a_dispute_at_the_provider(app, db_session, course, provider_admin):
     booked, dispute = course.disputed()
     assert dispute.status == "open" and dispute.provider_id == booked.provider_id
     assert actions(db_session, "session_dispute", dispute.id) == ["opened"]
-    told = db_session.scalars(select(Notification.kind).where(Notification.user_id == provider_admin.id)).all()
-    assert told.count("session_disputed") == 1
+    [heard] = told_exactly(app, db_session, "session_disputed", [provider_admin])
+    # Where to answer, but not the person's words: those stay on the page, out of the e-mail.
+    assert heard.link == f"/provider/disputes/{dispute.id}" and "I was not there" not in heard.body
 
 
 def test_accepting_a_no_show_gives_the_hours_and_euros_back(app, db_session, course, provider_admin):
@@ -122,8 +122,8 @@ def test_accepting_a_no_show_gives_the_hours_and_euros_back(app, db_session, cou
     with pytest.raises(Conflict) as refused:  # a no-show is never claimable
         submit_claim(db_session, provider_admin, course.voucher.id, [booked.id], now=utcnow())
     assert refused.value.code == "not_claimable"
-    [decided] = told(db_session, course.person, "dispute_decided")
-    assert "your dispute is accepted" in words(app, db_session, decided).body
+    [decided] = told_exactly(app, db_session, "dispute_decided", [course.person])
+    assert "your dispute is accepted" in decided.body
 
 
 def test_accepting_a_shorter_session_corrects_its_duration_and_price(db_session, course, provider_admin):
@@ -512,6 +512,8 @@ def test_the_provider_sends_a_dispute_to_the_fund_which_decides(app, admin_clien
     assert post_form(admin_client, f"{url}/escalate", {"note": "She signed the sheet."}, token_from=url).status_code == 302
     assert dispute.status == "escalated"
     assert "At the fund" in text(admin_client.get("/provider/disputes", headers=EN))
+    [told_fund] = told_exactly(app, db_session, "dispute_escalated", [fund_admin])
+    assert told_fund.link == f"/admin/fund/disputes/{dispute.id}"
     client = app.test_client()
     login(client, fund_admin.email)
     listing = text(client.get("/admin/fund/disputes", headers=EN))

@@ -16,6 +16,7 @@ from portal.permissions import Role
 from portal.rules import DEFAULT_RULES
 from portal.scheduler import load_jobs, run_job
 from tests.support.factories import make_user, new_niss
+from tests.support.notices import told_exactly
 from tests.support.web import login
 from vouchers.employers import domain
 from vouchers.employers.models import Contribution
@@ -108,6 +109,7 @@ def test_overdue_is_flagged_and_told_once_and_the_flag_stays_after_payment(app, 
 
     notices = _mails(db_session, employer_user, "contribution-overdue-")
     assert len(notices) == 2
+    told_exactly(app, db_session, "contribution_overdue", [employer_user, employer_user])
     partly_notice = next(m for m in notices if m.dedupe_key.startswith(f"contribution-overdue-{partly.contribution.id}:"))
     assert "Still to pay: €1,300.00" in partly_notice.body
     db_session.refresh(cancelled.contribution)
@@ -130,10 +132,14 @@ def test_overdue_is_flagged_and_told_once_and_the_flag_stays_after_payment(app, 
 
 
 def test_the_reminder_days_are_a_setting(app, db_session, jobs, employer_user, today):
+    agent = make_user(db_session, Role.EMPLOYER, employer_id=None, language="nl")
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
     set_rule(db_session, "contribution_reminder_days", 14, valid_from_on=today - timedelta(days=1))
-    _declare(db_session, employer_user, today, ended_days_ago=35)  # due in 10 days
+    declared = _declare(db_session, employer_user, today, ended_days_ago=35)  # due in 10 days
     with app.app_context():
         assert run_job(db_session, jobs["employer_deadlines"]) == "1 reminded, 0 flagged overdue"
+    for reminder in told_exactly(app, db_session, "contribution_due_soon", [employer_user, agent]):
+        assert reminder.link == f"/employer/declarations/{declared.id}"
 
 
 def test_the_notices_go_out_through_smtp(app, db_session, jobs, employer_user, today, mailbox):
@@ -145,3 +151,15 @@ def test_the_notices_go_out_through_smtp(app, db_session, jobs, employer_user, t
     assert mailbox[0]["Subject"].startswith("Reminder: contribution of")
     assert db_session.get(Contribution, db_session.scalar(select(Contribution.id).order_by(Contribution.id.desc())
                                                           .limit(1))).reminder_sent_at is not None
+
+
+def test_each_payment_received_tells_the_company_and_its_agents_what_is_still_owed(app, db_session, employer_user,
+                                                                                    today):
+    agent = make_user(db_session, Role.EMPLOYER, employer_id=None, language="fr")
+    declaration_services.add_agent(db_session, agent_user_id=agent.id, employer_id=employer_user.employer_id)
+    declared = _declare(db_session, employer_user, today, ended_days_ago=10)
+    payment_services.record_bank_payment(db_session, declared.contribution.id, amount_cents=50_000,
+                                         external_id="bank-part", booked_on=today, now=utcnow())
+    for_company, for_agent = told_exactly(app, db_session, "contribution_received", [employer_user, agent])
+    assert "€1,300.00" in for_company.body and "1\u202f300,00" in for_agent.body.replace("\xa0", "\u202f")
+    assert for_company.link == f"/employer/declarations/{declared.id}"

@@ -20,7 +20,7 @@ from portal.permissions import Role
 from portal.scheduler import JobRun, LeaderLock, load_jobs, run_job, wait_for_leadership
 from tests.support.committed import wipe_all
 from tests.support.factories import make_provider, make_user
-from tests.support.notices import told, words
+from tests.support.notices import told, told_exactly, words
 
 
 @pytest.fixture
@@ -103,8 +103,8 @@ def test_decision_digest_is_sent_once_a_day(app, db_session, jobs):
         assert run_job(db_session, jobs["decision_deadlines"]) == "0 due soon, 1 overdue, 0 bank lines waiting"
         run_job(db_session, jobs["decision_deadlines"])
     mails = db_session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == admin.id)).all()
-    [digest] = told(db_session, admin, "decisions_due")
-    assert len(mails) == 1 and "1 overdue" in words(app, db_session, digest).title
+    [digest] = told_exactly(app, db_session, "decisions_due", [admin])
+    assert len(mails) == 1 and "1 overdue" in digest.title
     assert db_session.get(VoucherRequest, request.id).status == "submitted"  # overdue is shown, never decided
 
 
@@ -142,12 +142,14 @@ def test_label_warnings_go_to_fund_and_provider_once(app, db_session, jobs):
     today = today_in_brussels()
     provider = make_provider(db_session, label_valid_until_on=today + timedelta(days=30), quality_label="EQUASS")
     far = make_provider(db_session, label_valid_until_on=today + timedelta(days=200))
-    staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id)
+    staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id, language="nl")
     far_staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=far.id)
-    admin = make_user(db_session, Role.FUND_ADMIN)
+    admin = make_user(db_session, Role.FUND_ADMIN, language="fr")
     with app.app_context():
         run_job(db_session, jobs["quality_label_warnings"])
         run_job(db_session, jobs["quality_label_warnings"], now=utcnow() + timedelta(days=1))
+    for shown in told_exactly(app, db_session, "label_expiring", [staff, admin]):
+        assert provider.name in shown.body
     for user in (staff, admin):
         assert len(db_session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id)).all()) == 1
     assert db_session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == far_staff.id)).all() == []
@@ -162,6 +164,7 @@ def test_session_reminders_once_per_person(app, db_session, jobs):
     voucher = _approved_voucher(db_session, today)
     staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=voucher.provider_id)
     coach, coach_user = add_coach(db_session, staff, name="Ana Coach", email="ana@example.be")
+    coach_user.language = "nl"
     start = utcnow() + timedelta(hours=24)
     booked = CoachingSession(provider_id=voucher.provider_id, coach_id=coach.id, kind="individual", starts_at=start,
                              ends_at=start + timedelta(hours=1), duration_minutes=60, location="Rue 1")
@@ -172,6 +175,9 @@ def test_session_reminders_once_per_person(app, db_session, jobs):
     with app.app_context():
         assert run_job(db_session, jobs["session_reminders"]) == "2 reminders"
         assert run_job(db_session, jobs["session_reminders"], now=utcnow() + timedelta(minutes=61)) == "0 reminders"
+    [for_person] = told_exactly(app, db_session, "session_reminder", [voucher.beneficiary.user])
+    [for_coach] = told_exactly(app, db_session, "session_reminder_coach", [coach_user])
+    assert "Rue 1" in for_person.body and voucher.beneficiary.user.display_name in for_coach.body
 
 
 def test_outbox_delivery_through_real_smtp(app, db_session, jobs, mailbox):
@@ -322,8 +328,6 @@ def test_a_voucher_ending_in_30_days_tells_its_beneficiary_once_with_a_link_to_i
         assert run_job(db_session, jobs["voucher_expiry_notices"]) == "1 told"
         assert run_job(db_session, jobs["voucher_expiry_notices"], now=utcnow() + timedelta(days=1)) == "1 told"
         run_job(db_session, jobs["voucher_expiry_notices"], now=utcnow() + timedelta(days=2))
-    person = ending.beneficiary.user
-    [notice] = told(db_session, person, "voucher_expiring")
-    shown = words(app, db_session, notice)
+    # Each once, the later one the next day.
+    shown, _later = told_exactly(app, db_session, "voucher_expiring", [ending.beneficiary.user, later.beneficiary.user])
     assert shown.link == f"/vouchers/{ending.id}" and ending.code in shown.body
-    assert len(told(db_session, later.beneficiary.user, "voucher_expiring")) == 1  # the next day, once

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.audit import AuditEntry
 from portal.permissions import Role
 from tests.support.factories import make_user
+from tests.support.notices import told_exactly
 from tests.support.web import bearer
 from vouchers.ledger.models import LedgerEntry
 from vouchers.requests.models import Voucher, VoucherRequest
@@ -183,14 +184,15 @@ def test_withdrawn_request_cannot_be_withdrawn_again_and_is_audited(client, db_s
     assert [(r.from_state, r.to_state) for r in rows] == [("draft", "submitted"), ("submitted", "withdrawn")]
 
 
-def test_route_b_is_waitlisted_without_money_and_served_oldest_first(client, db_session, admin, admin_headers,
+def test_route_b_is_waitlisted_without_money_and_served_oldest_first(app, client, db_session, admin, admin_headers,
                                                                      request_body, provider, today, fund_money):
     from portal.clock import utcnow
     from vouchers.requests.services.requests import serve_waiting_list
 
-    ids = []
-    for _ in range(3):
-        person = make_user(db_session, Role.BENEFICIARY)
+    ids, people = [], []
+    for language in ("fr", "nl", "de"):
+        person = make_user(db_session, Role.BENEFICIARY, language=language)
+        people.append(person)
         body = request_body(force_majeure=False, contract_end_on=None, benefits_scheme="employee",
                             incapacity_start_on=(today - timedelta(days=800)).isoformat())
         created = submit(client, bearer(client, person.email), body).get_json()
@@ -198,6 +200,8 @@ def test_route_b_is_waitlisted_without_money_and_served_oldest_first(client, db_
         decided = client.post(f"/api/v1/admin/voucher-requests/{created['id']}/decision", headers=admin_headers,
                               json={"decision": "approve"}).get_json()
         assert decided["status"] == "waitlisted" and decided["voucher"] is None
+    for told in told_exactly(app, db_session, "request_waitlisted", people):
+        assert told.link.startswith("/requests/")
     first = db_session.get(VoucherRequest, ids[0])
     assert client.get("/api/v1/admin/voucher-requests?status=waitlisted", headers=admin_headers).status_code == 200
     fund_money(2 * 180000 + 5000)

@@ -10,7 +10,7 @@ from portal.mail import OutboxMessage
 from portal.notifications.models import Notification
 from portal.permissions import Role
 from tests.support.factories import make_user
-from tests.support.notices import told, words
+from tests.support.notices import told, told_exactly
 from tests.support.web import bearer, login, post_form
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests.models import Voucher, VoucherRequest
@@ -32,27 +32,29 @@ def kinds(db_session, user) -> list[str]:
 
 
 def test_submitting_and_each_decision_tell_the_beneficiary_once_and_nobody_else(
-        app, client, db_session, beneficiary, beneficiary_headers, admin_headers, request_body, provider):
+        app, client, db_session, beneficiary, beneficiary_headers, admin, admin_headers, request_body, provider):
     bystander = make_user(db_session, Role.BENEFICIARY, language="en")
     staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id, language="nl")
     created = submit(client, beneficiary_headers, request_body())
     assert kinds(db_session, beneficiary) == ["request_submitted"]
     assert decide(client, admin_headers, created["id"], "request_info", "Send the C4 form.").status_code == 200
     assert kinds(db_session, beneficiary) == ["request_submitted", "request_info_requested"]
-    [asked] = told(db_session, beneficiary, "request_info_requested")
-    shown = words(app, db_session, asked)
+    told_exactly(app, db_session, "request_submitted", [beneficiary])
+    [shown] = told_exactly(app, db_session, "request_info_requested", [beneficiary])
     assert "Send the C4 form." in shown.body and shown.link == f"/requests/{created['id']}"
     answered = client.post(f"/api/v1/voucher-requests/{created['id']}/complete", headers=beneficiary_headers,
                            json={"answer": "Here is the C4 form."})
     assert answered.status_code == 200 and answered.get_json()["status"] == "submitted"
+    [heard] = told_exactly(app, db_session, "request_answered", [admin])
+    assert heard.link == f"/admin/requests/{created['id']}"
     assert decide(client, admin_headers, created["id"], "approve").status_code == 200
     assert kinds(db_session, beneficiary)[-1] == "request_approved"
     voucher = db_session.scalar(select(Voucher).where(Voucher.request_id == created["id"]))
-    [approved] = told(db_session, beneficiary, "request_approved")
-    assert words(app, db_session, approved).link == f"/vouchers/{voucher.id}"
+    [approved] = told_exactly(app, db_session, "request_approved", [beneficiary])
+    assert approved.link == f"/vouchers/{voucher.id}"
     # The provider hears it has a voucher to accept, in Dutch; the bystander hears nothing.
-    [assigned] = told(db_session, staff, "voucher_assigned")
-    assert voucher.code in words(app, db_session, assigned).title
+    [assigned] = told_exactly(app, db_session, "voucher_assigned", [staff])
+    assert voucher.code in assigned.title
     assert told(db_session, bystander) == []
     # Each notice is also e-mailed, once.
     mails = db_session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == beneficiary.id)).all()
@@ -64,8 +66,7 @@ def test_a_rejection_names_the_reason_and_the_last_day_to_appeal(
         app, client, db_session, beneficiary, beneficiary_headers, admin_headers, request_body):
     created = submit(client, beneficiary_headers, request_body())
     assert decide(client, admin_headers, created["id"], "reject", "Already in a retraining.").status_code == 200
-    [rejected] = told(db_session, beneficiary, "request_rejected")
-    body = words(app, db_session, rejected).body
+    body = told_exactly(app, db_session, "request_rejected", [beneficiary])[0].body
     assert "Already in a retraining." in body and "labour court" in body
 
 
@@ -138,7 +139,7 @@ def test_the_waiting_list_is_never_overtaken(client, db_session, admin_headers, 
     assert decide(client, admin_headers, newer["id"], "approve").get_json()["status"] == "waitlisted"
 
 
-def test_giving_up_a_voucher_releases_its_value_and_is_final(client, db_session, beneficiary, beneficiary_headers,
+def test_giving_up_a_voucher_releases_its_value_and_is_final(app, client, db_session, beneficiary, beneficiary_headers,
                                                               admin_headers, request_body, provider):
     staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id)
     created = submit(client, beneficiary_headers, request_body())
@@ -152,6 +153,8 @@ def test_giving_up_a_voucher_releases_its_value_and_is_final(client, db_session,
     assert ledger.committed_for_voucher(db_session, voucher.id) == 0
     assert client.post(url, headers=beneficiary_headers, json={}).status_code == 409
     assert kinds(db_session, staff) == ["voucher_assigned", "voucher_withdrawn"]
+    [given_up_told] = told_exactly(app, db_session, "voucher_withdrawn", [staff])
+    assert voucher.code in given_up_told.title
     # A new request is possible again.
     assert client.post("/api/v1/voucher-requests", json=request_body(), headers=beneficiary_headers).status_code == 201
 

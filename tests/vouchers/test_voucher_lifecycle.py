@@ -11,6 +11,7 @@ from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user
+from tests.support.notices import told_exactly
 from tests.support.web import login, post_form
 from vouchers.ledger.models import LedgerEntry
 from vouchers.ledger.services import entries as ledger
@@ -52,6 +53,16 @@ def test_provider_change_needs_the_new_providers_acceptance(db_session, benefici
     assert voucher.provider_id == other.id and voucher.pending_provider_id is None
 
 
+def test_both_providers_hear_of_a_change_and_the_new_one_can_act(app, db_session, beneficiary, voucher, provider):
+    old_staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=provider.id, language="nl")
+    other = make_provider(db_session)
+    new_staff = make_user(db_session, Role.PROVIDER_ADMIN, provider_id=other.id, language="fr")
+    request_provider_change(db_session, beneficiary, voucher.id, other.id, now=utcnow())
+    told_old, told_new = told_exactly(app, db_session, "provider_change_requested", [old_staff, new_staff])
+    assert voucher.code in told_new.title and other.name in told_old.body
+    assert told_new.link == f"/provider/vouchers/{voucher.id}"
+
+
 def test_provider_change_is_refused_after_coaching_started(db_session, beneficiary, voucher):
     other = make_provider(db_session)
     db_session.add(UsageEntry(voucher_id=voucher.id, kind="delivered", individual_minutes=60, amount_cents=15000))
@@ -78,13 +89,15 @@ def test_provider_change_from_the_voucher_page(client, db_session, beneficiary, 
     assert "still has to accept" in page
 
 
-def test_expiry_releases_the_unclaimed_value_once(db_session, voucher, today):
+def test_expiry_releases_the_unclaimed_value_once(app, db_session, voucher, today, beneficiary):
     position_before = ledger.fund_position(db_session)
     assert expire_vouchers(db_session, today=voucher.valid_until_on, now=utcnow()) == []  # last valid day
     day_after = voucher.valid_until_on + timedelta(days=1)
     assert expire_vouchers(db_session, today=day_after, now=utcnow()) == [voucher.id]
     assert voucher.status == "expired"
     assert expire_vouchers(db_session, today=day_after, now=utcnow()) == []  # twice: no second effect
+    [ended] = told_exactly(app, db_session, "voucher_expired", [beneficiary])
+    assert ended.link == f"/vouchers/{voucher.id}"
     released = db_session.scalars(select(LedgerEntry.amount_cents).where(LedgerEntry.kind == "voucher_released")).all()
     assert released == [-180000]
     after = ledger.fund_position(db_session)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.errors import N_
 from portal.fund_settings import RulesBook
 from portal.notifications.services import fund_admins, notify, page
 from portal.scheduler import scheduled
@@ -20,7 +21,7 @@ EXPIRY_NOTICE_DAYS = 30
 
 
 @scheduled("decision_deadlines", trigger="cron", hour=7, minute=0,
-           description="Tell the fund each morning of requests from day 35, overdue ones and bank lines to match.")
+           description=N_("Tell the fund each morning of requests from day 35, overdue ones and bank lines to match."))
 def decision_deadlines(session: Session, *, today: date, now: datetime) -> str:
     book = RulesBook(session)
     due_soon = overdue = 0
@@ -41,7 +42,7 @@ def decision_deadlines(session: Session, *, today: date, now: datetime) -> str:
 
 
 @scheduled("voucher_expiry_notices", trigger="cron", hour=8, minute=0,
-           description="Tell beneficiaries 30 days before their voucher ends, while value is left on it.")
+           description=N_("Tell beneficiaries 30 days before their voucher ends, while value is left on it."))
 def expiry_notices(session: Session, *, today: date, now: datetime) -> str:
     horizon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
     told = 0
@@ -59,18 +60,14 @@ def expiry_notices(session: Session, *, today: date, now: datetime) -> str:
 
 
 @scheduled("expire_vouchers", trigger="cron", hour=0, minute=30,
-           description="Expire vouchers after their last valid day and release their value.")
+           description=N_("Expire vouchers after their last valid day and release their value."))
 def expire(session: Session, *, today: date, now: datetime) -> str:
-    expired = expire_vouchers(session, today=today, now=now)
-    for voucher in session.scalars(select(Voucher).where(Voucher.id.in_(expired))):
-        notify(session, [voucher.beneficiary.user], "voucher_expired", key=f"voucher-expired-{voucher.id}",
-               link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
-               object_id=voucher.id, code=voucher.code, valid_until_on=voucher.valid_until_on)
+    expired = expire_vouchers(session, today=today, now=now)  # each beneficiary is told
     return f"{len(expired)} expired"
 
 
 @scheduled("serve_waiting_list", period="hour", trigger="interval", hours=1,
-           description="Approve waitlisted route-B requests, oldest first, while the fund can cover them.")
+           description=N_("Approve waitlisted route-B requests, oldest first, while the fund can cover them."))
 def waiting_list(session: Session, *, today: date, now: datetime) -> str:
     """Each voucher issued tells its beneficiary and provider (``issue_voucher``)."""
     return f"{len(serve_waiting_list(session, None, today=today, now=now))} served"

@@ -69,3 +69,12 @@ def tell_issued(session: Session, request: VoucherRequest, voucher: Voucher) -> 
            link=page("providers.voucher", voucher_id=voucher.id), object_type="voucher", object_id=voucher.id,
            code=voucher.code, beneficiary=request.beneficiary.user.display_name,
            valid_until_on=voucher.valid_until_on)
+
+
+def tell_expired(session: Session, voucher: Voucher) -> None:
+    """The voucher's last valid day has passed: its beneficiary (and coordinator) learn it is over."""
+    request = session.get(VoucherRequest, voucher.request_id)
+    people = people_of(request) if request is not None else [voucher.beneficiary.user]
+    notify(session, people, "voucher_expired", key=f"voucher-expired-{voucher.id}",
+           link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
+           object_id=voucher.id, code=voucher.code, valid_until_on=voucher.valid_until_on)

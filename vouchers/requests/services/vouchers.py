@@ -14,6 +14,8 @@ from portal.db import lock_row
 from portal.errors import N_, Conflict, NotFound, ValidationFailed
 from portal.permissions import Permission, Role, can
 from vouchers.requests.models import Voucher
+from vouchers.requests.reads import VoucherRead, voucher_read
+from vouchers.requests.services.notices import tell_expired
 from vouchers.requests.usage import UsageTotals, usage_totals
 
 
@@ -46,17 +48,33 @@ def figures_from(voucher: Voucher, totals: UsageTotals) -> VoucherFigures:
     )
 
 
-def get_voucher(session: Session, actor: Any, voucher_id: int) -> Voucher:
-    voucher = session.get(Voucher, voucher_id)
-    permission = {
-        Role.BENEFICIARY: Permission.VOUCHER_VIEW_OWN,
-        Role.FUND_ADMIN: Permission.ADMIN_REQUESTS_VIEW,
-        Role.PROVIDER_ADMIN: Permission.PROVIDER_VOUCHERS_VIEW,
-        Role.COACH: Permission.PROVIDER_VOUCHERS_VIEW,
-        Role.COORDINATOR: Permission.COORDINATOR_CASELOAD,
-    }.get(Role(actor.role))
+_VIEW_PERMISSIONS = {
+    Role.BENEFICIARY: Permission.VOUCHER_VIEW_OWN,
+    Role.FUND_ADMIN: Permission.ADMIN_REQUESTS_VIEW,
+    Role.PROVIDER_ADMIN: Permission.PROVIDER_VOUCHERS_VIEW,
+    Role.COACH: Permission.PROVIDER_VOUCHERS_VIEW,
+    Role.COORDINATOR: Permission.COORDINATOR_CASELOAD,
+}
+
+
+def _visible_or_404(actor: Any, voucher: Any) -> None:
+    permission = _VIEW_PERMISSIONS.get(Role(actor.role))
     if voucher is None or permission is None or not can(actor, permission, voucher):
         raise NotFound(N_("This voucher does not exist."))
+
+
+def get_voucher(session: Session, actor: Any, voucher_id: int) -> Voucher:
+    voucher = session.get(Voucher, voucher_id)
+    _visible_or_404(actor, voucher)
+    return voucher
+
+
+def read_voucher(session: Session, actor: Any, voucher_id: int) -> VoucherRead:
+    """The voucher with what it used, its providers' and holder's names (one statement), if the actor may see
+    it; for showing, not for changing."""
+    voucher = voucher_read(session, voucher_id)
+    _visible_or_404(actor, voucher)
+    assert voucher is not None
     return voucher
 
 
@@ -120,7 +138,8 @@ def accept_provider_change(session: Session, actor: Any, voucher_id: int, *, now
 
 
 def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int]:
-    """Vouchers past their last valid day expire; the value not claimed is released to the fund.
+    """Vouchers past their last valid day expire; the value not claimed is released to the fund, and the
+    beneficiary is told.
 
     Safe to run twice: an expired voucher is no longer selected.
     """
@@ -137,6 +156,7 @@ def expire_vouchers(session: Session, *, today: date, now: datetime) -> list[int
         release_undelivered(session, voucher, today=today, memo="expired")
         audit.record(session, actor=None, object_type="voucher", object_id=voucher.id, action="status_changed",
                      from_state=previous, to_state="expired", reason="end of validity", now=now)
+        tell_expired(session, voucher)
         expired.append(voucher.id)
     session.flush()
     return expired
