@@ -9,11 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
+    SelectField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional
 
+from portal.audit.words import OBJECT_WORDS
 from portal.schema_fields import MAX_ID
 
 
@@ -30,10 +32,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    object_type = StringField(_l("Object type"), validators=[Optional(), Regexp(r"^[a-z_]{1,50}$", message=_l(
-        "Use an object type from the list, for example claim or voucher."))],
-        description=_l("For example claim, voucher, provider or payout_batch."),
-        render_kw={"list": "object-types", "autocomplete": "off"})
+    object_type = SelectField(_l("Object type"), default="", validate_choice=True,
+                              choices=choices({"": _l("Any object"), **OBJECT_WORDS}))
     object_id = IntegerField(_l("Object number"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
                              render_kw={"inputmode": "numeric"})
     person = StringField(_l("Person (e-mail or user number)"), validators=[Optional(), Length(max=254)],

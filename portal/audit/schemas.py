@@ -13,7 +13,7 @@ class AuditQuerySchema(ListQuerySchema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer(required=True)
-    at = fields.DateTime(format="iso", required=True)
+    recorded_at = fields.DateTime(format="iso", required=True, attribute="at")
     actor_id = fields.Integer(allow_none=True)
     on_behalf_of = fields.String(allow_none=True)
     object_type = fields.String(required=True)

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.audit import KNOWN_AUDIT_OBJECT_TYPES, audit_trail, user_by_email
+from portal.audit import audit_trail, user_by_email
+from portal.audit.words import audit_words
 from portal.auth.models import User
 from portal.db import db
 from portal.forms import AuditFilterForm
@@ -39,7 +40,7 @@ def audit_log():  # type: ignore[no-untyped-def]
                                                                                      if r.actor_id})))}
     return render_template("fund_admin/audit.html", form=form, rows=rows, actors=actors, next_url=next_url,
                            first_url=request.args.get("before") and url_for(".audit_log", **_audit_args(form)),
-                           object_types=KNOWN_AUDIT_OBJECT_TYPES), 200 if not form.errors else 422
+                           **audit_words()), 200 if not form.errors else 422
 
 
 def _person(form: AuditFilterForm) -> int | None:

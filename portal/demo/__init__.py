@@ -163,7 +163,7 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     if session.scalar(select(LedgerEntry.id).where(LedgerEntry.kind == "funding")) is None:
         # The fund's budget for route B; small on purpose so the waiting list is visible.
         ledger.record_funding(session, amount_cents=4 * 180_000, booked_on=today - timedelta(days=90),
-                              memo="2026 budget allocation (demo)")
+                              memo="Dotation budgétaire 2026 (démo)")
     offer = session.scalar(select(Offer).where(Offer.provider_id == provider.id, Offer.individual_hours == 9))
     if offer is None:
         offer = Offer(provider_id=provider.id, name="9 h individuelles + 3 ateliers", individual_hours=9,
@@ -198,12 +198,12 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
         request_for(person, route=rng.choice(["A", "B"]), age_days=age)
     info = request_for(people[8], route="A", age_days=15)
     decide_voucher_request(session, fund_admin, info.id, "request_info",
-                           "Please send the C4 document from your employer.", today=today, now=now)
+                           "Merci d'envoyer le document C4 de votre employeur.", today=today, now=now)
     refused = request_for(people[9], route="B", age_days=30)
     decide_voucher_request(session, fund_admin, refused.id, "reject",
-                           "Already following an approved retraining programme.", today=today, now=now)
+                           "Vous suivez déjà une formation de reconversion agréée.", today=today, now=now)
     withdrawn = request_for(people[10], route="A", age_days=12)
-    withdraw_voucher_request(session, people[10], withdrawn.id, now=now, reason="Found a new job on my own.")
+    withdraw_voucher_request(session, people[10], withdrawn.id, now=now, reason="J'ai trouvé un nouvel emploi par moi-même.")
     # Approved vouchers use up the budget, so the next route-B approval goes to the waiting list.
     vouchers = []
     for person in (main, *people[11:15]):
@@ -228,7 +228,7 @@ def _seed_journeys(session: Session, provider: Provider, *, fund_admin: User, pr
     done = schedule_session(session, provider_admin, SessionPlan(
         coach_id=coach.id, kind="individual", voucher_ids=[voucher.id], starts_at=past, duration_minutes=90,
         location="Rue de Fer 25, 5000 Namur", theme="Premier entretien"), now=now)
-    log_session(session, provider_admin, done.id, {voucher.id: "attended"}, 90, "First interview: needs and plan.",
+    log_session(session, provider_admin, done.id, {voucher.id: "attended"}, 90, "Premier entretien : besoins et plan.",
                 now=now)
     confirm_session(session, main, done.id, now=now)
     submit_claim(session, provider_admin, voucher.id, [done.id], now=now)

@@ -55,9 +55,9 @@ def seed_coordinator(session: Session, *, email: str, password: str, provider: P
                      email=f"member{serial}@example.be", language="fr"), age)
         for (first, last, born, serial), age in zip(NEW_MEMBERS, (3, 12, 20), strict=True))
     decide_voucher_request(session, fund_admin, asked.id, "request_info",
-                           "Please send the letter ending the contract.", today=today, now=now)
+                           "Merci d'envoyer la lettre qui met fin au contrat.", today=today, now=now)
     decide_voucher_request(session, fund_admin, refused.id, "reject",
-                           "The contract ended before 1 April 2024.", today=today, now=now)
+                           "Le contrat a pris fin avant le 1er avril 2024.", today=today, now=now)
     # Members of the crowd who accepted: on time, asked for information, approved with a voucher, withdrawn.
     crowd = session.execute(
         select(User, Beneficiary).join(Beneficiary, Beneficiary.user_id == User.id)
@@ -71,10 +71,10 @@ def seed_coordinator(session: Session, *, email: str, password: str, provider: P
         joined.append((user, accept_invitation(session, request.invitation, user, now=now)))
     if len(joined) == 4:
         decide_voucher_request(session, fund_admin, joined[1][1].id, "request_info",
-                               "Which date did your incapacity start?", today=today, now=now)
+                               "À quelle date votre incapacité a-t-elle commencé ?", today=today, now=now)
         decide_voucher_request(session, fund_admin, joined[2][1].id, "approve", None, today=today, now=now)
         withdraw_voucher_request(session, joined[3][0], joined[3][1].id, now=now,
-                                 reason="Going back to work with my employer.")
+                                 reason="Je reprends le travail chez mon employeur.")
     session.flush()
     assert waiting.status == "submitted"
     return coordinator

@@ -120,7 +120,7 @@ def seed_marketplace(session: Session, providers: Sequence[Provider]) -> None:
         if not session.scalar(select(exists().where(Offer.provider_id == provider.id))):
             mix = STANDARD_MIXES[(index + 2) % len(STANDARD_MIXES)]  # the first provider gets 9 h + 3 sessions
             session.add(Offer(provider_id=provider.id,
-                              name=f"{mix.individual_hours} h + {mix.collective_sessions} × 3.5 h",
+                              name=f"{mix.individual_hours} h + {mix.collective_sessions} × 3,5 h",
                               individual_hours=mix.individual_hours, collective_sessions=mix.collective_sessions,
                               individual_unit_cents=DEFAULT_UNIT_CENTS, collective_unit_cents=DEFAULT_UNIT_CENTS))
         session.flush()

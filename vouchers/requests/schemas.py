@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from portal.auth.email_rule import EmailAddressField
+from portal.errors import ValidationFailed
 from portal.schema_fields import Id
+from vouchers.requests.services.accounts import BeneficiaryRegistration
+from vouchers.requests.services.registration import check_form
 
 LANGUAGES = ("fr", "nl", "de", "en")
 
@@ -41,7 +45,7 @@ class AddressOrText(fields.Field):
 
 
 class BeneficiaryRegistrationSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddressField(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -49,9 +53,22 @@ class BeneficiaryRegistrationSchema(Schema):
                          metadata={"description": "National register (NISS) or BIS number; separators allowed."})
     language = fields.String(load_default="fr", validate=validate.OneOf(LANGUAGES))
 
+    @validates_schema(skip_on_field_errors=False)
+    def _as_the_registration_checks(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """What the registration itself checks (the number's check digits, a password that is the address...), told
+        with the body's other mistakes rather than after them: for the fields that passed their own checks."""
+        passed = {name: value for name, value in data.items() if isinstance(value, str)}
+        try:
+            check_form(BeneficiaryRegistration(**{name: passed.get(name, "") for name in
+                                                  ("email", "password", "first_name", "last_name", "niss")}))
+        except ValidationFailed as error:
+            problems = {name: list(messages) for name, messages in error.fields.items() if name in passed}
+            if problems:
+                raise ValidationError(problems) from error
+
 
 class EmployerRegistrationSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddressField(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     company_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     enterprise_number = fields.String(required=True, validate=validate.Length(min=10, max=20),
@@ -131,7 +148,7 @@ class VoucherWithdrawSchema(Schema):
 
 
 class TimelineEntrySchema(Schema):
-    at = fields.DateTime(format="iso")
+    changed_at = fields.DateTime(format="iso", attribute="at", metadata={"description": "When the status changed."})
     object_type = fields.String()
     from_status = fields.String(attribute="from_state", allow_none=True)
     to_status = fields.String(attribute="to_state", allow_none=True)
@@ -236,3 +253,24 @@ class DecisionResultSchema(VoucherRequestSchema):
     """The updated request; on approval its new voucher is included."""
 
     voucher = fields.Nested(VoucherSchema, allow_none=True, required=True)
+
+
+class BeneficiaryRegisteredSchema(Schema):
+    """The answer to every well-formed registration: the same body whether or not the address was known."""
+
+    email = fields.String(required=True, metadata={"description": "The address given, as the portal writes it."})
+    status = fields.String(required=True, metadata={"enum": ["registered"]})
+    message = fields.String(required=True)
+
+
+class ConfirmationSentSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["check_your_mailbox"]})
+    message = fields.String(required=True)
+
+
+class DeclaredDismissalSchema(Schema):
+    """What an employer declared about the caller's own NISS, to start a request from; only for a proven NISS."""
+
+    force_majeure = fields.Boolean(required=True, metadata={"description": "Always true: a declaration is one."})
+    contract_end_on = fields.Date(required=True)
+    declared_on = fields.Date(required=True)
