@@ -10,6 +10,7 @@ from typing import Any
 
 
 def register(app: Any) -> None:
+    from coaching import privacy  # noqa: F401 - registers the person's data (sessions, notes, disputes, claims)
     from coaching.availability import api as availability_api
     from coaching.availability import views as availability_views
     from coaching.calendar import api as calendar_api

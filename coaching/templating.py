@@ -12,9 +12,12 @@ from coaching.calendar.forms import (
     SESSION_STATUS_LABELS,
 )
 from coaching.claims.forms import CLAIM_STATUS_LABELS
+from portal.i18n import labels_in
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"kind_labels": KIND_LABELS, "mode_labels": MODE_LABELS, "attendance_labels": ATTENDANCE_LABELS,
-            "confirmation_labels": CONFIRMATION_LABELS, "session_status_labels": SESSION_STATUS_LABELS,
-            "claim_status_labels": CLAIM_STATUS_LABELS}
+    """Each table in the page's language, translated once per language (``labels_in``)."""
+    return {"kind_labels": labels_in(KIND_LABELS), "mode_labels": labels_in(MODE_LABELS),
+            "attendance_labels": labels_in(ATTENDANCE_LABELS), "confirmation_labels": labels_in(CONFIRMATION_LABELS),
+            "session_status_labels": labels_in(SESSION_STATUS_LABELS),
+            "claim_status_labels": labels_in(CLAIM_STATUS_LABELS)}

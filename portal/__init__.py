@@ -23,6 +23,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
+    if app.config["SESSION_COOKIE_SECURE"] is None:  # secure by default; plain http only to debug and test
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.url_map.converters["int"] = BoundedIntConverter
     if app.config["TRUST_PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -37,10 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
-    from portal import private_cache, public_cache
+    from portal import public_cache
 
     public_cache.install(app)
-    private_cache.install(app)
     return app
 
 
@@ -66,7 +68,7 @@ def _session_backend(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from portal import models_registry  # noqa: F401 - every model on the metadata
     from portal.auth.passwords import use_parameters as use_password_parameters
-    from portal.auth.services import api_token_grant, load_session_user
+    from portal.auth.services import api_token_user, load_session_user
     from portal.clock import utcnow
     from portal.db import db, render_migration_item
     from portal.extensions import (
@@ -80,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     )
     from portal.i18n import select_locale
     from portal.mail import transport_for
+    from portal.notifications.services import UNREAD_BESIDE_USER
 
     use_password_parameters(**app.config["ARGON2_PARAMETERS"])
     db.init_app(app)
@@ -100,17 +103,16 @@ def register_extensions(app: Flask) -> None:
     def load_user(login_id: str):  # type: ignore[no-untyped-def]
         if _bearer_request():
             return None  # a bearer call is judged by its token alone, never by a cookie beside it
-        return load_session_user(db.session, login_id)
+        user, beside = load_session_user(db.session, login_id, UNREAD_BESIDE_USER)
+        if user is not None and request.method in ("GET", "HEAD"):
+            g.unread_notifications = beside[0]  # a read changes no notice: the header shows this count
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(req):  # type: ignore[no-untyped-def]
         if not _bearer_request():
             return None
-        grant = api_token_grant(db.session, req.headers["Authorization"][7:].strip(), now=utcnow())
-        if grant is None:
-            return None
-        user, g.credential_expires_at = grant  # a cached answer must not outlive the token (private_cache)
-        return user
+        return api_token_user(db.session, req.headers["Authorization"][7:].strip(), now=utcnow())
 
     @login_manager.unauthorized_handler
     def unauthorized():  # type: ignore[no-untyped-def]
@@ -154,12 +156,16 @@ def register_blueprints(app: Flask) -> None:
     from portal.audit import api as audit_api
     from portal.audit import views as audit_views
     from portal.auth import api as auth_api
+    from portal.auth import fas as fas_sign_in
+    from portal.auth import two_step_views  # noqa: F401 - the account's two-step pages, on auth's blueprint
     from portal.auth import views as auth_views
     from portal.extensions import add_api, add_pages, api
     from portal.notifications import api as notifications_api
     from portal.notifications import views as notifications_views
+    from portal.pages import views as trust_pages
 
-    add_pages(app, main_views.bp, auth_views.bp, audit_views.bp, notifications_views.bp)
+    add_pages(app, main_views.bp, auth_views.bp, audit_views.bp, notifications_views.bp, trust_pages.bp,
+              fas_sign_in.bp)
     add_api(auth_api.blp, audit_api.blp, notifications_api.blp)
     vouchers.register(app)
     coaching.register(app)
@@ -183,32 +189,35 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.formats import reader_gettext
     from portal.i18n import (
         LANGUAGE_NAMES,
         hours,
+        in_page_language,
         local_datetime,
         local_day,
         local_time,
         long_date,
-        money,
+        money_filter,
         role_label,
         status_label,
     )
     from portal.permissions import Permission, can
 
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["long_date"] = long_date
+    app.context_processor(reader_gettext)  # each page finds its catalogue once, not once per string
+    app.jinja_env.filters["money"] = money_filter
+    app.jinja_env.filters["long_date"] = in_page_language(long_date)
     app.jinja_env.globals.update(
         can=lambda permission, obj=None: can(current_user, permission, obj),
         Permission=Permission,
         current_locale=lambda: str(get_locale()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         UI_LANGUAGES=app.config["UI_LANGUAGES"],
-        status_label=status_label,
-        role_label=role_label,
-        local_datetime=local_datetime,
-        local_time=local_time,
-        local_day=local_day,
+        status_label=in_page_language(status_label),
+        role_label=in_page_language(role_label),
+        local_datetime=in_page_language(local_datetime),
+        local_time=in_page_language(local_time),
+        local_day=in_page_language(local_day),
         hours=hours,
         unread_notifications=_unread_notifications,
     )
@@ -219,7 +228,10 @@ def _unread_notifications() -> int:
     from portal.db import db
     from portal.notifications.services import unread_count
 
-    return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
+    if not current_user.is_authenticated:
+        return 0
+    counted = g.get("unread_notifications")  # read with the user on GET (see load_user)
+    return counted if counted is not None else unread_count(db.session, current_user.id)
 
 
 def register_cli(app: Flask) -> None:

@@ -24,6 +24,11 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_flag(name: str) -> bool | None:
+    """A yes/no setting, or None when it is not set (the app then decides from its mode)."""
+    return _flag(name, False) if os.environ.get(name) is not None else None
+
+
 def _secret_key(instance: Path) -> str:
     """Read SECRET_KEY, or generate one into instance/ once so restarts keep sessions."""
     from_env = os.environ.get("SECRET_KEY")
@@ -67,13 +72,25 @@ def load_config() -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "8"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # Cookies only over HTTPS, and HSTS: on unless set to 0, or in debug/testing mode (create_app decides None).
+        "SESSION_COOKIE_SECURE": _optional_flag("SESSION_COOKIE_SECURE"),
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
+        # The session (on the server, and its cookie) is written only when it changed: a plain GET sets no cookie.
+        # A session thus lasts PERMANENT_SESSION_LIFETIME from its last change (signing in, a form's first token).
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # Flask-Login's "remember me" cookie (not offered today): as strict as the session's, should it ever be.
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SESSION_KEY_PREFIX": "tnw:session:",
         "SESSION_DIRECTORY": str(instance / "sessions"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes"),
+        # The code of an employer's ownership letter, the confirmation e-mail sent again
+        # (vouchers/employers/company_access/limits.py).
+        "OWNERSHIP_CODE_LIMIT": os.environ.get("OWNERSHIP_CODE_LIMIT", "10 per hour"),
+        "CONFIRMATION_RESEND_LIMIT": os.environ.get("CONFIRMATION_RESEND_LIMIT", "3 per hour"),
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session, which expires anyway
         # The largest request body (uploads included); a larger one is a 413 before anything reads it.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
@@ -103,13 +120,19 @@ def load_config() -> dict[str, Any]:
         "FUND_IBAN": os.environ.get("FUND_IBAN", "BE71096123456769"),
         "FUND_NAME": os.environ.get("FUND_NAME", "Fonds Retour au Travail - INAMI"),
         "FUND_BIC": os.environ.get("FUND_BIC", "GKCCBEBB"),
+        # Where people reach the fund, shown on the help, privacy and accessibility pages. Placeholders: set the
+        # real ones in production (the phone number and postal address are shown only when set).
+        "HELP_EMAIL": os.environ.get("HELP_EMAIL", "help@demo.tnw.be"),
+        "HELP_PHONE": os.environ.get("HELP_PHONE", ""),
+        "FUND_POSTAL_ADDRESS": os.environ.get("FUND_POSTAL_ADDRESS", ""),
+        "PRIVACY_EMAIL": os.environ.get("PRIVACY_EMAIL", "privacy@demo.tnw.be"),
         "PAIN001_XSD_PATH": os.environ.get("PAIN001_XSD_PATH"),
         "CAMT053_XSD_PATH": os.environ.get("CAMT053_XSD_PATH"),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "portal" / "translations"),
-        # The interface is in these; German is kept for letters to workers.
-        "UI_LANGUAGES": ("fr", "nl", "en"),
+        # The interface's languages (an employer's letter to a worker is in fr, nl or de).
+        "UI_LANGUAGES": ("fr", "nl", "de", "en"),
         "ALL_LANGUAGES": ("fr", "nl", "de", "en"),
         # flask-smorest: the OpenAPI document is served at /api/v1/openapi.json.
         "API_TITLE": "Fonds Retour au Travail portal API",
@@ -120,17 +143,24 @@ def load_config() -> dict[str, Any]:
         "API_SPEC_OPTIONS": {"info": {"description": (
             "The portal's JSON API. Calls for a person carry `Authorization: Bearer <token>` "
             "(from `POST /auth/token`). Errors answer `{\"error\": {code, message, fields}}`; lists page with `next_cursor`.\n\n"
-            "Freshness: public marketplace answers may be up to `PUBLIC_CACHE_SECONDS` (30 s) old. A GET for a "
-            "caller with a token may be served from a copy made for that same token at most "
-            "`PRIVATE_CACHE_SECONDS` (10 s) earlier, and only while nothing at all changed in the data since "
-            "(any write, by anyone, ends every copy; so does revoking the token). Such answers carry the header "
-            "`X-Private-Cache: hit`. A caller always sees its own writes at once.")}},
+            "Freshness: public marketplace answers may be up to `PUBLIC_CACHE_SECONDS` (30 s) old. An answer to a "
+            "caller with a token is made afresh for every call.")}},
         "PROPAGATE_EXCEPTIONS": False,
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         # How long anonymous visitors may be served a public page rendered earlier (portal/public_cache.py); 0: off.
         "PUBLIC_CACHE_SECONDS": float(os.environ.get("PUBLIC_CACHE_SECONDS", "30")),
-        # How long a logged-in person may be served their own page rendered earlier, while nothing in the database
-        # changed (portal/private_cache.py; needs sessions on Redis); 0: off.
-        "PRIVATE_CACHE_SECONDS": float(os.environ.get("PRIVATE_CACHE_SECONDS", "10")),
+        # Sign-in with itsme or eID through the federal authentication service (portal/auth/fas.py): an OpenID
+        # Connect provider, found by its discovery document (or its issuer). Unset: not offered.
+        "FAS_DISCOVERY_URL": os.environ.get("FAS_DISCOVERY_URL", ""),
+        "FAS_ISSUER": os.environ.get("FAS_ISSUER", ""),
+        "FAS_CLIENT_ID": os.environ.get("FAS_CLIENT_ID", ""),
+        "FAS_CLIENT_SECRET": os.environ.get("FAS_CLIENT_SECRET", ""),
+        "FAS_SCOPES": os.environ.get("FAS_SCOPES", "openid profile egovnrn"),
+        "FAS_NISS_CLAIM": os.environ.get("FAS_NISS_CLAIM", "egovNRN"),
+        "FAS_REDIRECT_URI": os.environ.get("FAS_REDIRECT_URI", ""),
+        "FAS_TIMEOUT_SECONDS": float(os.environ.get("FAS_TIMEOUT_SECONDS", "10")),
+        # Self-registrations (each sends an e-mail): per client address, and per address written to.
+        "REGISTRATION_LIMIT_PER_IP": os.environ.get("REGISTRATION_LIMIT_PER_IP", "10 per hour"),
+        "REGISTRATION_LIMIT_PER_EMAIL": os.environ.get("REGISTRATION_LIMIT_PER_EMAIL", "3 per hour"),
     }
     return config

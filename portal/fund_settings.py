@@ -7,8 +7,11 @@ row, the default of ``FundRules`` (DOMAIN.md's figures) is in force.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from datetime import date
+from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -34,7 +37,11 @@ def _parse(key: str, raw: str) -> int | date:
 
 
 def rules_on(session: Session, day: date) -> FundRules:
-    """The rules in force on ``day``: for each key, the latest row that has started."""
+    """The rules in force on ``day``: for each key, the latest row that has started. Within a web request the
+    settings are read once, whatever the number of days asked for (``request_book``)."""
+    book = request_book(session)
+    if book is not None:
+        return book.on(day)
     rows = session.execute(
         select(FundSetting.key, FundSetting.value, FundSetting.valid_from_on)
         .where(FundSetting.valid_from_on <= day)
@@ -47,6 +54,26 @@ def rules_on(session: Session, day: date) -> FundRules:
     return dataclasses.replace(FundRules(), **overrides)
 
 
+_BOOK_KEY = "_fund_rules_book"
+
+
+def request_book(session: Session) -> RulesBook | None:
+    """This web request's settings, read at the first rule asked for; None outside a request (jobs, commands,
+    services called directly), which read the settings each time."""
+    if not has_request_context():
+        return None
+    book = g.get(_BOOK_KEY)
+    if book is None:
+        book = RulesBook(session)
+        setattr(g, _BOOK_KEY, book)
+    return book
+
+
+def rules_book(session: Session) -> RulesBook:
+    """The request's settings (``request_book``), or a book of its own outside a request."""
+    return request_book(session) or RulesBook(session)
+
+
 def set_rule(session: Session, key: str, value: int | date, *, valid_from_on: date) -> FundSetting:
     if key not in _FIELDS:
         raise KeyError(f"unknown fund setting {key!r}")
@@ -54,23 +81,36 @@ def set_rule(session: Session, key: str, value: int | date, *, valid_from_on: da
                       valid_from_on=valid_from_on)
     session.add(row)
     session.flush()
+    if has_request_context():
+        g.pop(_BOOK_KEY, None)  # the request's later reads see the new row
     return row
 
 
 class RulesBook:
-    """All settings rows read once, for pages that need the rules of many dates."""
+    """All settings rows read once, for pages that need the rules of many dates: at the first rule asked for,
+    so a page that needs none reads nothing."""
 
     def __init__(self, session: Session):
-        self._rows = session.execute(
-            select(FundSetting.key, FundSetting.value, FundSetting.valid_from_on)
-            .order_by(FundSetting.key, FundSetting.valid_from_on)
-        ).all()
+        self._session = session
+        self._rows: list[Any] | None = None
+        self._starts: list[date] = []  # the days on which some rule changes, in order
         self._cache: dict[date, FundRules] = {}
+        self._by_period: dict[int, FundRules] = {}  # the same rules from one change to the next
 
     def on(self, day: date) -> FundRules:
         rules = self._cache.get(day)
         if rules is None:
-            overrides = {key: _parse(key, value) for key, value, start in self._rows
-                         if start <= day and key in _FIELDS}
-            rules = self._cache[day] = dataclasses.replace(FundRules(), **overrides)
+            if self._rows is None:
+                self._rows = list(self._session.execute(
+                    select(FundSetting.key, FundSetting.value, FundSetting.valid_from_on)
+                    .order_by(FundSetting.key, FundSetting.valid_from_on)
+                ).all())
+                self._starts = sorted({start for _key, _value, start in self._rows})
+            period = bisect_right(self._starts, day)  # how many changes have started by ``day``
+            rules = self._by_period.get(period)
+            if rules is None:
+                overrides = {key: _parse(key, value) for key, value, start in self._rows
+                             if start <= day and key in _FIELDS}
+                rules = self._by_period[period] = dataclasses.replace(FundRules(), **overrides)
+            self._cache[day] = rules
         return rules

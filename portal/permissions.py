@@ -56,6 +56,8 @@ class Permission(StrEnum):
     DISMISSAL_VIEW_OWN = "employer:dismissal:view"
     CONTRIBUTION_PAY = "employer:contribution:pay"
     EMPLOYER_AGENTS_MANAGE = "employer:agent:manage"
+    # Confirm one's address, prove with the letter's code that one acts for a company
+    COMPANY_CLAIM = "employer:company:claim"
     # Fund administrators
     ADMIN_REQUESTS_DECIDE = "fund:voucher_request:decide"
     ADMIN_REQUESTS_VIEW = "fund:voucher_request:view"
@@ -107,7 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.EMPLOYER: frozenset(
         _EVERYONE
         | {Permission.DISMISSAL_DECLARE, Permission.DISMISSAL_VIEW_OWN, Permission.CONTRIBUTION_PAY,
-           Permission.EMPLOYER_AGENTS_MANAGE}
+           Permission.EMPLOYER_AGENTS_MANAGE, Permission.COMPANY_CLAIM}
     ),
     Role.COACH: frozenset(
         _EVERYONE

@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response; HSTS wherever cookies are secure (outside debug and tests by default)."""
 
 from __future__ import annotations
 
@@ -38,4 +38,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS_SECONDS"]:
+            # Only with secure cookies: a portal run on plain http (SESSION_COOKIE_SECURE=0) has no HTTPS to pin.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -82,5 +84,24 @@ def scheduler_status():  # type: ignore[no-untyped-def]
     jobs = load_jobs()
     runs = last_runs(db.session)
     now = utcnow()
-    rows = [{"job": job, "run": runs.get(name), "next": next_run_hint(job, now)} for name, job in sorted(jobs.items())]
+    rows = [{"job": job, "run": runs.get(name), "next": _when_it_runs(job.trigger) or next_run_hint(job, now)}
+            for name, job in sorted(jobs.items())]
     return render_template("main/scheduler.html", rows=rows)
+
+
+def _when_it_runs(trigger: dict[str, Any]) -> str | None:
+    """"Every 2 minutes", "every day at 07:30", in the reader's language; None for a trigger it cannot say."""
+    from datetime import time
+
+    from flask_babel import format_time, gettext, ngettext
+
+    rest = dict(trigger)
+    kind = rest.pop("trigger", "interval")
+    if kind == "interval" and set(rest) == {"minutes"}:
+        return ngettext("every minute", "every %(num)d minutes", rest["minutes"])
+    if kind == "interval" and set(rest) == {"hours"}:
+        return ngettext("every hour", "every %(num)d hours", rest["hours"])
+    if kind == "cron" and set(rest) <= {"hour", "minute"}:
+        return gettext("every day at %(time)s", time=format_time(time(rest.get("hour", 0), rest.get("minute", 0)),
+                                                                 "short"))
+    return None

@@ -1,4 +1,4 @@
-"""Running the app under a WSGI middleware that may keep its answer (the public and private page caches)."""
+"""Running the app under a WSGI middleware that may keep its answer (the public page cache)."""
 
 from __future__ import annotations
 

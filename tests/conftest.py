@@ -80,10 +80,6 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
             "MAIL_PORT": smtp_server.port,
             "SERVER_NAME": None,
             "PUBLIC_CACHE_SECONDS": 0,  # tests see each change at once; tests/portal/test_public_cache.py tests the cache
-            # Likewise; tests/portal/test_private_cache.py tests that cache. TNW_TEST_PRIVATE_CACHE=1 runs the whole
-            # suite with it on (in this process): every page read after a write then checks the invalidation.
-            "PRIVATE_CACHE_SECONDS": 10 if os.environ.get("TNW_TEST_PRIVATE_CACHE") == "1" else 0,
-            "PRIVATE_CACHE_LOCAL": True,
             "RATELIMIT_ENABLED": True,
             # Cheap hashing keeps the suite fast; production uses the library's defaults.
             "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},

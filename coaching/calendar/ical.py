@@ -8,16 +8,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
-from coaching.calendar.models import CoachingSession
+from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.providers.models import Coach
 from coaching.providers.services.offers import get_coach
 from portal import audit
-from portal.db import lock_row
+from portal.auth.models import User
+from portal.db import UTCDateTime, lock_row, prepared
 from portal.errors import N_, NotFound
 from portal.permissions import Permission, can
+from vouchers.requests.models import Beneficiary, Voucher
 
 #: Longer than any session (the rules allow 3.5 hours at most): sessions overlapping a period start
 #: after its start minus this, so the (coach_id, starts_at) index bounds the scan on both sides
@@ -31,6 +33,34 @@ def sessions_between(session: Session, coach_id: int, start: datetime, end: date
                                       CoachingSession.starts_at > start - LONGEST_SESSION,
                                       CoachingSession.ends_at > start, CoachingSession.status != "cancelled")
         .order_by(CoachingSession.starts_at)))
+
+
+def week_with_people(session: Session, coach_id: int, start: datetime,
+                      end: datetime) -> list[tuple[CoachingSession, list[str]]]:
+    """The week view's sessions (as ``sessions_between``), each with the names of the beneficiaries seated, by
+    voucher: one statement (seats, vouchers and their holders' names joined)."""
+
+    def build() -> Any:
+        first, last = bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+        earliest = bindparam("earliest", type_=UTCDateTime())
+        return (select(CoachingSession, User.first_name, User.last_name)
+                .outerjoin(SessionSeat, SessionSeat.session_id == CoachingSession.id)
+                .outerjoin(Voucher, Voucher.id == SessionSeat.voucher_id)
+                .outerjoin(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
+                .outerjoin(User, User.id == Beneficiary.user_id)
+                .where(CoachingSession.coach_id == bindparam("coach_id", type_=Integer), CoachingSession.starts_at < last,
+                       CoachingSession.starts_at > earliest, CoachingSession.ends_at > first,
+                       CoachingSession.status != "cancelled")
+                .order_by(CoachingSession.starts_at, SessionSeat.voucher_id))
+
+    week: dict[int, tuple[CoachingSession, list[str]]] = {}
+    for booked, first_name, last_name in session.execute(prepared("week_with_people", build),
+                                                         {"coach_id": coach_id, "start": start, "end": end,
+                                                          "earliest": start - LONGEST_SESSION}):
+        names = week.setdefault(booked.id, (booked, []))[1]
+        if first_name is not None or last_name is not None:
+            names.append(f"{first_name or ''} {last_name or ''}".strip())
+    return list(week.values())
 
 
 def week_bounds(day: date, tz: str) -> tuple[datetime, datetime]:

@@ -12,19 +12,20 @@ from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.services.sessions import confirm_by_silence
 from coaching.providers.models import Coach
 from portal.auth.models import User
+from portal.errors import N_
 from portal.notifications.services import Msg, notify, page
 from portal.scheduler import scheduled
 from vouchers.requests.models import Voucher
 
 
 @scheduled("confirm_by_silence", trigger="cron", hour=1, minute=0,
-           description="Logged sessions without an answer after 5 Belgian working days count as confirmed.")
+           description=N_("Logged sessions without an answer after 5 Belgian working days count as confirmed."))
 def silent_confirmations(session: Session, *, today: date, now: datetime) -> str:
     return f"{len(confirm_by_silence(session, today=today, now=now))} confirmed"
 
 
 @scheduled("session_reminders", period="hour", trigger="interval", hours=1,
-           description="Remind beneficiaries and coaches of sessions starting in about 24 hours.")
+           description=N_("Remind beneficiaries and coaches of sessions starting in about 24 hours."))
 def session_reminders(session: Session, *, today: date, now: datetime) -> str:
     window = session.scalars(select(CoachingSession).where(
         CoachingSession.status == "scheduled", CoachingSession.starts_at >= now + timedelta(hours=23),

@@ -19,7 +19,6 @@ from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
-from portal.private_cache import private_page
 from portal.schema_fields import BEARER
 
 blp = Blueprint("claims_api", __name__, description="Providers' claims for confirmed sessions, and the fund's decisions on them")
@@ -39,7 +38,6 @@ def submit_claim(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @blp.route("/provider/claims", methods=["GET"])
 @api_access(Permission.CLAIM_SUBMIT)
-@private_page
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)
@@ -58,7 +56,6 @@ def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/admin/claims", methods=["GET"])
 @api_access(Permission.ADMIN_CLAIMS_DECIDE)
-@private_page
 @blp.arguments(ClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)

@@ -75,35 +75,6 @@ def claim_detail(session: Session, admin: Any, claim_id: int) -> ClaimDetail:
                        int(before or 0))
 
 
-@dataclass(frozen=True)
-class ClaimSummary:
-    claim: Claim
-    provider_name: str
-    voucher_code: str
-    session_count: int
-    disputed_count: int
-
-
-def claim_summaries(session: Session, admin: Any, claims: list[Claim]) -> list[ClaimSummary]:
-    """One line per claim for the queue, in three queries whatever the page size."""
-    _require(admin, Permission.ADMIN_CLAIMS_DECIDE)
-    if not claims:
-        return []
-    claim_ids = [c.id for c in claims]
-    names = dict(session.execute(select(Provider.id, Provider.name)
-                                 .where(Provider.id.in_({c.provider_id for c in claims}))).all())
-    codes = dict(session.execute(select(Voucher.id, Voucher.code)
-                                 .where(Voucher.id.in_({c.voucher_id for c in claims}))).all())
-    counts = dict(session.execute(select(ClaimLine.claim_id, func.count(ClaimLine.id))
-                                  .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).all())
-    disputed = dict(session.execute(
-        select(SessionSeat.voucher_id, func.count(SessionSeat.id))
-        .where(SessionSeat.voucher_id.in_({c.voucher_id for c in claims}), SessionSeat.confirmation == "disputed")
-        .group_by(SessionSeat.voucher_id)).all())
-    return [ClaimSummary(c, names.get(c.provider_id, ""), codes.get(c.voucher_id, ""), counts.get(c.id, 0),
-                         disputed.get(c.voucher_id, 0)) for c in claims]
-
-
 OPEN_OR_PAID = ("submitted", "approved", "paid")
 
 

@@ -8,10 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS
-from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.claims import services as claim_services
 from coaching.claims.forms import (
     CLAIM_STATUS_LABELS,
@@ -20,17 +18,16 @@ from coaching.claims.forms import (
     ClaimForm,
     RejectForm,
 )
-from coaching.claims.models import ClaimLine
+from coaching.claims.reads import claim_rows, claimable_sessions
 from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
 from portal.forms import choices
-from portal.i18n import person_name
+from portal.i18n import labels_in
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
-from vouchers.requests.models import Voucher
 from vouchers.requests.services import vouchers as voucher_services
 
 bp = Blueprint("claims", __name__)
@@ -43,14 +40,13 @@ def fund_claims():  # type: ignore[no-untyped-def]
     next_url = None
     if form.validate():
         after = page_arg("after")
-        found = claim_services.list_claims(db.session, current_user, status=form.status.data or None,
-                                           limit=PAGE_SIZE + 1, after_id=after)
-        rows = claim_services.claim_summaries(db.session, current_user, found[:PAGE_SIZE])
+        found = claim_rows(db.session, status=form.status.data or None, limit=PAGE_SIZE + 1, after_id=after)
+        rows = found[:PAGE_SIZE]
         if len(found) > PAGE_SIZE:
             next_url = url_for(".fund_claims", status=form.status.data or "", after=found[PAGE_SIZE - 1].id)
     return render_template("fund_admin/claims.html", form=form, rows=rows, next_url=next_url,
                            first_url=request.args.get("after") and url_for(".fund_claims", status=form.status.data or ""),
-                           claim_status_labels=CLAIM_STATUS_LABELS)
+                           claim_status_labels=labels_in(CLAIM_STATUS_LABELS))
 
 
 @bp.get("/admin/fund/claims/<int:claim_id>")
@@ -66,8 +62,8 @@ def fund_claim(claim_id: int):  # type: ignore[no-untyped-def]
 def _render_claim(detail: claim_services.ClaimDetail, approve_form: FlaskForm, reject_form: RejectForm,
                   status: int = 200) -> tuple[str, int]:
     return render_template("fund_admin/claim.html", d=detail, approve_form=approve_form, reject_form=reject_form,
-                           claim_status_labels=CLAIM_STATUS_LABELS, attendance_labels=ATTENDANCE_LABELS,
-                           confirmation_labels=CONFIRMATION_LABELS, kind_labels=KIND_LABELS), status
+                           claim_status_labels=labels_in(CLAIM_STATUS_LABELS), attendance_labels=labels_in(ATTENDANCE_LABELS),
+                           confirmation_labels=labels_in(CONFIRMATION_LABELS), kind_labels=labels_in(KIND_LABELS)), status
 
 
 @bp.post("/admin/fund/claims/<int:claim_id>/approve")
@@ -109,39 +105,26 @@ def reject(claim_id: int):  # type: ignore[no-untyped-def]
 
 
 def _claimable() -> dict[int, dict[str, Any]]:
-    """Attended, confirmed and not yet claimed sessions, per voucher of this provider."""
-    query = (select(SessionSeat, CoachingSession, Voucher)
-             .join(CoachingSession, CoachingSession.id == SessionSeat.session_id)
-             .join(Voucher, Voucher.id == SessionSeat.voucher_id)
-             .outerjoin(ClaimLine, ClaimLine.seat_id == SessionSeat.id)
-             .where(Voucher.provider_id == current_user.provider_id,
-                    CoachingSession.provider_id == current_user.provider_id,
-                    SessionSeat.attendance == "attended", SessionSeat.confirmation == "confirmed",
-                    ClaimLine.id.is_(None))
-             .order_by(Voucher.id, CoachingSession.starts_at))
+    """Attended, confirmed and not yet claimed sessions, per voucher of this provider (one statement)."""
     groups: dict[int, dict[str, Any]] = {}
-    for seat, booked, voucher in db.session.execute(query):
-        group = groups.setdefault(voucher.id, {"voucher": voucher, "name": person_name(voucher.beneficiary.user),
-                                               "rows": [], "form": None})
-        group["rows"].append({"seat": seat, "booked": booked})
+    for row in claimable_sessions(db.session, current_user.provider_id):
+        group = groups.setdefault(row.voucher_id, {"id": row.voucher_id, "code": row.code, "name": row.name,
+                                                   "rows": [], "form": None})
+        group["rows"].append(row)
     return groups
 
 
-def _claim_form(group: dict[str, Any] | None, *, posted: bool) -> ClaimForm:
-    form = ClaimForm() if posted else ClaimForm(formdata=None)
+def _claim_form(group: dict[str, Any] | None) -> ClaimForm:
+    """The form of the voucher whose claim was sent; the others are shown from their rows alone (all ticked)."""
+    form = ClaimForm()
     rows = group["rows"] if group else []
-    form.session_ids.choices = choices({row["booked"].id: row["booked"].id for row in rows})
+    form.session_ids.choices = choices({row.session_id: row.session_id for row in rows})
     return form
 
 
 def _claims_page(groups: dict[int, dict[str, Any]], status: int = 200):  # type: ignore[no-untyped-def]
-    for group in groups.values():
-        group["form"] = group["form"] or _claim_form(group, posted=False)
-    claims = list(reversed(claim_services.list_claims(db.session, current_user, limit=200)))
-    codes = dict(db.session.execute(select(Voucher.id, Voucher.code)
-                                    .where(Voucher.id.in_({c.voucher_id for c in claims}))).all()) if claims else {}
-    return render_template("coaching/staff/claims.html", groups=list(groups.values()), claims=claims,
-                           codes=codes), status
+    claims = list(reversed(claim_rows(db.session, provider_id=current_user.provider_id, limit=200)))
+    return render_template("coaching/staff/claims.html", groups=list(groups.values()), claims=claims), status
 
 
 @bp.route("/provider/claims")
@@ -157,7 +140,7 @@ def submit_claim(voucher_id: int):  # type: ignore[no-untyped-def]
     """Claim the chosen sessions of one voucher (each session once; capped at the voucher's value)."""
     voucher_services.get_voucher(db.session, current_user, voucher_id)  # someone else's: 404
     groups = _claimable()
-    form, status = _claim_form(groups.get(voucher_id), posted=True), 422
+    form, status = _claim_form(groups.get(voucher_id)), 422
     if form.validate_on_submit():
         try:
             claim_services.submit_claim(db.session, current_user, voucher_id, list(form.session_ids.data),

@@ -36,7 +36,6 @@ from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
-from portal.private_cache import private_page
 from portal.schema_fields import BEARER, ListQuerySchema
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.schemas import VoucherSchema
@@ -202,7 +201,6 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
 
 @blp.route("/provider/vouchers", methods=["GET"])
 @api_access(Permission.PROVIDER_VOUCHERS_VIEW)
-@private_page
 @blp.arguments(ProviderVoucherQuerySchema, location="query")
 @blp.response(200, ProviderVoucherListSchema)
 @blp.alt_response(422, schema=ApiErrorSchema, description="An unknown status or a bad cursor")

@@ -26,7 +26,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -37,8 +36,9 @@ from wtforms.widgets import TextInput
 
 from coaching.marketplace.forms import REGION_LABELS, MultiCheckboxField
 from coaching.providers.services.listing import QUALITY_LABELS
+from portal.auth.email_rule import EmailAddress
 from portal.forms import choices
-from portal.i18n import LANGUAGE_NAMES
+from portal.i18n import LANGUAGE_NAMES, reading_language
 
 LANGUAGE_LABELS = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
@@ -130,12 +130,12 @@ class AcceptForm(FlaskForm):
 class CoachForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "off"})
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        description=_l("The coach gets an e-mail to choose a password."),
                        render_kw={"autocomplete": "off"})
     timezone = SelectField(_l("Time zone"), choices=choices({z: z for z in COACH_TIMEZONES}),
                            default="Europe/Brussels")
-    language = SelectField(_l("Language of the e-mails"), choices=choices(LANGUAGE_LABELS), default="fr")
+    language = SelectField(_l("Language of the e-mails"), choices=choices(LANGUAGE_LABELS), default=reading_language)
 
 
 _DATE_HINT = _l("Enter a date as YYYY-MM-DD, for example 2027-03-31.")
@@ -179,7 +179,7 @@ class ProviderForm(FlaskForm):
                              render_kw={"autocomplete": "off"})
     admin_email = EmailField(_l("E-mail of the provider's administrator"),
                              validators=[DataRequired(_l("Enter the e-mail address of the provider's administrator.")),
-                                         Length(max=254)],
+                                         EmailAddress(), Length(max=254)],
                              description=_l("This person receives an invitation to choose a password."),
                              render_kw={"autocomplete": "off"})
 

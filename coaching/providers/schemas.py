@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from coaching.marketplace.domain import REGION_CODES
 from coaching.providers.services.listing import PROVIDER_LANGUAGES, QUALITY_LABELS
+from portal.auth.email_rule import EmailAddressField
 from portal.schema_fields import Cents, Count, Id
 
 
@@ -37,8 +38,8 @@ class ProviderCreateSchema(Schema):
                           metadata={"description": "Region codes: " + ", ".join(REGION_CODES)})
     languages = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=4),
                             metadata={"description": "Language codes: " + ", ".join(PROVIDER_LANGUAGES)})
-    admin_email = fields.Email(required=True, validate=validate.Length(max=254),
-                               metadata={"description": "The provider's first administrator; an invitation is sent."})
+    admin_email = EmailAddressField(required=True, validate=validate.Length(max=254),
+                                    metadata={"description": "The provider's first administrator; an invitation is sent."})
     admin_name = fields.String(load_default="", validate=validate.Length(max=200))
     admin_language = fields.String(load_default=None, allow_none=True,
                                    validate=validate.OneOf(list(PROVIDER_LANGUAGES)),
@@ -101,7 +102,7 @@ class OfferListSchema(Schema):
 
 class CoachCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True)
+    email = EmailAddressField(required=True)
     timezone = fields.String(load_default="Europe/Brussels")
     language = fields.String(load_default="fr", validate=validate.OneOf(["fr", "nl", "de", "en"]))
 

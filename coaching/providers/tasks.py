@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.providers.models import Provider
+from portal.errors import N_
 from portal.fund_settings import rules_on
 from portal.notifications.services import (
     fund_admins,
@@ -17,7 +18,7 @@ from portal.scheduler import scheduled
 
 
 @scheduled("quality_label_warnings", trigger="cron", hour=6, minute=0,
-           description="Warn the fund and the provider when a quality label expires within 60 days.")
+           description=N_("Warn the fund and the provider when a quality label expires within 60 days."))
 def label_warnings(session: Session, *, today: date, now: datetime) -> str:
     horizon = today + timedelta(days=rules_on(session, today).label_warning_days)
     providers = session.scalars(select(Provider).where(Provider.delisted_at.is_(None),

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,7 +38,7 @@ from coaching.providers.forms import (
     StandardOfferForm,
 )
 from coaching.providers.models import Coach, Offer, Provider
-from coaching.providers.presenters import provider_voucher_page, provider_voucher_rows
+from coaching.providers.presenters import provider_voucher_page, provider_voucher_row
 from coaching.providers.services import listing
 from coaching.providers.services import offers as offer_services
 from coaching.providers.services.listing import ProviderListing
@@ -51,9 +52,9 @@ from portal.fund_settings import rules_on
 from portal.i18n import LANGUAGE_NAMES, hours
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
-from portal.private_cache import private_page
 from portal.web import FORM_ERRORS, form_post, refused, saved
 from vouchers.requests.models import Voucher
+from vouchers.requests.reads import voucher_read
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.usage import usage_totals
 
@@ -167,12 +168,13 @@ def delist(provider_id: int):  # type: ignore[no-untyped-def]
 
 
 def _voucher_row(voucher: Voucher) -> dict[str, Any]:
-    return provider_voucher_rows(db.session, current_user, [voucher])[0]
+    read = voucher_read(db.session, voucher.id)
+    assert read is not None
+    return provider_voucher_row(current_user, read)
 
 
 @bp.route("/provider/vouchers")
 @require(Permission.PROVIDER_VOUCHERS_VIEW)
-@private_page
 def vouchers():  # type: ignore[no-untyped-def]
     """The provider's vouchers, and those waiting for it to accept a change of provider, 50 a page."""
     cursor = request.args.get("cursor") or None
@@ -196,8 +198,9 @@ def _accept_form(voucher: Voucher) -> AcceptForm:
 
 
 def _offer_label(offer: Offer) -> str:
-    return _("%(name)s: %(h)s h individual + %(n)s group sessions", name=offer.name, h=offer.individual_hours,
-             n=offer.collective_sessions)
+    return ngettext("%(name)s: %(h)s h individual + %(num)d group session",
+                    "%(name)s: %(h)s h individual + %(num)d group sessions", offer.collective_sessions,
+                    name=offer.name, h=offer.individual_hours)
 
 
 @dataclass
@@ -333,7 +336,8 @@ def create_standard_offer():  # type: ignore[no-untyped-def]
         try:
             offer_services.create_offer(
                 db.session, current_user, individual_unit_cents=None, collective_unit_cents=None,
-                name=_("%(h)s h individual + %(n)s group sessions", h=individual_hours, n=collective_sessions),
+                name=ngettext("%(h)s h individual + %(num)d group session", "%(h)s h individual + %(num)d group sessions",
+                              collective_sessions, h=individual_hours),
                 individual_hours=individual_hours, collective_sessions=collective_sessions, today=today_in_brussels())
         except FORM_ERRORS as error:
             status = refused(form, error)

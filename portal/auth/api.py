@@ -29,7 +29,8 @@ blp = Blueprint("auth_api", __name__, description="Accounts and bearer tokens")
 @blp.alt_response(429, description="Too many attempts")
 @login_limits
 def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Exchange an e-mail and password (and, with two-step sign-in, the `otp`) for a bearer token.
+    """Exchange an e-mail and password (and, with two-step sign-in, the `otp`: a code from the app or a recovery
+    code) for a bearer token.
 
     The token expires after API_TOKEN_HOURS (12 h by default) and is revoked by
     `POST /auth/logout` or a password change. Fund administrators always need the `otp`: one who has not set up
@@ -42,9 +43,9 @@ def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     if two_step.required(user) and not two_step.is_on(user):
         return json_error(401, "This account must sign in with a second factor: set up an authenticator app by "
                                "signing in on the web first.", "otp_required")
-    if two_step.is_on(user) and not two_step.check_code(db.session, user, data.get("otp"), now=now):
-        return json_error(401, "Send the 6-digit code your authenticator app shows now as otp (each code works once).",
-                          "otp_required")
+    if two_step.is_on(user) and not two_step.check_second_factor(db.session, user, data.get("otp"), now=now):
+        return json_error(401, "Send the 6-digit code your authenticator app shows now, or one of your recovery codes, "
+                               "as otp (each code works once).", "otp_required")
     token, expires_at = services.issue_api_token(db.session, user, now=now, hours=current_app.config["API_TOKEN_HOURS"])
     commit()
     return {"token": token, "expires_at": expires_at}

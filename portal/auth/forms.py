@@ -5,18 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
+# Signing in and asking for a new password only look the address up, as the API does: no shape is judged here
+# (portal/auth/email_rule.py holds the rule for addresses being recorded).
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
 
 
@@ -49,10 +51,24 @@ class TwoStepCodeForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("One of the codes you printed or saved when you set up two-step sign-in, "
+                                      "like 7kq2-mx9d-p4ft. Each code works once."),
+                       render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class NewAppForm(TwoStepCodeForm):
+    """Moving two-step sign-in to a new phone or app: the password, and a first code from the new app."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class ResendConfirmationForm(FlaskForm):
     pass
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(_l("Language"), choices={"fr": "Français", "nl": "Nederlands", "en": "English"})
+    lang = SelectField(_l("Language"), choices={"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"})
     next = StringField()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from portal.auth import recovery
+
 
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
-    otp = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9]{6,8}$"), load_only=True,
+    otp = fields.String(load_default=None, allow_none=True, load_only=True,
+                        validate=validate.Regexp(rf"^(?:[0-9]{{6,8}}|{recovery.PATTERN})$"),
                         metadata={"description": "For accounts with two-step sign-in (every fund administrator): "
-                                                 "the code their authenticator app shows now (TOTP, 30 s, 6 digits). "
+                                                 "the code their authenticator app shows now (TOTP, 30 s, 6 digits), "
+                                                 "or one of their recovery codes (`xxxx-xxxx-xxxx`). Each works once. "
                                                  "Without a valid one the answer is 401 `otp_required`."})
 
 

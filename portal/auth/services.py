@@ -6,17 +6,17 @@ Services flush and never commit; the caller commits once.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.auth.email_rule import email_problem, is_email
 from portal.auth.models import ApiToken, User, new_session_token
 from portal.auth.passwords import (
     hash_password,
@@ -24,6 +24,7 @@ from portal.auth.passwords import (
     password_problems,
     verify_password,
 )
+from portal.db import UTCDateTime, prepared
 from portal.errors import Conflict, ValidationFailed
 from portal.permissions import Role
 
@@ -38,12 +39,9 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 def plausible_email(address: str) -> bool:
-    """Shaped like an address (something@domain.tld, no spaces): what services check where no form did."""
-    return bool(_EMAIL.match(address))
+    """An address by the portal's one rule (``portal.auth.email_rule``): what services check where no form did."""
+    return is_email(address)
 
 
 def check_new_password(password: str, email: str) -> None:
@@ -68,16 +66,23 @@ def create_user(
     confirmed_at: datetime | None = None,
     provider_id: int | None = None,
     employer_id: int | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account. A duplicate e-mail is a 409 with a field error, never a 500."""
+    """Create an account. A duplicate e-mail is a 409 with a field error, never a 500.
+
+    ``password_hash`` instead of ``password``: a password checked and hashed earlier (a registration that waited
+    for its e-mail link keeps only the hash)."""
     email = normalise_email(email)
-    check_new_password(password, email)
+    if problem := email_problem(email):
+        raise ValidationFailed(problem, fields={"email": [problem]})
+    if password_hash is None:
+        check_new_password(password, email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("An account with this e-mail address already exists.", code="email_taken",
                        fields={"email": ["An account with this e-mail address already exists."]})
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=Role(role).value,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -124,15 +129,21 @@ def revoke_everywhere(session: Session, user: User, *, now: datetime) -> None:
     )
 
 
-def load_session_user(session: Session, login_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session token, so a rotated token logs the session out."""
+def load_session_user(session: Session, login_id: str, *beside: Any) -> tuple[User | None, tuple[Any, ...]]:
+    """Flask-Login's loader: the id carries the session token, so a rotated token logs the session out.
+
+    ``beside``: columns read in the same statement (the page header's count of unread notices), returned after
+    the user; made once by the caller, as the statement is (``portal.db.prepared``)."""
     user_id, _, token = login_id.partition(":")
     if not user_id.isdigit() or not token:
-        return None
-    user = session.get(User, int(user_id))
+        return None, ()
+    statement = prepared(("session_user", beside),
+                         lambda: select(User, *beside).where(User.id == bindparam("user_id", type_=Integer)))
+    found = session.execute(statement, {"user_id": int(user_id)}).one_or_none()
+    user = found[0] if found is not None else None
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+        return None, ()
+    return user, tuple(found[1:])
 
 
 # --- API bearer tokens -------------------------------------------------------
@@ -149,13 +160,13 @@ def issue_api_token(session: Session, user: User, *, now: datetime, hours: int) 
     return token, expires_at
 
 
-def api_token_grant(session: Session, token: str, *, now: datetime) -> tuple[User, datetime] | None:
-    """The active user a live token stands for, and when the token expires."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    user = session.get(User, row.user_id)
-    return (user, row.expires_at) if user is not None and user.is_active else None
+def api_token_user(session: Session, token: str, *, now: datetime) -> User | None:
+    """The active user a live token stands for, in one query (every API call asks)."""
+    statement = prepared("api_token_user", lambda: select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now", type_=UTCDateTime())))
+    user = session.scalar(statement, {"token_hash": _hash_token(token), "now": now})
+    return user if user is not None and user.is_active else None
 
 
 def revoke_api_token(session: Session, token: str, *, now: datetime) -> bool:

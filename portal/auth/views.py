@@ -1,13 +1,14 @@
-"""Login (with its second step for accounts with two-step sign-in), logout, e-mail confirmation, password reset
-and change, turning two-step sign-in on and off."""
+"""Login (with its second step for accounts with two-step sign-in: a code from the app or a recovery code, and a
+fund administrator's first set-up), logout, e-mail confirmation, password reset and change. The account's own
+two-step pages are in ``portal.auth.two_step_views``, on this blueprint."""
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -17,20 +18,27 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import services, two_step
+from portal.auth import fas, recovery, services, two_step
 from portal.auth.emails import queue_confirmation, queue_password_reset
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    RecoveryCodeForm,
     ResendConfirmationForm,
     ResetPasswordForm,
     TwoStepCodeForm,
 )
 from portal.auth.models import User
-from portal.auth.ratelimits import PENDING_EMAIL_KEY, login_limits, mail_limits
+from portal.auth.ratelimits import (
+    PENDING_EMAIL_KEY,
+    confirmation_resend_limits,
+    login_limits,
+    mail_limits,
+)
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import ValidationFailed
@@ -70,20 +78,25 @@ ENROL_SECRET_KEY = "two_step_new_secret"
 
 
 def _fresh_session() -> None:
-    """A fresh session id at each step of a login (no fixation); the visitor's language stays."""
-    lang = session.get("lang")
+    """A fresh session id at each step of a login (no fixation); the visitor's language stays, and so does an
+    identity just proven with itsme or eID (the person logs in to add it to their account: fas.py)."""
+    kept = {key: session[key] for key in ("lang", fas.PENDING_KEY) if key in session}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
 
 
-def _log_in(user: User, target: str | None, message: str | None = None):  # type: ignore[no-untyped-def]
+def _start_session(user: User) -> None:
     _fresh_session()
     login_user(user)
     user.last_login_at = utcnow()
     commit()
+
+
+def _log_in(user: User, target: str | None, message: str | None = None,  # type: ignore[no-untyped-def]
+            category: str = "success"):
+    _start_session(user)
     if message:
-        flash(message, "success")
+        flash(message, category)
     return redirect(safe_next(target))
 
 
@@ -104,7 +117,7 @@ def _start_again():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
-def _secret_to_enrol() -> str:
+def secret_to_enrol() -> str:
     """The new secret offered to this session's person until they confirm it (kept server-side, in the session)."""
     secret = session.get(ENROL_SECRET_KEY)
     if not isinstance(secret, str) or not secret:
@@ -112,29 +125,54 @@ def _secret_to_enrol() -> str:
     return secret
 
 
-def _enrol(user: User, form: TwoStepCodeForm) -> bool:
-    """Turn two-step sign-in on if the code shows the person's app holds the offered secret."""
+def new_app_code_wrong() -> str:
+    return _("This code is not right. Check that your app holds the key shown here, and enter the code it shows now.")
+
+
+def enrol(user: User, form: TwoStepCodeForm) -> list[str] | None:
+    """Turn two-step sign-in on if the code shows the person's app holds the offered secret: the recovery codes."""
     if not form.validate_on_submit():
-        return False
-    if two_step.confirm_and_turn_on(db.session, user, _secret_to_enrol(), form.code.data, now=utcnow()):
+        return None
+    codes = two_step.confirm_and_turn_on(db.session, user, secret_to_enrol(), form.code.data, now=utcnow())
+    if codes:
         session.pop(ENROL_SECRET_KEY, None)
-        return True
-    form.code.errors = [_("This code is not right. Check that your app holds the key shown here, "
-                          "and enter the code it shows now.")]
-    return False
+        return codes
+    form.code.errors = [new_app_code_wrong()]
+    return None
 
 
-def _setup_page(user: User, form: TwoStepCodeForm):  # type: ignore[no-untyped-def]
-    secret = _secret_to_enrol()
+def setup_page(user: User, form: TwoStepCodeForm, *, new_app: bool = False):  # type: ignore[no-untyped-def]
+    secret = secret_to_enrol()
     uri = two_step.provisioning_uri(secret, user.email)
     return render_template("auth/two_step_setup.html", form=form, secret=secret, uri=uri,
-                           qr=two_step.qr_data_uri(uri), required=two_step.required(user),
+                           qr=two_step.qr_data_uri(uri), required=two_step.required(user), new_app=new_app,
                            during_login=not current_user.is_authenticated), 422 if form.errors else 200
+
+
+def codes_page(user: User, codes: list[str], continue_to: str, *,  # type: ignore[no-untyped-def]
+               turned_on: bool = False):
+    """The recovery codes, in clear this once: to print, or to download as a text file (a data: link, so the
+    portal keeps no readable copy anywhere)."""
+    text = "\r\n".join([_("Return to Work Fund: recovery codes for %(email)s", email=user.email),
+                         _("Each code works once, in place of a code from your authenticator app."), "", *codes, ""])
+    return render_template("auth/recovery_codes.html", codes=codes, continue_to=continue_to, turned_on=turned_on,
+                           download="data:text/plain;charset=utf-8," + quote(text))
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
 @login_limits
 def two_step_code():  # type: ignore[no-untyped-def]
+    return _second_step(TwoStepCodeForm, "auth/two_step_code.html")
+
+
+@bp.route("/login/two-step/recovery", methods=["GET", "POST"])
+@login_limits
+def two_step_recovery():  # type: ignore[no-untyped-def]
+    """The second step with a recovery code, for someone without their authenticator app."""
+    return _second_step(RecoveryCodeForm, "auth/two_step_recovery.html")
+
+
+def _second_step(form_class: type[TwoStepCodeForm | RecoveryCodeForm], template: str):  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     user = _pending_user()
@@ -142,12 +180,20 @@ def two_step_code():  # type: ignore[no-untyped-def]
         return _start_again()
     if not two_step.is_on(user):
         return redirect(url_for("auth.two_step_setup"))
-    form = TwoStepCodeForm()
+    form = form_class()
     if form.validate_on_submit():
-        if two_step.check_code(db.session, user, form.code.data, now=utcnow()):
+        used = two_step.check_second_factor(db.session, user, form.code.data, now=utcnow())
+        if used == "recovery":  # the app may be lost: straight to where it is set up again
+            left = recovery.codes_left(db.session, user.id)
+            return _log_in(user, url_for("auth.account_two_step"), ngettext(
+                "You signed in with a recovery code: %(num)d is left. If your authenticator app is lost, set up a "
+                "new one here, and make new recovery codes.",
+                "You signed in with a recovery code: %(num)d are left. If your authenticator app is lost, set up a "
+                "new one here, and make new recovery codes.", left), "warning")
+        if used:
             return _log_in(user, session[PENDING_KEY].get("next"))
-        form.code.errors = [_("This code is not right, or it was used already. Enter the code your app shows now.")]
-    return render_template("auth/two_step_code.html", form=form), 422 if form.errors else 200
+        form.code.errors = [_("This code is not right, or it was used already.")]
+    return render_template(template, form=form), 422 if form.errors else 200
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
@@ -162,46 +208,12 @@ def two_step_setup():  # type: ignore[no-untyped-def]
     if two_step.is_on(user):
         return redirect(url_for("auth.two_step_code"))
     form = TwoStepCodeForm()
-    if _enrol(user, form):
-        return _log_in(user, session[PENDING_KEY].get("next"), _("Two-step sign-in is on."))
-    return _setup_page(user, form)
-
-
-@bp.route("/account/two-step", methods=["GET", "POST"])
-@login_required
-def account_two_step():  # type: ignore[no-untyped-def]
-    user = db.session.get(User, current_user.id)
-    assert user is not None
-    if two_step.is_on(user):
-        return render_template("auth/two_step_status.html", form=TwoStepCodeForm(formdata=None),
-                               required=two_step.required(user), since=user.totp_enabled_at)
-    form = TwoStepCodeForm()
-    if _enrol(user, form):
-        commit()
-        flash(_("Two-step sign-in is on."), "success")
-        return redirect(url_for("auth.account_two_step"))
-    return _setup_page(user, form)
-
-
-@bp.route("/account/two-step/off", methods=["POST"])
-@login_limits  # wrong codes count as failed sign-ins: a stolen session cannot try them all
-@login_required
-def turn_two_step_off():  # type: ignore[no-untyped-def]
-    user = db.session.get(User, current_user.id)
-    assert user is not None
-    if two_step.required(user):
-        abort(403)
-    if not two_step.is_on(user):
-        return redirect(url_for("auth.account_two_step"))
-    form = TwoStepCodeForm()
-    if form.validate_on_submit():
-        if two_step.check_code(db.session, user, form.code.data, now=utcnow()):
-            two_step.turn_off(db.session, user, now=utcnow())
-            commit()
-            flash(_("Two-step sign-in is off."), "success")
-            return redirect(url_for("auth.account_two_step"))
-        form.code.errors = [_("This code is not right, or it was used already. Enter the code your app shows now.")]
-    return render_template("auth/two_step_status.html", form=form, required=False, since=user.totp_enabled_at), 422
+    codes = enrol(user, form)
+    if codes:
+        target = safe_next(session[PENDING_KEY].get("next"))
+        _start_session(user)
+        return codes_page(user, codes, target, turned_on=True)
+    return setup_page(user, form)
 
 
 @bp.before_app_request
@@ -243,6 +255,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/confirm/resend", methods=["POST"])
 @login_required
+@confirmation_resend_limits
 def resend_confirmation():  # type: ignore[no-untyped-def]
     form = ResendConfirmationForm()
     if form.validate_on_submit() and not current_user.is_confirmed:

@@ -94,6 +94,11 @@ _KINDS = [
     Kind("claim_paid", PROVIDER, False, N_("Claim %(number)s paid"),
          N_("The fund paid your claim %(number)s: %(amount_cents)s was sent to your account."),
          N_("Claims: paid")),
+    Kind("claim_payout_returned", PROVIDER, True, N_("Claim %(number)s: the transfer came back"),
+         N_("The transfer of %(amount_cents)s for your claim %(number)s to the account %(iban)s did not reach you: "
+            "the bank refused or returned it (%(reason)s). Check the IBAN in your provider profile: the fund pays "
+            "the claim again in its next payout."),
+         N_("Claims: a payment came back")),
     Kind("label_expiring", PROVIDER, False, N_("Your quality label expires on %(label_valid_until_on)s"),
          N_("The quality label of %(provider)s is valid until %(label_valid_until_on)s. Send the renewed "
             "label to the fund before then: after that day you are no longer listed."),
@@ -102,6 +107,20 @@ _KINDS = [
          N_("We received %(amount_cents)s for the contribution of declaration %(number)s. Still to pay: "
             "%(owed_cents)s."),
          N_("A payment was received")),
+    Kind("contribution_refund_sent", EMPLOYER, False, N_("Refund of %(amount_cents)s for declaration %(number)s"),
+         N_("You paid more than the contribution of declaration %(number)s asked. The fund is refunding "
+            "%(amount_cents)s by bank transfer to your account %(iban)s; it leaves the fund's account within a few "
+            "working days."),
+         N_("A refund is sent")),
+    Kind("contribution_refund_returned", EMPLOYER, True, N_("The refund for declaration %(number)s came back"),
+         N_("The bank could not pay the refund of %(amount_cents)s to the account %(iban)s (%(reason)s). Check the "
+            "bank account the fund has for your company, and tell the fund if it changed: the fund will refund the "
+            "money again."),
+         N_("A refund came back")),
+    Kind("refund_proposed", FUND, True, N_("A refund of %(amount_cents)s waits for approval"),
+         N_("%(proposer)s proposes to refund %(amount_cents)s of the contribution of declaration %(number)s "
+            "(%(company)s) to %(iban)s: %(reason)s\n\nAnother fund administrator approves or refuses it."),
+         N_("A refund waits for approval")),
     Kind("contribution_due_soon", EMPLOYER, True, N_("Reminder: contribution of %(owed_cents)s due on %(due_on)s"),
          N_("The contribution for declaration %(number)s (%(worker)s, %(company)s) is due on %(due_on)s. Still "
             "to pay: %(owed_cents)s.\n\nPay in the portal by card or Bancontact, or by bank transfer to %(iban)s "
@@ -116,8 +135,8 @@ _KINDS = [
             "the structured reference %(reference)s."),
          N_("A contribution is overdue")),
     Kind("decisions_due", FUND, True, N_("Voucher requests: %(soon)s due soon, %(late)s overdue"),
-         N_("Today %(soon)s voucher requests reach day 35 or later of the 45-day limit, and %(late)s are "
-            "overdue. %(waiting_lines)s bank lines wait for a person."),
+         N_("Voucher requests at day 35 or later of the 45-day limit today: %(soon)s. Overdue: %(late)s. Bank "
+            "lines waiting for a person: %(waiting_lines)s."),
          N_("Daily digest of decisions due")),
     Kind("request_answered", FUND, False, N_("Request %(number)s: the beneficiary answered"),
          N_("The beneficiary answered the fund's question about request %(number)s. Read the answer on the "
@@ -127,6 +146,15 @@ _KINDS = [
          N_("%(agent)s (%(email)s) accepted your invitation: they can now declare dismissals and pay "
             "contributions for %(company)s. You can remove them on the Agents page at any time."),
          N_("An agent or colleague joins our account")),
+    Kind("ownership_letter_due", FUND, False, N_("A letter with a code to send to %(company)s"),
+         N_("Someone asks to act for %(company)s (enterprise number %(number)s) and confirmed their e-mail address. "
+            "Check the company's registered office in the Crossroads Bank for Enterprises, print the letter with "
+            "its code, post it there and mark it sent."),
+         N_("An ownership letter is to be sent")),
+    Kind("ownership_letter_sent", EMPLOYER, True, N_("The letter with your code is on its way to %(company)s"),
+         N_("The fund posted a letter with a code to the registered office of %(company)s. Ask there for the code "
+            "and type it in the portal before %(expires_at)s: from then on you declare and pay for the company."),
+         N_("The letter with my code is sent")),
     Kind("session_reminder", BENEFICIARY, False, N_("Reminder: coaching session on %(starts_at)s"),
          N_("Your coaching session is on %(starts_at)s (%(mode)s)."),
          N_("A reminder the day before a session")),
@@ -140,6 +168,12 @@ _KINDS = [
          N_("Tonight's ledger check found %(count)s mismatches between the money ledger and the records. Run "
             "\"flask --app portal check-ledger\" to see them all. The first ones:\n\n%(problems)s"),
          N_("Ledger check")),
+    Kind("niss_proven_elsewhere", BENEFICIARY, True, N_("Your national register number was removed from your account"),
+         N_("Another person signed in with itsme or eID and so proved that the national register number typed "
+            "when your account was made is theirs. It is no longer on your account. To go on with a voucher "
+            "request, sign in with itsme or eID from your account: this proves your own number. If you think this "
+            "is a mistake, contact the fund."),
+         N_("My national register number was proven by someone else")),
 ]
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}

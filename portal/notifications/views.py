@@ -11,7 +11,6 @@ from portal.db import db
 from portal.mail import commit
 from portal.notifications import services
 from portal.notifications.forms import ChoicesForm, MarkReadForm
-from portal.private_cache import private_page
 from portal.web import page_arg, safe_next
 
 bp = Blueprint("notifications", __name__)
@@ -20,7 +19,6 @@ PAGE = 30
 
 @bp.route("/notifications")
 @login_required
-@private_page
 def index():  # type: ignore[no-untyped-def]
     """Newest first; unread ones stand out, each with the link to the page where the person acts."""
     unread_only = request.args.get("unread") == "1"

@@ -302,13 +302,13 @@ def test_the_schedule_page_warns_outside_the_hours(admin_client, db_session, mak
     form = {"coach_id": str(coach.id), "kind": "individual", "voucher_ids": [str(voucher.id)],
             "start_on": day.isoformat(), "start_time": "15:00", "duration_minutes": "60", "mode": "onsite",
             "location": "", "capacity": "", "theme": ""}
-    response = post_form(admin_client, "/coach/sessions", form, token_from="/coach/week", headers=EN,
+    response = post_form(admin_client, "/coach/sessions", form, token_from="/coach/week?schedule=1", headers=EN,
                          follow_redirects=True)
     assert response.status_code == 200
     page = text(response)
     assert "The session is scheduled." in page
     assert "outside the coach's availability" in page and "alert--warning" in page
-    inside = post_form(admin_client, "/coach/sessions", {**form, "start_time": "10:00"}, token_from="/coach/week",
+    inside = post_form(admin_client, "/coach/sessions", {**form, "start_time": "10:00"}, token_from="/coach/week?schedule=1",
                        headers=EN, follow_redirects=True)
     assert "The session is scheduled." in text(inside) and "outside the coach's availability" not in text(inside)
 

@@ -118,7 +118,7 @@ def test_a_coach_sees_their_own_calendar_only(client, db_session, provider, book
     # Another coach's calendar and session are "not found".
     assert client.get(f"/coach/week?coach_id={coach.id}").status_code == 404
     assert client.get(f"/coach/sessions/{session.id}").status_code == 404
-    assert post_form(client, f"/coach/sessions/{session.id}/cancel", {}, token_from="/coach/week").status_code == 404
+    assert post_form(client, f"/coach/sessions/{session.id}/cancel", {}, token_from="/coach/week?schedule=1").status_code == 404
     assert db_session.get(CoachingSession, session.id).status == "scheduled"
 
 
@@ -126,14 +126,14 @@ def test_a_coach_can_only_book_in_their_own_calendar(client, db_session, provide
     voucher, _person = accepted
     own, user = make_coach(db_session, provider, name="Own Coach")
     login(client, user.email)
-    page = text(client.get("/coach/week", headers=EN))
+    page = text(client.get("/coach/week?schedule=1", headers=EN))
     assert "Inès Dubois" not in page  # the other coach is not a choice
     refused = post_form(client, "/coach/sessions", schedule_form(coach, voucher, next_weekday(today)),
-                        token_from="/coach/week", headers=EN)
+                        token_from="/coach/week?schedule=1", headers=EN)
     assert refused.status_code == 422
     assert db_session.scalars(select(CoachingSession)).all() == []
     ok = post_form(client, "/coach/sessions", schedule_form(own, voucher, next_weekday(today)),
-                   token_from="/coach/week")
+                   token_from="/coach/week?schedule=1")
     assert ok.status_code == 302
 
 
@@ -160,7 +160,7 @@ def test_another_providers_voucher_and_session_are_not_found(client, db_session,
                      token_from="/provider/vouchers").status_code == 404
     assert post_form(client, f"/provider/claims/{voucher.id}", {"session_ids": str(session.id)},
                      token_from="/provider/claims").status_code == 404
-    assert post_form(client, f"/coach/calendar/{coach.id}/reset", {}, token_from="/coach/week").status_code == 404
+    assert post_form(client, f"/coach/calendar/{coach.id}/reset", {}, token_from="/coach/week?schedule=1").status_code == 404
     assert voucher.id not in [int(v) for v in re.findall(r"/provider/vouchers/(\d+)",
                                                          text(client.get("/provider/vouchers")))]
 
@@ -172,7 +172,7 @@ def test_the_six_standard_mixes_are_one_click_away(admin_client, db_session, pro
     page = text(admin_client.get("/provider/offers", headers=EN))
     for hours_, groups in ((7, 5), (8, 4), (9, 3), (10, 2), (11, 1), (12, 0)):
         assert f'value="{hours_}-{groups}"' in page
-        assert f"{hours_} h individual + {groups} group sessions" in page
+        assert f"{hours_} h individual + {groups} group session{'' if groups == 1 else 's'}" in page
     response = post_form(admin_client, "/provider/offers/standard", {"mix": "9-3"})
     assert response.status_code == 302
     offer = db_session.scalar(select(Offer).where(Offer.provider_id == provider.id))
@@ -336,11 +336,15 @@ def test_local_time_becomes_aware_utc_across_daylight_saving():
 
 def test_scheduling_from_the_week_view(admin_client, db_session, accepted, coach, today):
     voucher, _person = accepted
-    page = text(admin_client.get(f"/coach/week?coach_id={coach.id}", headers=EN))
-    assert "Schedule a session" in page and voucher.code in page
+    week = text(admin_client.get(f"/coach/week?coach_id={coach.id}", headers=EN))
+    # The week itself builds no booking form: a link opens it, on the same week.
+    assert "Schedule a session" in week and voucher.code not in week and 'name="voucher_ids"' not in week
+    assert f"/coach/week?coach_id={coach.id}&day=" in week and "schedule=1" in week
+    page = text(admin_client.get(f"/coach/week?coach_id={coach.id}&schedule=1", headers=EN))
+    assert "Schedule the session" in page and voucher.code in page
     assert 'value="210"' in page and 'value="60"' in page and 'value="75"' in page and 'value="135"' not in page
     day = next_weekday(today)
-    response = post_form(admin_client, "/coach/sessions", schedule_form(coach, voucher, day), token_from="/coach/week")
+    response = post_form(admin_client, "/coach/sessions", schedule_form(coach, voucher, day), token_from="/coach/week?schedule=1")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/coach/week?coach_id={coach.id}&day={day.isoformat()}")
     booked = db_session.scalar(select(CoachingSession).where(CoachingSession.coach_id == coach.id))
@@ -361,10 +365,10 @@ def test_a_double_booking_shows_the_conflict_and_keeps_the_form(admin_client, db
         accept_voucher(db_session, provider_admin, voucher.id, offer.id, now=utcnow())
     day = next_weekday(today)
     assert post_form(admin_client, "/coach/sessions", schedule_form(coach, first, day),
-                     token_from="/coach/week").status_code == 302
+                     token_from="/coach/week?schedule=1").status_code == 302
     clash = post_form(admin_client, "/coach/sessions",
                       schedule_form(coach, second, day, "10:30", duration_minutes="60", theme="Second one"),
-                      token_from="/coach/week", headers=EN)
+                      token_from="/coach/week?schedule=1", headers=EN)
     assert clash.status_code == 409
     page = text(clash)
     assert DOUBLE_BOOKING in page and 'role="alert"' in page
@@ -383,14 +387,14 @@ def test_balance_errors_are_a_conflict_page_not_a_crash(admin_client, db_session
     voucher, _ = make_voucher()
     accept_voucher(db_session, provider_admin, voucher.id, one_hour.id, now=utcnow())
     response = post_form(admin_client, "/coach/sessions", schedule_form(coach, voucher, next_weekday(today)),
-                         token_from="/coach/week", headers=EN)
+                         token_from="/coach/week?schedule=1", headers=EN)
     assert response.status_code == 409
     page = text(response)
     assert "This would go beyond what is left on the voucher." in page
     assert 'id="voucher_ids-error"' in page
     collective = post_form(admin_client, "/coach/sessions",
                            schedule_form(coach, voucher, next_weekday(today), kind="collective",
-                                         duration_minutes="90"), token_from="/coach/week", headers=EN)
+                                         duration_minutes="90"), token_from="/coach/week?schedule=1", headers=EN)
     assert collective.status_code == 422 and "This duration is not allowed." in text(collective)
 
 
@@ -406,7 +410,7 @@ def test_a_group_session_for_several_vouchers(admin_client, db_session, make_vou
     data = schedule_form(coach, first, past_weekday(today), "13:30", kind="collective", duration_minutes="210",
                          voucher_ids=[str(first.id), str(second.id)], capacity="8", mode="online",
                          location="https://meet.example.be/group")
-    assert post_form(admin_client, "/coach/sessions", data, token_from="/coach/week").status_code == 302
+    assert post_form(admin_client, "/coach/sessions", data, token_from="/coach/week?schedule=1").status_code == 302
     booked = db_session.scalar(select(CoachingSession).where(CoachingSession.kind == "collective"))
     assert booked.capacity == 8 and booked.mode == "online" and booked.duration_minutes == 210
     seats = db_session.scalars(select(SessionSeat).where(SessionSeat.session_id == booked.id)).all()
@@ -426,12 +430,12 @@ def test_schedule_form_errors_keep_the_input(admin_client, accepted, coach, toda
     voucher, _ = accepted
     response = post_form(admin_client, "/coach/sessions",
                          schedule_form(coach, voucher, next_weekday(today), voucher_ids=[], theme="Kept theme"),
-                         token_from="/coach/week", headers=EN)
+                         token_from="/coach/week?schedule=1", headers=EN)
     assert response.status_code == 422
     page = text(response)
     assert "Choose at least one voucher." in page and 'value="Kept theme"' in page
     skipped = post_form(admin_client, "/coach/sessions",
-                        schedule_form(coach, voucher, date(2027, 3, 28), "02:30"), token_from="/coach/week", headers=EN)
+                        schedule_form(coach, voucher, date(2027, 3, 28), "02:30"), token_from="/coach/week?schedule=1", headers=EN)
     assert skipped.status_code in (422,) and "the clocks change" in text(skipped)
 
 
@@ -463,7 +467,7 @@ def test_the_calendar_link_can_be_reset(admin_client, db_session, coach):
     old = coach.calendar_token
     page = text(admin_client.get(f"/coach/week?coach_id={coach.id}", headers=EN))
     assert f"/api/v1/coaches/{coach.id}/calendar.ics?token={old}" in page
-    response = post_form(admin_client, f"/coach/calendar/{coach.id}/reset", {}, token_from="/coach/week")
+    response = post_form(admin_client, f"/coach/calendar/{coach.id}/reset", {}, token_from="/coach/week?schedule=1")
     assert response.status_code == 302
     db_session.refresh(coach)
     assert coach.calendar_token != old
@@ -529,7 +533,7 @@ def test_the_whole_course_in_pages(client, db_session, provider_admin, make_vouc
                      {"offer_id": str(offer.id)}).status_code == 302
     day = past_weekday(today)
     assert post_form(client, "/coach/sessions", schedule_form(coach, voucher, day),
-                     token_from="/coach/week").status_code == 302
+                     token_from="/coach/week?schedule=1").status_code == 302
     booked = db_session.scalar(select(CoachingSession).where(CoachingSession.coach_id == coach.id))
     assert post_form(client, f"/coach/sessions/{booked.id}/log",
                      {f"attendance_{voucher.id}": "attended", "duration_minutes": "90", "note": "Plan made."}
@@ -600,7 +604,7 @@ def test_a_busy_providers_booking_form_lists_the_newest_and_finds_the_others(adm
         made.append((voucher, person))
     oldest, _person = made[0]
     ticks = f'name="voucher_ids" value="{oldest.id}"'
-    week = text(admin_client.get(f"/coach/week?coach_id={coach.id}", headers=EN))
+    week = text(admin_client.get(f"/coach/week?coach_id={coach.id}&schedule=1", headers=EN))
     assert week.count('name="voucher_ids"') == VOUCHER_CHOICES and ticks not in week
     assert 'id="voucher-search-hint"' in week
     # Found by name (each word must match; % and _ are plain characters, not wildcards).
@@ -617,7 +621,7 @@ def test_a_busy_providers_booking_form_lists_the_newest_and_finds_the_others(adm
     assert 'name="voucher_ids"' not in nothing and "No open voucher matches “nobody here”" in nothing
     # A voucher found by search but not among the newest can be booked.
     day = next_weekday(today)
-    response = post_form(admin_client, "/coach/sessions", schedule_form(coach, oldest, day), token_from="/coach/week")
+    response = post_form(admin_client, "/coach/sessions", schedule_form(coach, oldest, day), token_from="/coach/week?schedule=1")
     assert response.status_code == 302, text(response)
     seat = db_session.scalar(select(SessionSeat).where(SessionSeat.voucher_id == oldest.id))
     assert seat is not None

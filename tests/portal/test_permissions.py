@@ -46,6 +46,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.DISMISSAL_VIEW_OWN: {E},
     Permission.CONTRIBUTION_PAY: {E},
     Permission.EMPLOYER_AGENTS_MANAGE: {E},
+    Permission.COMPANY_CLAIM: {E},
     Permission.ADMIN_REQUESTS_DECIDE: {F},
     Permission.ADMIN_REQUESTS_VIEW: {F},
     Permission.ADMIN_PROVIDERS_MANAGE: {F},

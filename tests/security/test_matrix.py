@@ -11,16 +11,18 @@ Outcomes: a status code, or
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from portal.permissions import Role
+from tests.employers.import_support import import_world
 from tests.support.factories import make_employer, make_provider, make_user, new_niss
 from tests.support.web import bearer
 from tests.vouchers.bank_statements.support import bank_world
+from tests.vouchers.payout_support import payout_world
 
 L, OK, SKIP = "L", "OK", "SKIP"
 F, N = 403, 404
@@ -47,6 +49,11 @@ TABLE: dict[tuple[str, str], Any] = {
     # --- public and account pages ---
     ("GET", "/"): (200, 302, 302, 302, 302, 302, 302),
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/help"): PUBLIC,
+    ("GET", "/contact"): (302,) * 7,  # to the help page's contact section
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/accessibility"): PUBLIC,
+    ("GET", "/terms"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/language"): PUBLIC,  # a visitor's choice in a cookie; changes nothing on the server
@@ -70,9 +77,14 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/login/two-step"): (302,) * 7,
     ("GET", "/login/two-step/setup"): (302,) * 7,
     ("POST", "/login/two-step/setup"): (302,) * 7,
+    ("GET", "/login/two-step/recovery"): (302,) * 7,
+    ("POST", "/login/two-step/recovery"): (302,) * 7,
     ("GET", "/account/two-step"): ANY_USER,
     ("POST", "/account/two-step"): ANY_USER,
     ("POST", "/account/two-step/off"): (L, OK, OK, OK, OK, F, OK),  # a fund administrator cannot turn it off
+    ("POST", "/account/two-step/recovery-codes"): ANY_USER,
+    ("GET", "/account/two-step/new-app"): ANY_USER,
+    ("POST", "/account/two-step/new-app"): ANY_USER,
     ("GET", "/notifications"): ANY_USER,
     ("GET", "/notifications/settings"): ANY_USER,
     ("POST", "/notifications/settings"): ANY_USER,
@@ -99,6 +111,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/requests/<int:request_id>"): MEMBER_FILE_OWN,
     ("POST", "/requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
     ("GET", "/vouchers/<int:voucher_id>"): MEMBER_FILE_OWN,
+    ("GET", "/vouchers/<int:voucher_id>/print"): MEMBER_FILE_OWN,
+    ("GET", "/requests/<int:request_id>/decision"): MEMBER_FILE_OWN,
     ("POST", "/vouchers/<int:voucher_id>/provider"): BENEFICIARY_OWN,
     ("GET", "/account/data.json"): BENEFICIARY,
     ("GET", "/account/close"): BENEFICIARY,
@@ -110,9 +124,11 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/employer/import"): EMPLOYER,
     ("POST", "/employer/import"): EMPLOYER,
     ("GET", "/employer/import/template.csv"): EMPLOYER,
+    ("GET", "/employer/import/<int:import_id>"): EMPLOYER_OWN,  # someone else's import
     ("GET", "/employer/declarations/<int:declaration_id>"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/letter.pdf"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/receipt.pdf"): EMPLOYER_OWN,
+    ("GET", "/employer/declarations/<int:declaration_id>/receipt"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/pay"): EMPLOYER_OWN,
     ("POST", "/employer/declarations/<int:declaration_id>/pay/confirm"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/payment-return"): EMPLOYER_OWN,
@@ -205,6 +221,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/dismissals"): EMPLOYER,
     ("GET", "/api/v1/dismissals"): EMPLOYER,
     ("POST", "/api/v1/dismissals/import"): EMPLOYER,
+    ("GET", "/api/v1/dismissals/imports/<int:import_id>"): EMPLOYER_OWN,
     ("GET", "/api/v1/dismissals/<int:declaration_id>"): EMPLOYER_OWN,
     ("POST", "/api/v1/dismissals/<int:declaration_id>/payment-intent"): EMPLOYER_OWN,
     ("GET", "/api/v1/dismissals/<int:declaration_id>/letter.pdf"): EMPLOYER_OWN,
@@ -224,6 +241,33 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/payout-batches/<int:batch_id>"): FUND,
     ("GET", "/api/v1/admin/payout-batches/<int:batch_id>/pain.001.xml"): FUND,
     ("POST", "/api/v1/admin/payout-batches/<int:batch_id>/mark-paid"): FUND,
+    # --- payouts followed to the bank, refunds of contributions (issue 20; vouchers/banking/payout_*, refund_*) ---
+    ("GET", "/admin/fund/payout-transfers/<int:transfer_id>"): FUND,
+    ("POST", "/admin/fund/payout-transfers/<int:transfer_id>"): FUND,
+    ("GET", "/admin/fund/payout-status-reports"): FUND,
+    ("POST", "/admin/fund/payout-status-reports"): FUND,
+    ("GET", "/admin/fund/payout-status-reports/<int:report_id>"): FUND,
+    ("GET", "/admin/fund/refunds"): FUND,
+    ("GET", "/admin/fund/refunds/new"): FUND,
+    ("POST", "/admin/fund/refunds/new"): FUND,
+    ("GET", "/admin/fund/refunds/<int:refund_id>"): FUND,
+    ("POST", "/admin/fund/refunds/<int:refund_id>/approve"): FUND,
+    ("POST", "/admin/fund/refunds/<int:refund_id>/refuse"): FUND,
+    ("POST", "/admin/fund/refunds/<int:refund_id>/mark-paid"): FUND,
+    ("GET", "/admin/fund/refunds/<int:refund_id>/pain.001.xml"): FUND,
+    ("GET", "/api/v1/admin/payout-transfers"): FUND,
+    ("GET", "/api/v1/admin/payout-transfers/<int:transfer_id>"): FUND,
+    ("POST", "/api/v1/admin/payout-transfers/<int:transfer_id>/return"): FUND,
+    ("POST", "/api/v1/admin/payout-status-reports"): FUND,
+    ("GET", "/api/v1/admin/payout-status-reports"): FUND,
+    ("GET", "/api/v1/admin/payout-status-reports/<int:report_id>"): FUND,
+    ("POST", "/api/v1/admin/contribution-refunds"): FUND,
+    ("GET", "/api/v1/admin/contribution-refunds"): FUND,
+    ("GET", "/api/v1/admin/contribution-refunds/<int:refund_id>"): FUND,
+    ("POST", "/api/v1/admin/contribution-refunds/<int:refund_id>/approve"): FUND,
+    ("POST", "/api/v1/admin/contribution-refunds/<int:refund_id>/refuse"): FUND,
+    ("POST", "/api/v1/admin/contribution-refunds/<int:refund_id>/mark-paid"): FUND,
+    ("GET", "/api/v1/admin/contribution-refunds/<int:refund_id>/pain.001.xml"): FUND,
     ("GET", "/api/v1/admin/fund-position"): FUND,
     ("GET", "/api/v1/admin/audit"): FUND,
     # --- bank statements: CAMT.053 import and the queue of unmatched lines (issue 7) ---
@@ -278,6 +322,13 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/admin/reconciliation"): FUND,
     ("GET", "/api/v1/admin/reconciliation/rows"): FUND,
     ("GET", "/api/v1/admin/reports/<name>.csv"): FUND,
+    # --- the ledger: its journal, an entry and its corrections (issue 20; vouchers/ledger/journal_views.py, api.py) ---
+    ("GET", "/admin/fund/ledger/journal"): FUND,
+    ("GET", "/admin/fund/ledger/entries/<int:entry_id>"): FUND,
+    ("POST", "/admin/fund/ledger/entries/<int:entry_id>/correct"): FUND,
+    ("GET", "/api/v1/admin/ledger/journal.csv"): FUND,
+    ("GET", "/api/v1/admin/ledger/entries/<int:entry_id>"): FUND,
+    ("POST", "/api/v1/admin/ledger/entries/<int:entry_id>/corrections"): FUND,
     # --- employers: agents (social secretariats) linked, listed, removed (issue 6; vouchers/employers/agent*) ---
     ("GET", "/employer/agents"): EMPLOYER,
     ("POST", "/employer/agents"): EMPLOYER,
@@ -294,6 +345,21 @@ TABLE: dict[tuple[str, str], Any] = {
     ("DELETE", "/api/v1/employer/agents/invitations/<int:invitation_id>"): EMPLOYER_OWN,
     ("GET", "/employer/agents/accept/<token>"): (N,) * 7,  # a bad link: a page saying so, for everyone
     ("POST", "/employer/agents/accept/<token>"): (N,) * 7,
+    # --- employers: the confirmed address, the letter with a code to the registered office (company_access/) ---
+    ("GET", "/employer/confirm-email"): EMPLOYER,
+    ("POST", "/employer/confirm-email"): EMPLOYER,
+    ("GET", "/employer/confirm/<token>"): (302,) * 7,  # a bad link: back to the login page
+    ("GET", "/employer/ownership"): EMPLOYER,
+    ("POST", "/employer/ownership/<int:ownership_claim_id>/code"): EMPLOYER_OWN,
+    ("POST", "/employer/ownership/<int:ownership_claim_id>/letter"): EMPLOYER_OWN,
+    ("POST", "/api/v1/employer/confirmation-email"): EMPLOYER,
+    ("GET", "/api/v1/employer/ownership-claims"): EMPLOYER,
+    ("POST", "/api/v1/employer/ownership-claims/<int:ownership_claim_id>/code"): EMPLOYER_OWN,
+    ("POST", "/api/v1/employer/ownership-claims/<int:ownership_claim_id>/letter"): EMPLOYER_OWN,
+    ("GET", "/admin/fund/ownership-letters/"): FUND,
+    ("GET", "/admin/fund/ownership-letters/<int:ownership_claim_id>/letter.pdf"): FUND,
+    ("POST", "/admin/fund/ownership-letters/<int:ownership_claim_id>/address"): FUND,
+    ("POST", "/admin/fund/ownership-letters/<int:ownership_claim_id>/sent"): FUND,
     # --- return-to-work coordinators of the mutual insurers (issue 17; vouchers/coordinators/) ---
     ("GET", "/coordinator/"): COORDINATOR,
     ("GET", "/coordinator/requests/new"): COORDINATOR,
@@ -307,12 +373,26 @@ TABLE: dict[tuple[str, str], Any] = {
     ("POST", "/admin/fund/coordinators"): FUND,
     ("GET", "/join/<token>"): (N,) * 7,  # a bad link: a page saying so, for everyone
     ("POST", "/join/<token>"): (N,) * 7,
+    # Without the link: only a member whose proven NISS is the invitation's; anyone else, the same 404.
+    ("GET", "/join/proven/<int:invitation_id>"): (L, N, N, N, N, N, N),
+    ("POST", "/join/proven/<int:invitation_id>"): (L, N, N, N, N, N, N),
+    # --- sign-in with itsme or eID (not configured here: no such pages), a self-registration, the address ---
+    ("GET", "/login/fas"): (N,) * 7,
+    ("GET", "/login/fas/callback"): (N,) * 7,
+    ("GET", "/login/fas/complete"): (302,) * 7,  # no identity proven in this browser: back to the login page
+    ("POST", "/login/fas/complete"): (302,) * 7,
+    ("GET", "/login/fas/link"): (L, 302, 302, 302, 302, 302, 302),
+    ("GET", "/register/sent"): PUBLIC,
+    ("POST", "/my/confirmation-email"): BENEFICIARY,
+    ("POST", "/api/v1/beneficiary/confirmation-email"): BENEFICIARY,
+    ("GET", "/api/v1/beneficiary/declared-dismissal"): BENEFICIARY_OWN,  # no proven NISS: nothing to see
 }
 
 
 # Valid bodies where the shape is checked before the object is looked up, so the row tests the owner check.
 BODIES: dict[str, Any] = {
     "/api/v1/coaches/<int:coach_id>/availability": {"weekly": []},
+    "/api/v1/employer/ownership-claims/<int:ownership_claim_id>/code": {"code": "ABCDE-23456"},
     "/api/v1/coaches/<int:coach_id>/availability/exceptions": {"from_on": "2030-01-07"},
     "/api/v1/provider/disputes/<int:dispute_id>/accept": {"attendance": "no_show"},
     "/api/v1/provider/disputes/<int:dispute_id>/escalate": {"note": "The log is right."},
@@ -324,7 +404,7 @@ BODIES: dict[str, Any] = {
 }
 
 
-def app_routes(app) -> set[tuple[str, str]]:  # noqa: ANN001
+def app_routes(app) -> set[tuple[str, str]]:
     return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
@@ -369,7 +449,7 @@ def world(db_session) -> dict[str, int]:
                       collective_sessions=3, individual_unit_cents=15000, collective_unit_cents=15000)
     db_session.add(voucher)
     db_session.flush()
-    start = datetime.now(timezone.utc) - timedelta(days=2)
+    start = datetime.now(UTC) - timedelta(days=2)
     session = CoachingSession(provider_id=provider.id, coach_id=coach.id, kind="individual", starts_at=start,
                               ends_at=start + timedelta(hours=1), duration_minutes=60, status="logged")
     db_session.add(session)
@@ -414,7 +494,7 @@ def world(db_session) -> dict[str, int]:
     db_session.add(disputed_seat)
     db_session.flush()
     dispute = SessionDispute(seat_id=disputed_seat.id, provider_id=provider.id, status="escalated",
-                             escalated_at=datetime.now(timezone.utc), escalation_note="The log is right.")
+                             escalated_at=datetime.now(UTC), escalation_note="The log is right.")
     db_session.add(dispute)
     db_session.flush()
     from vouchers.employers.models import EmployerAgent
@@ -427,6 +507,10 @@ def world(db_session) -> dict[str, int]:
     invitation = EmployerAgentInvitation(employer_id=employer.id, email="clerk@other-secretariat.example.be",
                                          invited_by_id=employer_user.id)  # the other employer's invitation
     db_session.add(invitation)
+    from vouchers.employers.company_access.claims import open_claim
+
+    claimant = make_user(db_session, Role.EMPLOYER, employer_id=None)  # someone else's letter, still to send
+    ownership_claim = open_claim(db_session, claimant, employer, {}, now=datetime.now(UTC))
     from portal.notifications.services import notify, page
 
     notify(db_session, [owner], "request_waitlisted", link=page("vouchers.dashboard"))  # the owner's notice
@@ -434,12 +518,17 @@ def world(db_session) -> dict[str, int]:
     from portal.notifications.models import Notification
 
     notice_id = db_session.query(Notification.id).filter_by(user_id=owner.id).scalar()
+    from vouchers.ledger.services.entries import record_funding
+
+    entry = record_funding(db_session, amount_cents=100, booked_on=today, memo="matrix")  # a ledger entry
+    db_session.flush()
     return {"notification_id": notice_id, "exception_id": exception.id, "dispute_id": dispute.id, "offer_id": offer.id,
             "request_id": request.id, "voucher_id": voucher.id, "session_id": session.id, "claim_id": claim.id,
             "coach_id": coach.id, "provider_id": provider.id, "declaration_id": declaration.id,
             "contact_point_id": point.id, "theme_id": theme.id, "batch_id": batch.id, "step": 1, "token": "bogus",
-            "name": "money-in-out", "agent_id": agent_link.id, "invitation_id": invitation.id,
-            **bank_world(db_session)}
+            "name": "money-in-out", "entry_id": entry.id, "agent_id": agent_link.id, "invitation_id": invitation.id,
+            "ownership_claim_id": ownership_claim.id,
+            **bank_world(db_session), **import_world(db_session), **payout_world(db_session, batch_id=batch.id, claim_id=claim.id)}
 
 
 @pytest.fixture

@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.db import prepared, read
 from portal.errors import N_, Forbidden, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.pagination import decode_cursor, encode_cursor
 from portal.permissions import Permission, can
 from portal.schema_fields import MAX_ID
 from vouchers.requests.models import VoucherRequest
+from vouchers.requests.reads import RequestRead, request_reads
 
 
 @dataclass(frozen=True)
@@ -29,42 +31,60 @@ class QueueFilters:
 
 
 def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, *, today: date, limit: int = 50,
-                           cursor: str | None = None) -> tuple[list[VoucherRequest], str | None]:
-    """Requests in the fund's queue, soonest due first. Drafts are the beneficiary's own and never listed."""
+                           cursor: str | None = None) -> tuple[list[RequestRead], str | None]:
+    """Requests in the fund's queue, soonest due first, read as rows with their member's name, their voucher and
+    their waiting-list place (one statement). Drafts are the beneficiary's own and never listed."""
     if not can(actor, Permission.ADMIN_REQUESTS_VIEW):
         raise Forbidden(N_("Only the fund can see the queue."))
-    query = select(VoucherRequest).where(VoucherRequest.status != "draft")
-    if filters.status:
-        query = query.where(VoucherRequest.status == filters.status)
-    if filters.route:
-        query = query.where(VoucherRequest.route == filters.route)
-    if filters.overdue is True:
-        query = query.where(VoucherRequest.status == "submitted", VoucherRequest.decision_due_on < today)
-    elif filters.overdue is False:
-        query = query.where(or_(VoucherRequest.status != "submitted", VoucherRequest.decision_due_on >= today))
-    if filters.due_before:
-        query = query.where(VoucherRequest.decision_due_on < filters.due_before)
-    if filters.initiative:
-        query = query.where(VoucherRequest.initiative == filters.initiative)
-    if filters.insurer_code:
-        query = query.where(VoucherRequest.insurer_code == filters.insurer_code)
+    params: dict[str, Any] = {"status": filters.status, "route": filters.route, "today": today,
+                              "due_before": filters.due_before, "initiative": filters.initiative,
+                              "insurer_code": filters.insurer_code, "limit": limit + 1}
     after = decode_cursor(cursor, 2)
     if after is not None:
         try:
-            due_on, last_id = date.fromisoformat(after[0]), after[1]
+            params["after_due_on"], params["after_id"] = date.fromisoformat(after[0]), after[1]
         except (TypeError, ValueError) as exc:
             raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]}) from exc
+        last_id = params["after_id"]
         if isinstance(last_id, bool) or not isinstance(last_id, int) or not 1 <= last_id <= MAX_ID:
             raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]})
-        query = query.where(or_(VoucherRequest.decision_due_on > due_on,
-                                and_(VoucherRequest.decision_due_on == due_on, VoucherRequest.id > last_id)))
-    rows = list(session.scalars(query.order_by(VoucherRequest.decision_due_on, VoucherRequest.id).limit(limit + 1)))
+    shape = (bool(filters.status), bool(filters.route), filters.overdue, bool(filters.due_before),
+             bool(filters.initiative), bool(filters.insurer_code), after is not None)
+    rows = request_reads(session, ("fund_queue", shape), lambda: _queue_ids(*shape), params,
+                         VoucherRequest.decision_due_on, VoucherRequest.id)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = encode_cursor([last.decision_due_on.isoformat() if last.decision_due_on else None, last.id])
     return rows, next_cursor
+
+
+def _queue_ids(status: bool, route: bool, overdue: bool | None, due_before: bool, initiative: bool,
+               insurer_code: bool, after: bool) -> Select[Any]:
+    """The queue's ids for one combination of filters, each value a bind parameter (built once per combination)."""
+    due_on = VoucherRequest.decision_due_on
+    query = select(VoucherRequest.id).where(VoucherRequest.status != "draft")
+    if status:
+        query = query.where(VoucherRequest.status == bindparam("status"))
+    if route:
+        query = query.where(VoucherRequest.route == bindparam("route"))
+    today = bindparam("today", type_=Date)
+    if overdue is True:
+        query = query.where(VoucherRequest.status == "submitted", due_on < today)
+    elif overdue is False:
+        query = query.where(or_(VoucherRequest.status != "submitted", due_on >= today))
+    if due_before:
+        query = query.where(due_on < bindparam("due_before", type_=Date))
+    if initiative:
+        query = query.where(VoucherRequest.initiative == bindparam("initiative"))
+    if insurer_code:
+        query = query.where(VoucherRequest.insurer_code == bindparam("insurer_code", type_=Integer))
+    if after:
+        after_due_on = bindparam("after_due_on", type_=Date)
+        query = query.where(or_(due_on > after_due_on,
+                                and_(due_on == after_due_on, VoucherRequest.id > bindparam("after_id", type_=Integer))))
+    return query.order_by(due_on, VoucherRequest.id).limit(bindparam("limit", type_=Integer))
 
 
 @dataclass(frozen=True)
@@ -86,16 +106,16 @@ def queue_counts(session: Session, actor: Any, *, today: date) -> QueueCounts:
         raise Forbidden(N_("Only the fund can see the queue."))
     rules = rules_on(session, today)
     soon_until = today + timedelta(days=rules.decision_days - rules.decision_warning_day)
-    due_on = VoucherRequest.decision_due_on
 
-    def count(*conditions: Any) -> int:
-        # Each count is a range of the (status, decision_due_on, id) index: an index-only scan.
-        return int(session.scalar(select(func.count()).select_from(VoucherRequest).where(*conditions)) or 0)
+    def build() -> Any:
+        # One pass over the (status, decision_due_on, id) index for both statuses: an index-only scan.
+        due_on, day = VoucherRequest.decision_due_on, bindparam("today", type_=Date)
+        submitted = VoucherRequest.status == "submitted"
+        return (select(func.count().filter(submitted),
+                       func.count().filter(submitted, due_on >= day, due_on <= bindparam("soon_until", type_=Date)),
+                       func.count().filter(submitted, due_on < day),
+                       func.count().filter(VoucherRequest.status == "waitlisted"))
+                .where(VoucherRequest.status.in_(("submitted", "waitlisted"))))
 
-    submitted = VoucherRequest.status == "submitted"
-    return QueueCounts(
-        submitted=count(submitted),
-        due_soon=count(submitted, due_on >= today, due_on <= soon_until),
-        overdue=count(submitted, due_on < today),
-        waitlisted=count(VoucherRequest.status == "waitlisted"),
-    )
+    counts = read(session, prepared("queue_counts", build), {"today": today, "soon_until": soon_until}).one()
+    return QueueCounts(*(int(count or 0) for count in counts))

@@ -25,10 +25,9 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
 from portal.fund_settings import rules_on
+from portal.i18n import labels_in
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.private_cache import private_page
-from portal.rules import FundRules
 from portal.web import attach_errors
 from vouchers.decisions.forms import (
     ROUTE_LABELS,
@@ -44,6 +43,8 @@ from vouchers.decisions.services import (
 from vouchers.requests import domain
 from vouchers.requests.models import Voucher, VoucherRequest
 from vouchers.requests.presenters import request_dict
+from vouchers.requests.reads import RequestRead
+from vouchers.requests.services.registration import email_confirmed
 from vouchers.requests.services.requests import (
     clock_for,
     decide_voucher_request,
@@ -58,7 +59,6 @@ DEFAULT_PAGE_SIZE = 50
 
 @bp.get("/requests")
 @require(Permission.ADMIN_REQUESTS_VIEW)
-@private_page
 def queue():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     form = QueueFilterForm(request.args)
@@ -133,26 +133,20 @@ def _filter_args(form: QueueFilterForm) -> dict[str, str]:
     return args
 
 
-def _queue_context(form: QueueFilterForm, rows: list[VoucherRequest], next_cursor: str | None,
+def _queue_context(form: QueueFilterForm, rows: list[RequestRead], next_cursor: str | None,
                    today: date) -> dict[str, Any]:
     return {
         "form": form, "rows": _queue_rows(rows, today), "counts": queue_counts(db.session, current_user, today=today),
-        "rules": rules_on(db.session, today), "status_labels": STATUS_LABELS, "route_labels": ROUTE_LABELS,
+        "rules": rules_on(db.session, today), "status_labels": labels_in(STATUS_LABELS), "route_labels": labels_in(ROUTE_LABELS),
         "next_url": next_cursor and url_for(".queue", **_filter_args(form), cursor=next_cursor),
         "first_url": request.args.get("cursor") and url_for(".queue", **_filter_args(form)),
     }
 
 
-def _queue_rows(rows: list[VoucherRequest], today: date) -> list[dict[str, Any]]:
-    rules: dict[date, FundRules] = {}
-    items = []
-    for row in rows:
-        day = row.submitted_on or today
-        if day not in rules:
-            rules[day] = rules_on(db.session, day)
-        items.append({"request": row, "name": row.member_name,
-                      "clock": clock_for(row, today, rules[day])})
-    return items
+def _queue_rows(rows: list[RequestRead], today: date) -> list[dict[str, Any]]:
+    """Each row with its clock, from the fund's settings read once for the page (``rules_on``)."""
+    return [{"request": row, "name": row.member_name,
+             "clock": clock_for(row, today, rules_on(db.session, row.submitted_on or today))} for row in rows]
 
 
 def _render_request(voucher_request: VoucherRequest, form: DecisionForm, status: int = 200) -> tuple[str, int]:
@@ -166,6 +160,7 @@ def _render_request(voucher_request: VoucherRequest, form: DecisionForm, status:
         beneficiary_name=voucher_request.member_name, provider=provider, voucher=voucher,
         insurer_name=domain.INSURERS.get(voucher_request.insurer_code or 0), status_labels=STATUS_LABELS,
         route_labels=ROUTE_LABELS, appeal_months=rules_on(db.session, today).appeal_months,
+        email_confirmed=email_confirmed(db.session, voucher_request.beneficiary_id),
     ), status
 
 

@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, EmailField, SelectField, StringField, TelField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.auth.email_rule import EmailAddress
 from vouchers.requests.forms import NewPasswordAndLanguageFields
 
 
@@ -36,7 +37,7 @@ class DeclarationForm(_EmployerChoice):
                                       description=_l("The decision of definitive incapacity. We only ask for the "
                                                      "date, never for medical details."))
     agent_name = StringField(_l("Social secretariat or agent (optional)"), validators=[Optional(), Length(max=200)])
-    agent_email = EmailField(_l("Agent's e-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    agent_email = EmailField(_l("Agent's e-mail (optional)"), validators=[Optional(), EmailAddress(), Length(max=254)])
     agent_phone = TelField(_l("Agent's phone (optional)"), validators=[Optional(), Length(max=40)])
 
 
@@ -49,7 +50,7 @@ class ImportForm(_EmployerChoice):
 
 class AgentForm(FlaskForm):
     email = EmailField(_l("The agent's e-mail address"),
-                       validators=[DataRequired(), Email(), Length(max=254)],
+                       validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        description=_l("We e-mail an invitation to this address. The agent acts for your company "
                                       "once they accept it with an employer account."),
                        render_kw={"autocomplete": "off"})
@@ -81,7 +82,7 @@ class AgentAccountForm(NewPasswordAndLanguageFields):
 class ColleagueForm(FlaskForm):
     """Invite a colleague (e.g. a payroll clerk) to the company's account."""
 
-    email = EmailField(_l("Your colleague's e-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "off"})
+    email = EmailField(_l("Your colleague's e-mail address"),
+                       validators=[DataRequired(), EmailAddress(), Length(max=254)], render_kw={"autocomplete": "off"})
     first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])

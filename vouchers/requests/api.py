@@ -10,31 +10,42 @@ from sqlalchemy import select
 
 from coaching.calendar.services import seats
 from portal import audit
-from portal.auth.emails import queue_confirmation
+from portal.auth.ratelimits import confirmation_resend_limits, registration_limits
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
+from portal.errors import Conflict, json_error
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, any_of, api_access
-from portal.private_cache import private_page
 from portal.schema_fields import BEARER
 from vouchers.decisions.services import QueueFilters, list_requests_for_fund
+from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
+from vouchers.requests.emails import (
+    queue_beneficiary_confirmation,
+    queue_registration_mail,
+)
 from vouchers.requests.models import Voucher
-from vouchers.requests.presenters import request_dict, request_dicts, voucher_dict
+from vouchers.requests.presenters import (
+    request_dict,
+    request_read_dicts,
+    voucher_dict,
+    voucher_read_dict,
+)
 from vouchers.requests.schemas import (
     COMPLETE_PARTIAL,
     AdminRequestPageSchema,
     AdminRequestQuerySchema,
+    BeneficiaryRegisteredSchema,
     BeneficiaryRegistrationSchema,
     CompleteRequestSchema,
+    ConfirmationSentSchema,
     DecisionResultSchema,
     DecisionSchema,
+    DeclaredDismissalSchema,
     EligibilityQuerySchema,
     EligibilityVerdictSchema,
-    EmployerRegistrationSchema,
-    RegisteredAccountSchema,
     VoucherRequestCreatedSchema,
     VoucherRequestCreateSchema,
     VoucherRequestSchema,
@@ -42,7 +53,7 @@ from vouchers.requests.schemas import (
     VoucherWithdrawSchema,
     WithdrawSchema,
 )
-from vouchers.requests.services import accounts, answers
+from vouchers.requests.services import accounts, answers, registration
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.requests import RequestData
@@ -50,32 +61,68 @@ from vouchers.requests.services.requests import RequestData
 blp = Blueprint("vouchers_api", __name__, description="Beneficiaries, employers and vouchers")
 
 
+REGISTERED_MESSAGE = ("We sent an e-mail to this address. Sign in with POST /auth/token and the password given. A "
+                      "request is decided only once the address is confirmed with the link in that e-mail.")
+
+
 @blp.route("/beneficiaries", methods=["POST"])
 @api_access(public=True)
 @blp.arguments(BeneficiaryRegistrationSchema)
-@blp.response(201, RegisteredAccountSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="E-mail or national number already registered")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS")
+@blp.response(201, BeneficiaryRegisteredSchema, description=(
+    "Registered. The body is the same whether or not the address already had an account, and carries no id: "
+    "otherwise anyone could learn who has an account (and so who asked the fund for help) by trying addresses. "
+    "What happened is told only to the mailbox."))
+@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS or a weak password; every "
+                                                          "field's problem at once")
+@blp.alt_response(429, description="Too many registrations from this address, or to this e-mail address")
+@registration_limits
 def register_beneficiary(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Self-registration of a beneficiary. The account must confirm its e-mail address."""
-    user = accounts.register_beneficiary(db.session, accounts.BeneficiaryRegistration(**data), now=utcnow())
-    queue_confirmation(db.session, user)
+    """Self-registration of a beneficiary.
+
+    A new address gets its account at once: it signs in right away (`POST /auth/token`, the password given here)
+    and may submit a request. Its address is not confirmed yet: a link is e-mailed to it (in the language given),
+    and the fund decides no request of the account's until it is followed (`409 email_not_confirmed`;
+    `POST /beneficiary/confirmation-email` sends the link again). An address that already has an account gets an
+    e-mail saying so, and nothing is created or changed. The answer is the same either way (see 201). A national
+    number typed here proves nothing: nothing an employer declared about it is shown until the person proves it by
+    signing in with itsme or eID on the web.
+    """
+    registered = registration.register(db.session, accounts.BeneficiaryRegistration(**data), now=utcnow())
+    queue_registration_mail(db.session, registered)
     commit()
-    return user
+    return {"email": registered.email, "status": "registered", "message": REGISTERED_MESSAGE}
 
 
-@blp.route("/employers", methods=["POST"])
-@api_access(public=True)
-@blp.arguments(EmployerRegistrationSchema)
-@blp.response(201, RegisteredAccountSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="E-mail or enterprise already registered")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong enterprise number or IBAN")
-def register_employer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Registration of an employer and its first user."""
-    user = accounts.register_employer(db.session, accounts.EmployerRegistration(**data), now=utcnow())
-    queue_confirmation(db.session, user)
+@blp.route("/beneficiary/confirmation-email", methods=["POST"])
+@api_access(Permission.REQUEST_VIEW_OWN)
+@blp.response(202, ConfirmationSentSchema)
+@blp.alt_response(409, schema=ApiErrorSchema, description="The address is confirmed already (`already_confirmed`)")
+@blp.alt_response(429, schema=ApiErrorSchema, description="Sent again too often")
+@blp.doc(security=[{"bearerAuth": []}])
+@confirmation_resend_limits
+def send_confirmation_again():  # type: ignore[no-untyped-def]
+    """Send the link that confirms the account's e-mail address again. Until it is followed, the fund's decision on
+    the account's requests answers `409 email_not_confirmed`."""
+    if current_user.is_confirmed:
+        raise Conflict("This e-mail address is confirmed already.", code="already_confirmed")
+    queue_beneficiary_confirmation(db.session, current_user)
     commit()
-    return user
+    return {"status": "check_your_mailbox", "message": "We sent the link again."}
+
+
+@blp.route("/beneficiary/declared-dismissal", methods=["GET"])
+@api_access(Permission.REQUEST_CREATE)
+@blp.response(200, DeclaredDismissalSchema)
+@blp.alt_response(404, schema=ApiErrorSchema, description="No declaration, or the caller's NISS is not proven")
+@blp.doc(security=[{"bearerAuth": []}])
+def declared_dismissal():  # type: ignore[no-untyped-def]
+    """The latest dismissal for medical force majeure an employer declared about the caller's own NISS: a starting
+    point for `POST /voucher-requests`. Only for a NISS proven by signing in with itsme or eID; a typed one gets
+    the same 404 as a NISS nobody declared anything about."""
+    declared = dismissal_declared_for(db.session, current_user)
+    if declared is None:
+        return json_error(404, "No declaration to start from.", "not_found")
+    return {"force_majeure": True, "contract_end_on": declared.contract_end_on, "declared_on": declared.declared_on}
 
 
 def _request_data(data: dict[str, Any]) -> RequestData:
@@ -119,13 +166,14 @@ def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearerAuth": []}])
 def get_request(request_id: int):  # type: ignore[no-untyped-def]
     """A request: status, timeline of transitions, days left to the decision."""
-    request = request_services.get_request(db.session, current_user, request_id)
+    request = request_services.read_request(db.session, current_user, request_id)
     # Somebody else than the beneficiary (the fund, the member's coordinator) reading the file is logged.
-    owner_user_id = request.beneficiary.user_id if request.beneficiary is not None else None
     if audit.record_read(db.session, actor=current_user, object_type="voucher_request", object_id=request_id,
-                         owner_user_id=owner_user_id, now=utcnow()) is not None:
+                         owner_user_id=request.owner_user_id, now=utcnow()) is not None:
         commit()
-    return request_dict(db.session, request, today=today_in_brussels())
+    data = request_read_dicts(db.session, [request], today=today_in_brussels())[0]
+    data["timeline"] = request_services.timeline_of(db.session, request.id, request.voucher_id)
+    return data
 
 
 @blp.route("/voucher-requests/<int:request_id>/withdraw", methods=["POST"])
@@ -180,18 +228,15 @@ def withdraw_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-
 
 @blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
 @api_access()
-@private_page
 @blp.response(200, VoucherSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
     """A voucher with its balance (the beneficiary's own, or one assigned to the caller's provider)."""
-    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
-    return voucher_dict(db.session, voucher)
+    return voucher_read_dict(voucher_services.read_voucher(db.session, current_user, voucher_id))
 
 
 @blp.route("/admin/voucher-requests", methods=["GET"])
 @api_access(Permission.ADMIN_REQUESTS_VIEW)
-@private_page
 @blp.arguments(AdminRequestQuerySchema, location="query")
 @blp.response(200, AdminRequestPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])
@@ -203,7 +248,7 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
                            insurer_code=query["insurer_code"])
     rows, next_cursor = list_requests_for_fund(db.session, current_user, filters, today=today, limit=query["limit"],
                                                cursor=query["cursor"])
-    items = request_dicts(db.session, rows, today=today)
+    items = request_read_dicts(db.session, rows, today=today)
     for item, request in zip(items, rows, strict=True):
         item["beneficiary_name"] = request.member_name
         item["coordinator_id"], item["consent_on"] = request.coordinator_id, request.consent_on
@@ -214,7 +259,9 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api_access(Permission.ADMIN_REQUESTS_DECIDE)
 @blp.arguments(DecisionSchema)
 @blp.response(200, DecisionResultSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or decided by someone else at the same time")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or decided by someone else at the same "
+                  "time; `email_not_confirmed`: the beneficiary has not confirmed their e-mail address yet (a request "
+                  "is decided only once they have)")
 @blp.alt_response(422, schema=ApiErrorSchema, description="A rejection or information request needs a reason")
 @blp.doc(security=[{"bearerAuth": []}])
 def decide_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]

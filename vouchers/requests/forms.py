@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     PasswordField,
     RadioField,
     SelectField,
@@ -17,14 +19,18 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     EqualTo,
     InputRequired,
     Length,
     Optional,
+    ValidationError,
 )
 
+from portal.auth.email_rule import EmailAddress
+from portal.errors import DomainError
 from portal.forms import choices
+from portal.i18n import reading_language
+from vouchers.requests.services.accounts import clean_niss
 
 LANGUAGE_CHOICES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
@@ -43,12 +49,22 @@ class NewPasswordAndLanguageFields(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
-    language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES)
+    # The language the person browses in, unless they choose another.
+    language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES, default=reading_language)
 
 
 class _AccountFields(NewPasswordAndLanguageFields):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
+
+
+def _valid_niss(form: FlaskForm, field: Field) -> None:
+    """The number's check digits, told with the form's other mistakes rather than after them."""
+    if field.data:
+        try:
+            clean_niss(field.data)
+        except DomainError as error:
+            raise ValidationError(_(error.message)) from error
 
 
 class BeneficiaryRegistrationForm(_AccountFields):
@@ -58,7 +74,7 @@ class BeneficiaryRegistrationForm(_AccountFields):
                             render_kw={"autocomplete": "family-name"})
     niss = StringField(
         _l("National register number (or BIS number)"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[DataRequired(), Length(max=20), _valid_niss],
         description=_l("11 digits, on the back of your identity card. Example: 85.07.30-033.28"),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
@@ -164,3 +180,17 @@ class AnswerForm(FlaskForm):
 
 class GiveUpVoucherForm(FlaskForm):
     reason = TextAreaField(_l("Why do you give up your voucher? (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ProvenAccountForm(FlaskForm):
+    """The short page after a first sign-in with itsme or eID: the NISS and names come from the federal service;
+    the person adds an address to be told at, and a language. Names only when the service gave none."""
+
+    first_name = StringField(_l("First name"), validators=[Optional(), Length(max=100)],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)],
+                            render_kw={"autocomplete": "family-name"})
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
+                       description=_l("We write to you here about your request and your voucher."),
+                       render_kw={"autocomplete": "email"})
+    language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES, default=reading_language)

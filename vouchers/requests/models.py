@@ -11,19 +11,37 @@ from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
 
+PROVEN_NISS_SQL = "niss_proven_at IS NOT NULL"
+
 
 class Beneficiary(db.Model):
-    """A person who may request a voucher. Holds identity, never medical details."""
+    """A person who may request a voucher. Holds identity, never medical details.
+
+    A NISS typed by hand proves nothing (DOMAIN.md, "Identity"): several accounts may have typed the same one,
+    and none of them sees what an employer declared about it. A NISS read from the federal authentication
+    service (FAS: itsme, eID) is proven (``niss_proven_at``): one account at most holds it, and it takes the
+    number from every account that had only typed it."""
 
     __tablename__ = "beneficiaries"
+    __table_args__ = (
+        Index("uq_beneficiaries_proven_niss", "niss", unique=True,
+              sqlite_where=text(PROVEN_NISS_SQL), postgresql_where=text(PROVEN_NISS_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
-    # NISS or BIS number, 11 digits. Null once the account is anonymised.
-    niss: Mapped[str | None] = mapped_column(String(11), unique=True)
+    # NISS or BIS number, 11 digits. Null once the account is anonymised, or once another person proved it.
+    niss: Mapped[str | None] = mapped_column(String(11), index=True)
+    # When the person proved this NISS by signing in through FAS; null while it is only typed.
+    niss_proven_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    # Loaded when used (its row carries the password hash): lists read the names they show by a join instead.
+    user: Mapped[User] = relationship()
+
+    @property
+    def niss_proven(self) -> bool:
+        return self.niss is not None and self.niss_proven_at is not None
 
 
 class MemberInvitation(db.Model):

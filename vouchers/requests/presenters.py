@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.fund_settings import RulesBook
+from portal.fund_settings import RulesBook, rules_book
 from vouchers.requests import domain
 from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.reads import RequestRead, VoucherRead
 from vouchers.requests.services.requests import (
     clock_for,
     timeline,
@@ -25,37 +26,53 @@ def request_dicts(session: Session, requests: list[VoucherRequest], *, today: da
     """Many requests with a fixed number of queries (the fund's queue shows 50 at a time)."""
     if not requests:
         return []
-    book = RulesBook(session)
+    book = rules_book(session)
     ids = [r.id for r in requests]
     voucher_ids = dict(session.execute(select(Voucher.request_id, Voucher.id).where(Voucher.request_id.in_(ids))).all())
     positions = waiting_list_positions(session, [r for r in requests if r.status == "waitlisted"])
     result = []
     for request in requests:
-        rules = book.on(request.submitted_on or today)
-        clock = clock_for(request, today, rules)
-        data: dict[str, Any] = {
-            "id": request.id,
-            "status": request.status,
-            "route": request.route,
-            "submitted_on": request.submitted_on,
-            "decision_due_on": request.decision_due_on,
-            "days_left": clock.days_left if clock else None,
-            "clock_state": clock.state if clock else None,
-            "is_overdue": bool(clock and clock.state == "overdue"),
-            "provider_id": request.provider_id,
-            "insurer_code": request.insurer_code,
-            "initiative": request.initiative,
-            "decided_on": request.decided_on,
-            "decision_reason": request.decision_reason,
-            "appeal_by_on": domain.appeal_deadline(request.decided_on, rules)
-            if request.status == "rejected" and request.decided_on else None,
-            "waiting_list_position": positions.get(request.id),
-            "voucher_id": voucher_ids.get(request.id),
-        }
+        data = _request_data(request, book, today, voucher_ids.get(request.id), positions.get(request.id))
         if with_timeline:
             data["timeline"] = timeline(session, request)
         result.append(data)
     return result
+
+
+def request_read_dicts(session: Session, requests: list[RequestRead], *, today: date) -> list[dict[str, Any]]:
+    """The same dicts from requests read as rows (``reads.py``), which bring their voucher and waiting-list place:
+    no query, but the fund's settings once if a row needs a rule."""
+    book = rules_book(session)
+    return [_request_data(r, book, today, r.voucher_id, r.waiting_list_position) for r in requests]
+
+
+# The rules matter only for a running clock or a refusal's appeal deadline: other rows need no settings read.
+_RULED_STATUSES = frozenset({"submitted", "info_requested", "rejected"})
+
+
+def _request_data(request: VoucherRequest | RequestRead, book: RulesBook, today: date, voucher_id: int | None,
+                  position: int | None) -> dict[str, Any]:
+    rules = book.on(request.submitted_on or today) if request.status in _RULED_STATUSES else None
+    clock = clock_for(request, today, rules) if rules is not None else None
+    return {
+        "id": request.id,
+        "status": request.status,
+        "route": request.route,
+        "submitted_on": request.submitted_on,
+        "decision_due_on": request.decision_due_on,
+        "days_left": clock.days_left if clock else None,
+        "clock_state": clock.state if clock else None,
+        "is_overdue": bool(clock and clock.state == "overdue"),
+        "provider_id": request.provider_id,
+        "insurer_code": request.insurer_code,
+        "initiative": request.initiative,
+        "decided_on": request.decided_on,
+        "decision_reason": request.decision_reason,
+        "appeal_by_on": domain.appeal_deadline(request.decided_on, rules)
+        if rules is not None and request.status == "rejected" and request.decided_on else None,
+        "waiting_list_position": position,
+        "voucher_id": voucher_id,
+    }
 
 
 def request_dict(session: Session, request: VoucherRequest, *, today: date, with_timeline: bool = True) -> dict[str, Any]:
@@ -72,7 +89,12 @@ def voucher_dicts(session: Session, vouchers: list[Voucher]) -> list[dict[str, A
     return [_voucher_data(voucher, figures_from(voucher, totals[voucher.id])) for voucher in vouchers]
 
 
-def _voucher_data(voucher: Voucher, figures: VoucherFigures) -> dict[str, Any]:
+def voucher_read_dict(voucher: VoucherRead) -> dict[str, Any]:
+    """The same dict from a voucher read with its totals (``reads.py``): no query."""
+    return _voucher_data(voucher, figures_from(voucher, voucher.totals))
+
+
+def _voucher_data(voucher: Voucher | VoucherRead, figures: VoucherFigures) -> dict[str, Any]:
     mix = None
     if voucher.individual_hours is not None:
         mix = {

@@ -5,15 +5,26 @@ booking (``released``) and records what was delivered (``delivered``). A dispute
 upheld after logging reverses what was delivered (``corrected``, negative
 amounts) before the corrected delivery, if any, is written. Totals are sums,
 never stored counters. Entries are written while the voucher row is
-locked, so two coaches logging at once cannot overspend it.
+locked, so two coaches logging at once cannot overspend it. The database
+refuses to change or delete an entry (a trigger, migration f0b000000021).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, case, func, select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.clock import utcnow
@@ -54,26 +65,29 @@ def usage_totals(session: Session, voucher_id: int) -> UsageTotals:
 def usage_totals_of(session: Session, voucher_ids: list[int]) -> dict[int, UsageTotals]:
     """The totals of several vouchers in one grouped query (a list page shows hundreds); zeros for a voucher
     without entries."""
-    delivered = UsageEntry.kind.in_(("delivered", "corrected"))
-    booked = UsageEntry.kind.in_(("scheduled", "released"))
-
-    def total(column, condition):  # type: ignore[no-untyped-def]
-        return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
-
     totals = {voucher_id: UsageTotals() for voucher_id in voucher_ids}
     if not voucher_ids:
         return totals
-    rows = session.execute(
-        select(
-            UsageEntry.voucher_id,
-            total(UsageEntry.amount_cents, delivered),
-            total(UsageEntry.amount_cents, booked),
-            total(UsageEntry.individual_minutes, delivered),
-            total(UsageEntry.collective_sessions, delivered),
-            total(UsageEntry.individual_minutes, booked),
-            total(UsageEntry.collective_sessions, booked),
-        ).where(UsageEntry.voucher_id.in_(voucher_ids)).group_by(UsageEntry.voucher_id)
-    )
-    for voucher_id, *values in rows:
+    for voucher_id, *values in session.execute(usage_totals_select(voucher_ids)):
         totals[voucher_id] = UsageTotals(*(int(value) for value in values))
     return totals
+
+
+def usage_totals_select(voucher_ids: Any) -> Select[Any]:
+    """The totals of the vouchers ``voucher_ids`` (a list, or a select of ids) as a grouped SELECT, for a read
+    that joins them to its rows (``vouchers.requests.reads``); columns in ``UsageTotals`` order after
+    ``voucher_id``. Vouchers without entries have no row."""
+    delivered = UsageEntry.kind.in_(("delivered", "corrected"))
+    booked = UsageEntry.kind.in_(("scheduled", "released"))
+
+    def total(column, condition, name):  # type: ignore[no-untyped-def]
+        return func.coalesce(func.sum(case((condition, column), else_=0)), 0).label(name)
+
+    return (select(UsageEntry.voucher_id,
+                   total(UsageEntry.amount_cents, delivered, "spent_cents"),
+                   total(UsageEntry.amount_cents, booked, "scheduled_cents"),
+                   total(UsageEntry.individual_minutes, delivered, "individual_minutes"),
+                   total(UsageEntry.collective_sessions, delivered, "collective_sessions"),
+                   total(UsageEntry.individual_minutes, booked, "scheduled_individual_minutes"),
+                   total(UsageEntry.collective_sessions, booked, "scheduled_collective_sessions"))
+            .where(UsageEntry.voucher_id.in_(voucher_ids)).group_by(UsageEntry.voucher_id))

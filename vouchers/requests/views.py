@@ -18,8 +18,11 @@ from flask_login import current_user, login_user, logout_user
 from coaching.calendar.services import seats
 from coaching.marketplace.domain import region_for_postcode
 from coaching.providers.models import Provider
-from coaching.providers.services.providers import listed_providers
-from portal.auth.emails import queue_confirmation
+from coaching.providers.services.providers import (
+    listed_provider_names,
+    listed_providers,
+)
+from portal.auth.ratelimits import registration_limits
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import DomainError
@@ -28,10 +31,12 @@ from portal.fund_settings import rules_on
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, Role, any_of, require
-from portal.private_cache import private_page
 from portal.web import attach_errors, form_post, saved
+from vouchers.employers.company_access import emails as employer_access_emails
+from vouchers.employers.company_access import registration as employer_registration
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
+from vouchers.requests.emails import queue_registration_mail
 from vouchers.requests.forms import (
     AnswerForm,
     BeneficiaryRegistrationForm,
@@ -46,10 +51,12 @@ from vouchers.requests.forms import (
     SituationForm,
     WithdrawForm,
 )
+from vouchers.requests.identity_views import SENT_TO_KEY
 from vouchers.requests.models import VoucherRequest
-from vouchers.requests.presenters import request_dict, voucher_dict
+from vouchers.requests.presenters import request_dict, voucher_read_dict
+from vouchers.requests.reads import VoucherRead
 from vouchers.requests.reason_texts import reason_text
-from vouchers.requests.services import accounts, answers, privacy
+from vouchers.requests.services import accounts, answers, privacy, registration
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.overview import beneficiary_overview
@@ -59,7 +66,9 @@ bp = Blueprint("vouchers", __name__)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limits
 def register_beneficiary():  # type: ignore[no-untyped-def]
+    """A new person is logged in and goes on to the request; a known address is only written to (registration.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = BeneficiaryRegistrationForm()
@@ -69,27 +78,36 @@ def register_beneficiary():  # type: ignore[no-untyped-def]
             last_name=form.last_name.data or "", niss=form.niss.data or "", language=form.language.data or "fr",
         )
         try:
-            user = accounts.register_beneficiary(db.session, data, now=utcnow())
+            registered = registration.register(db.session, data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
             attach_errors(form, error)
         else:
-            queue_confirmation(db.session, user)
+            queue_registration_mail(db.session, registered)
+            if not registered.created:
+                commit()
+                session[SENT_TO_KEY] = registered.email
+                return redirect(url_for("identity.registration_sent"))
+            registered.user.last_login_at = utcnow()
             commit()
-            login_user(user)
-            flash(_("Welcome! Your account is created. We sent you an e-mail to confirm your address."), "success")
-            return redirect(url_for("main.home"))
+            login_user(registered.user)
+            flash(_("Welcome! Your account is created. We sent you an e-mail: open its link to confirm your address. "
+                    "You can fill in your request now; the fund decides it once your address is confirmed."),
+                  "success")
+            return redirect(url_for("vouchers.request_start"))
     status = 422 if form.is_submitted() else 200
     return render_template("vouchers/register_beneficiary.html", form=form), status
 
 
 @bp.route("/register/employer", methods=["GET", "POST"])
+@registration_limits
 def register_employer():  # type: ignore[no-untyped-def]
+    """The same answer whether or not the address or the company is known (company_access/registration.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
-        data = accounts.EmployerRegistration(
+        data = employer_registration.EmployerRegistration(
             email=form.email.data or "", password=form.password.data or "",
             company_name=form.company_name.data or "", enterprise_number=form.enterprise_number.data or "",
             onss_number=form.onss_number.data or "", address=form.address.data or "", phone=form.phone.data or "",
@@ -97,16 +115,17 @@ def register_employer():  # type: ignore[no-untyped-def]
             language=form.language.data or "fr",
         )
         try:
-            user = accounts.register_employer(db.session, data, now=utcnow())
+            registered = employer_registration.register_employer(db.session, data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
             attach_errors(form, error)
         else:
-            queue_confirmation(db.session, user)
+            employer_access_emails.queue_registration_mail(db.session, registered)
             commit()
-            login_user(user)
-            flash(_("Welcome! Your company is registered. We sent you an e-mail to confirm your address."), "success")
-            return redirect(url_for("main.home"))
+            flash(_("Thank you. We sent an e-mail to %(email)s: open its link to confirm your address, then log in. "
+                    "The fund then sends a letter with a code to your company's registered office.",
+                    email=data.email.strip()), "success")
+            return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("vouchers/register_employer.html", form=form), status
 
@@ -272,7 +291,6 @@ def request_submit():  # type: ignore[no-untyped-def]
 
 @bp.route("/my")
 @require(Permission.REQUEST_VIEW_OWN)
-@private_page
 def dashboard():  # type: ignore[no-untyped-def]
     """The beneficiary's page: where the request stands, the voucher and its balance."""
     today = today_in_brussels()
@@ -336,41 +354,39 @@ def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/vouchers/<int:voucher_id>")
 @require(any_of(Permission.VOUCHER_VIEW_OWN, Permission.COORDINATOR_CASELOAD))
-@private_page
 def voucher_detail(voucher_id: int):  # type: ignore[no-untyped-def]
-    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    voucher = voucher_services.read_voucher(db.session, current_user, voucher_id)
     if current_user.role == Role.COORDINATOR:  # the coordinator follows the voucher on the request's page
         return redirect(url_for("coordinators.request_page", request_id=voucher.request_id))
-    return _voucher_page(voucher, _change_provider_form(voucher))
+    return _voucher_page(voucher)
 
 
-def _change_provider_form(voucher) -> ChangeProviderForm:  # type: ignore[no-untyped-def]
+def _change_provider_form(provider_id: int) -> ChangeProviderForm:
     form = ChangeProviderForm()
-    form.provider_id.choices = choices({p.id: p.name for p in listed_providers(db.session)
-                                        if p.id != voucher.provider_id})
+    form.provider_id.choices = choices({key: name for key, name in listed_provider_names(db.session).items()
+                                        if key != provider_id})
     return form
 
 
-def _voucher_page(voucher, form: ChangeProviderForm, status: int = 200,  # type: ignore[no-untyped-def]
-                  give_up: GiveUpVoucherForm | None = None):
-    request = db.session.get(VoucherRequest, voucher.request_id)
-    assert request is not None
-    data = voucher_dict(db.session, voucher)
-    can_change = data["status"] == "approved" and data["spent_cents"] == 0 and data["committed_cents"] == 0
+def _voucher_page(voucher: VoucherRead, form: ChangeProviderForm | None = None,  # type: ignore[no-untyped-def]
+                  status: int = 200, give_up: GiveUpVoucherForm | None = None):
+    """The voucher, its figures and what happened; the forms only while they can be used (the change of provider
+    before the first session, giving up while it is open)."""
+    data = voucher_read_dict(voucher)
+    can_change = (data["status"] == "approved" and data["spent_cents"] == 0 and data["committed_cents"] == 0
+                  and voucher.pending_provider_id is None)
     give_up = (give_up or GiveUpVoucherForm()) if data["status"] in ("approved", "in_progress") else None
-    return render_template("vouchers/voucher.html", voucher=data, change_form=form if can_change else None,
-                           give_up_form=give_up,
-                           provider=db.session.get(Provider, voucher.provider_id),
-                           pending_provider=db.session.get(Provider, voucher.pending_provider_id)
-                           if voucher.pending_provider_id else None,
-                           timeline=request_services.timeline(db.session, request)), status
+    return render_template("vouchers/voucher.html", voucher=data, give_up_form=give_up,
+                           change_form=(form or _change_provider_form(voucher.provider_id)) if can_change else None,
+                           provider_name=voucher.provider_name, pending_provider_name=voucher.pending_provider_name,
+                           timeline=request_services.timeline_of(db.session, voucher.request_id, voucher.id)), status
 
 
 @bp.route("/vouchers/<int:voucher_id>/provider", methods=["POST"])
 @require(Permission.VOUCHER_CHANGE_PROVIDER)
 def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
-    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
-    form = _change_provider_form(voucher)
+    voucher = voucher_services.read_voucher(db.session, current_user, voucher_id)
+    form = _change_provider_form(voucher.provider_id)
     if form.validate_on_submit():
         try:
             voucher_services.request_provider_change(db.session, current_user, voucher_id, form.provider_id.data,
@@ -382,20 +398,22 @@ def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
             commit()
             flash(_("We asked the new provider to accept your voucher. Until then, nothing changes."), "success")
             return redirect(url_for("vouchers.voucher_detail", voucher_id=voucher_id))
-    return _voucher_page(voucher, form, 422)
+    return _voucher_page(voucher_services.read_voucher(db.session, current_user, voucher_id), form, 422)
 
 
 @bp.route("/vouchers/<int:voucher_id>/withdraw", methods=["POST"])
 @require(Permission.VOUCHER_WITHDRAW)
 def voucher_withdraw(voucher_id: int):  # type: ignore[no-untyped-def]
     """Give up the voucher: planned sessions are cancelled, the coach is told."""
-    voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
+    voucher_services.read_voucher(db.session, current_user, voucher_id)  # someone else's: 404
     form = GiveUpVoucherForm()
     return form_post(form, lambda: seats.withdraw_voucher(db.session, current_user, voucher_id, form.reason.data,
                                                           now=utcnow()),
                      done=lambda v: saved(_("You gave up your voucher. Your planned sessions are cancelled."),
                                           url_for("vouchers.voucher_detail", voucher_id=voucher_id)),
-                     again=lambda status: _voucher_page(voucher, _change_provider_form(voucher), status, form))
+                     again=lambda status: _voucher_page(voucher_services.read_voucher(db.session, current_user,
+                                                                                      voucher_id),
+                                                        status=status, give_up=form))
 
 
 @bp.route("/account/data.json")

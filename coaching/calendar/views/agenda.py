@@ -24,7 +24,6 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.private_cache import private_page
 from vouchers.requests.models import Beneficiary, Voucher
 
 bp = Blueprint("agenda", __name__)
@@ -67,7 +66,6 @@ def _own_session_or_404(session_id: int) -> None:
 
 @bp.route("/my/sessions")
 @require(Permission.SESSION_CONFIRM)
-@private_page
 def agenda():  # type: ignore[no-untyped-def]
     """Upcoming sessions, logged sessions waiting for an answer, and past answers."""
     return _agenda_page()

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from coaching.availability import services as availability_services
 from coaching.calendar.forms import LogForm, ScheduleForm, SeatForm, log_form_class
-from coaching.calendar.ical import reset_calendar_token, sessions_between, week_bounds
+from coaching.calendar.ical import reset_calendar_token, week_bounds, week_with_people
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.services import seats as seat_services
 from coaching.calendar.services import sessions as session_services
@@ -41,7 +41,6 @@ from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
-from portal.private_cache import private_page
 from portal.schema_fields import MAX_ID, id_from_text
 from vouchers.requests.models import Beneficiary, Voucher
 
@@ -93,19 +92,26 @@ def _day_from_query() -> date:
         return today_in_brussels()
 
 
-def _viewed_coach(coach_id: int | None) -> Coach | None:
-    """A coach sees their own calendar; a provider administrator one of the provider's coaches."""
+def _staff() -> list[Coach]:
+    """The coaches whose weeks the person sees and books: a coach their own; an administrator the provider's
+    active coaches, by name."""
+    if current_user.role == Role.COACH:
+        own = offer_services.coach_for_user(db.session, current_user)
+        return [own] if own is not None else []
+    return active_coaches(db.session, current_user.provider_id)
+
+
+def _viewed_coach(coach_id: int | None, staff: list[Coach]) -> Coach | None:
+    """A coach sees their own calendar; a provider administrator one of the provider's coaches (an inactive
+    one too, when asked by id)."""
     if coach_id and not 0 < coach_id <= MAX_ID:
         abort(404)  # no coach has it, and the database could not even compare it
     if coach_id:
-        return offer_services.get_coach(db.session, current_user, coach_id)  # someone else's: 404
-    if current_user.role == Role.COACH:
-        own = offer_services.coach_for_user(db.session, current_user)
-        if own is None:
-            abort(404)
-        return own
-    listed = active_coaches(db.session, current_user.provider_id)
-    return listed[0] if listed else None
+        listed = next((coach for coach in staff if coach.id == coach_id), None)
+        return listed or offer_services.get_coach(db.session, current_user, coach_id)  # someone else's: 404
+    if current_user.role == Role.COACH and not staff:
+        abort(404)
+    return staff[0] if staff else None
 
 
 def local_to_utc(day: date, start: time, tz: str) -> datetime:
@@ -136,15 +142,10 @@ def _chosen_voucher_ids() -> list[int]:
             if (voucher_id := id_from_text(value)) is not None]
 
 
-def _schedule_form(coach: Coach | None, day: date, *, search: str = "",
+def _schedule_form(coach: Coach | None, day: date, staff: list[Coach], *, search: str = "",
                    chosen: list[int] | None = None) -> ScheduleForm:
     form = ScheduleForm(data={"coach_id": coach.id if coach else None, "start_on": day, "start_time": time(9, 0),
                               "duration_minutes": 60})
-    if current_user.role == Role.COACH:
-        own = offer_services.coach_for_user(db.session, current_user)
-        staff = [own] if own is not None else []
-    else:
-        staff = active_coaches(db.session, current_user.provider_id)
     form.coach_id.choices = choices({c.id: c.display_name for c in staff})
     listed = offer_services.schedulable_vouchers(db.session, current_user, search=search, limit=VOUCHER_CHOICES)
     if chosen:
@@ -155,23 +156,25 @@ def _schedule_form(coach: Coach | None, day: date, *, search: str = "",
     return form
 
 
-def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int = 200,  # type: ignore[no-untyped-def]
-               search: str = ""):
-    found = {"find": search, "voucher_choices": VOUCHER_CHOICES}
+def _week_page(coach: Coach | None, day: date, staff: list[Coach],  # type: ignore[no-untyped-def]
+               form: ScheduleForm | None, status: int = 200, search: str = ""):
+    """The week; the booking form only when asked for (``schedule``, a voucher search, a form sent back)."""
+    found = {"find": search, "voucher_choices": VOUCHER_CHOICES, "can_book": bool(staff)}
     if coach is None:
         return render_template("coaching/staff/week.html", coach=None, form=form, **found), status
     start, end = week_bounds(day, coach.timezone)
     zone = ZoneInfo(coach.timezone)
     days = [start.date() + timedelta(days=n) for n in range(7)]
     by_day: dict[date, list[CoachingSession]] = {d: [] for d in days}
-    booked = sessions_between(db.session, coach.id, start, end)
-    for item in booked:
+    people: dict[int, list[str]] = {}
+    for item, names in week_with_people(db.session, coach.id, start, end):
         local_day_ = min(max(item.starts_at.astimezone(zone).date(), days[0]), days[-1])
         by_day[local_day_].append(item)
-    coaches = active_coaches(db.session, current_user.provider_id) if current_user.role != Role.COACH else [coach]
+        people[item.id] = names
+    coaches = staff if current_user.role != Role.COACH else [coach]
     return render_template(
         "coaching/staff/week.html", coach=coach, coaches=coaches, days=days, by_day=by_day,
-        seats=_seat_rows([s.id for s in booked]), today=utcnow().astimezone(zone).date(), form=form,
+        people=people, today=utcnow().astimezone(zone).date(), form=form,
         available=availability_services.day_ranges_for(db.session, coach, days[0], days[-1]),
         previous_day=days[0] - timedelta(days=7), next_day=days[0] + timedelta(days=7),
         calendar_url=calendar_url(coach),
@@ -180,20 +183,24 @@ def _week_page(coach: Coach | None, day: date, form: ScheduleForm, status: int =
 
 @bp.route("/coach/week")
 @require(Permission.SESSION_SCHEDULE)
-@private_page
 def week():  # type: ignore[no-untyped-def]
-    """A coach's week, Monday to Sunday in the coach's own time zone, with the form to book a session."""
+    """A coach's week, Monday to Sunday in the coach's own time zone; the form to book a session when asked for
+    (``?schedule=1``, or a voucher search), so that the week itself reads only what it shows."""
     day = _day_from_query()
-    coach = _viewed_coach(request.args.get("coach_id", type=int))
+    staff = _staff()
+    coach = _viewed_coach(request.args.get("coach_id", type=int), staff)
     search = _voucher_search()
-    return _week_page(coach, day, _schedule_form(coach, day, search=search), search=search)
+    booking = bool(search or request.args.get("schedule"))
+    form = _schedule_form(coach, day, staff, search=search) if booking and staff else None
+    return _week_page(coach, day, staff, form, search=search)
 
 
 @bp.route("/coach/sessions", methods=["POST"])
 @require(Permission.SESSION_SCHEDULE)
 def schedule():  # type: ignore[no-untyped-def]
     """Book a session from the week view; a double booking or an exhausted voucher shows the form again."""
-    form = _schedule_form(None, today_in_brussels(), chosen=_chosen_voucher_ids())
+    staff = _staff()
+    form = _schedule_form(None, today_in_brussels(), staff, chosen=_chosen_voucher_ids())
     status = 422
     if form.validate_on_submit():
         try:
@@ -215,8 +222,8 @@ def schedule():  # type: ignore[no-untyped-def]
                 flash(translate(warning["message"]), "warning")  # an N_ message of the availability rules
             return redirect(url_for(".week", coach_id=coach.id, day=form.start_on.data.isoformat()))
     known = {choice.value for choice in form.coach_id.choices}
-    coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None)
-    return _week_page(coach, form.start_on.data or today_in_brussels(), form, status)
+    coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None, staff)
+    return _week_page(coach, form.start_on.data or today_in_brussels(), staff, form, status)
 
 
 @bp.route("/coach/calendar/<int:coach_id>/reset", methods=["POST"])

@@ -153,7 +153,7 @@ def list_provider(session: Session, admin: Any, data: ProviderListing, *, today:
             session.flush()
     except IntegrityError as exc:  # the same enterprise listed at the same moment by a colleague
         raise Conflict(taken, code="provider_exists", fields={"enterprise_number": [taken]}) from exc
-    language = data.admin_language or next((c for c in cleaned["languages"] if c in ("fr", "nl", "en")), "fr")
+    language = data.admin_language or next((c for c in cleaned["languages"] if c in ("fr", "nl", "de", "en")), "fr")
     first, _, last = (data.admin_name or "").strip().partition(" ")
     try:
         user = create_user(session, email=cleaned["admin_email"], password=secrets.token_urlsafe(24),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from coaching.providers import domain
@@ -113,17 +114,25 @@ def add_coach(session: Session, actor: Any, *, name: str, email: str, timezone: 
     return coach, user
 
 
-def provider_vouchers(session: Session, actor: Any, *, status: str | None = None, limit: int = 50,
-                      before_id: int | None = None) -> list[Voucher]:
-    """The provider's vouchers and those waiting for it to accept a change, newest first: up to ``limit`` with
-    an id below ``before_id`` (the keyset of the pages)."""
+def provider_voucher_ids(actor: Any, *, status: str | None = None, limit: int = 50,
+                         before_id: int | None = None) -> tuple[Hashable, Callable[[], Select[Any]], dict[str, Any]]:
+    """The ids of the provider's vouchers and of those waiting for it to accept a change, newest first: up to
+    ``limit`` with an id below ``before_id`` (the keyset of the pages). For the read that shows them
+    (``vouchers.requests.reads.voucher_reads``): the statement's key, how to build it, and its parameters."""
     provider_id = provider_of(actor, Permission.PROVIDER_VOUCHERS_VIEW)
-    query = select(Voucher).where((Voucher.provider_id == provider_id) | (Voucher.pending_provider_id == provider_id))
-    if status:
-        query = query.where(Voucher.status == status)
-    if before_id is not None:
-        query = query.where(Voucher.id < before_id)
-    return list(session.scalars(query.order_by(Voucher.id.desc()).limit(limit)))
+    by_status, after = bool(status), before_id is not None
+
+    def chosen() -> Select[Any]:
+        mine = bindparam("provider_id")
+        query = select(Voucher.id).where((Voucher.provider_id == mine) | (Voucher.pending_provider_id == mine))
+        if by_status:
+            query = query.where(Voucher.status == bindparam("status"))
+        if after:
+            query = query.where(Voucher.id < bindparam("before_id"))
+        return query.order_by(Voucher.id.desc()).limit(bindparam("limit", type_=Integer))
+
+    return (("provider", by_status, after), chosen,
+            {"provider_id": provider_id, "status": status, "before_id": before_id, "limit": limit})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,12 @@ def listed_providers(session: Session, *, region: str | None = None, language: s
     return list(session.scalars(query.order_by(Provider.name).limit(limit)))
 
 
+def listed_provider_names(session: Session, *, limit: int = 200) -> dict[int, str]:
+    """The listed providers' names by id, by name, read as rows (a form's choices need nothing more)."""
+    return dict(session.execute(select(Provider.id, Provider.name).where(Provider.offered_on_clause(today_in_brussels()))
+                                .order_by(Provider.name).limit(limit)).all())
+
+
 def active_coaches(session: Session, provider_id: int | None) -> list[Coach]:
     """The provider's coaches who can be booked, by name."""
     return list(session.scalars(select(Coach).where(Coach.provider_id == provider_id, Coach.active.is_(True))

@@ -6,18 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from coaching.providers.models import Provider
-from vouchers.requests.models import Voucher, VoucherRequest
-from vouchers.requests.presenters import request_dicts, voucher_dict
-from vouchers.requests.services.requests import beneficiary_of
+from portal.errors import N_, Forbidden
+from portal.permissions import Permission, can
+from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
+from vouchers.requests.presenters import request_read_dicts, voucher_read_dict
+from vouchers.requests.reads import request_reads, voucher_reads
 
 
 @dataclass
 class BeneficiaryOverview:
-    draft: VoucherRequest | None = None
+    has_draft: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
     vouchers: list[dict[str, Any]] = field(default_factory=list)
     providers: dict[int, str] = field(default_factory=dict)
@@ -32,16 +33,20 @@ class BeneficiaryOverview:
 
 
 def beneficiary_overview(session: Session, actor: Any, *, today: date) -> BeneficiaryOverview:
-    beneficiary = beneficiary_of(session, actor)
-    requests = list(session.scalars(select(VoucherRequest).where(VoucherRequest.beneficiary_id == beneficiary.id)
-                                    .order_by(VoucherRequest.id.desc())))
-    vouchers = list(session.scalars(select(Voucher).where(Voucher.beneficiary_id == beneficiary.id)
-                                    .order_by(Voucher.id.desc())))
-    provider_ids = {r.provider_id for r in requests if r.provider_id} | {v.provider_id for v in vouchers}
-    providers = {p.id: p.name for p in session.scalars(select(Provider).where(Provider.id.in_(provider_ids)))}
+    """Two statements (the requests, the vouchers with their usage and providers), and the fund's settings when a
+    request's clock or appeal deadline needs them."""
+    if not can(actor, Permission.REQUEST_CREATE):
+        raise Forbidden(N_("Only beneficiaries can ask for a voucher."))
+    own = {"user_id": actor.id}
+    requests = request_reads(session, "of_user", lambda: select(VoucherRequest.id).join(
+        Beneficiary, Beneficiary.id == VoucherRequest.beneficiary_id).where(Beneficiary.user_id == bindparam("user_id")),
+        own, VoucherRequest.id.desc())
+    vouchers = voucher_reads(session, "of_user", lambda: select(Voucher.id).join(
+        Beneficiary, Beneficiary.id == Voucher.beneficiary_id).where(Beneficiary.user_id == bindparam("user_id")),
+        own, Voucher.id.desc())
     return BeneficiaryOverview(
-        draft=next((r for r in requests if r.status == "draft"), None),
-        requests=request_dicts(session, [r for r in requests if r.status != "draft"], today=today),
-        vouchers=[voucher_dict(session, v) for v in vouchers],
-        providers=providers,
+        has_draft=any(r.status == "draft" for r in requests),
+        requests=request_read_dicts(session, [r for r in requests if r.status != "draft"], today=today),
+        vouchers=[voucher_read_dict(v) for v in vouchers],
+        providers={v.provider_id: v.provider_name for v in vouchers},
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +23,9 @@ from portal.rules import FundRules
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests import domain
 from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
+from vouchers.requests.reads import RequestRead, request_reads
 from vouchers.requests.services import notices
+from vouchers.requests.services.registration import ensure_email_confirmed
 
 # Letters and digits that cannot be confused when read aloud or typed (no 0/O, 1/I/L, U).
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -245,6 +247,16 @@ def get_request(session: Session, actor: Any, request_id: int) -> VoucherRequest
     return request
 
 
+def read_request(session: Session, actor: Any, request_id: int) -> RequestRead:
+    """The request read as a row with its voucher and waiting-list place (one statement), for showing; 404 as
+    ``get_request``."""
+    found = request_reads(session, "by_id", lambda: select(VoucherRequest.id).where(
+        VoucherRequest.id == bindparam("request_id")), {"request_id": request_id})
+    if not found or not can(actor, VIEW_PERMISSION.get(actor.role, Permission.ADMIN_REQUESTS_VIEW), found[0]):
+        raise NotFound(N_("This request does not exist."))
+    return found[0]
+
+
 def withdraw_voucher_request(session: Session, actor: Any, request_id: int, *, now: datetime,
                              reason: str | None = None) -> VoucherRequest:
     request = get_request(session, actor, request_id)
@@ -265,6 +277,7 @@ def decide_voucher_request(session: Session, admin: Any, request_id: int, decisi
 
     Approval of route B goes to the waiting list when the fund cannot cover it.
     Two decisions at once leave exactly one (version check on the row).
+    Nothing is decided before the beneficiary has confirmed their e-mail address (409 ``email_not_confirmed``).
     """
     if not can(admin, Permission.ADMIN_REQUESTS_DECIDE):
         raise Forbidden(N_("Only the fund can decide requests."))
@@ -281,6 +294,7 @@ def decide_voucher_request(session: Session, admin: Any, request_id: int, decisi
     if request.status != "submitted":
         raise Conflict(N_("This request was already decided or is not ready for a decision."),
                        code="illegal_transition", extra={"from_status": request.status})
+    ensure_email_confirmed(session, request)
     if medical_check_ok is not None:
         request.medical_check_ok = medical_check_ok
     if decision == "reject":
@@ -406,7 +420,12 @@ def clock_for(request: VoucherRequest, today: date, rules: FundRules) -> domain.
 
 def timeline(session: Session, request: VoucherRequest) -> list[audit.AuditEntry]:
     voucher_id = session.scalar(select(Voucher.id).where(Voucher.request_id == request.id))
-    condition = (audit.AuditEntry.object_type == "voucher_request") & (audit.AuditEntry.object_id == request.id)
+    return timeline_of(session, request.id, voucher_id)
+
+
+def timeline_of(session: Session, request_id: int, voucher_id: int | None) -> list[audit.AuditEntry]:
+    """What happened to a request and its voucher (when its id is known already), oldest first."""
+    condition = (audit.AuditEntry.object_type == "voucher_request") & (audit.AuditEntry.object_id == request_id)
     if voucher_id is not None:
         condition = condition | ((audit.AuditEntry.object_type == "voucher") & (audit.AuditEntry.object_id == voucher_id))
     return list(session.scalars(select(audit.AuditEntry).where(condition).order_by(audit.AuditEntry.id)))
