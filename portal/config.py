@@ -160,7 +160,7 @@ def load_config() -> dict[str, Any]:
         "FAS_REDIRECT_URI": os.environ.get("FAS_REDIRECT_URI", ""),
         "FAS_TIMEOUT_SECONDS": float(os.environ.get("FAS_TIMEOUT_SECONDS", "10")),
         # Self-registrations (each sends an e-mail): per client address, and per address written to.
-        "REGISTRATION_LIMIT_PER_IP": os.environ.get("REGISTRATION_LIMIT_PER_IP", "10 per hour"),
+        "REGISTRATION_LIMIT_PER_IP": os.environ.get("REGISTRATION_LIMIT_PER_IP", "100 per hour"),
         "REGISTRATION_LIMIT_PER_EMAIL": os.environ.get("REGISTRATION_LIMIT_PER_EMAIL", "3 per hour"),
     }
     return config

@@ -258,8 +258,9 @@ def test_with_configuration_the_login_and_registration_pages_offer_it(client, fa
         assert 'href="/login/fas"' in page and "Sign in with itsme or eID" in page
 
 
-def test_the_fas_page_answers_a_few_addresses_an_hour_only(client, db_session, fas):
+def test_the_fas_page_answers_a_few_addresses_an_hour_only(app, client, db_session, fas, monkeypatch):
     """It tells whether an address has an account: every post counts against the sender's limit."""
+    monkeypatch.setitem(app.config, "REGISTRATION_LIMIT_PER_IP", "10 per hour")
     taken = make_user(db_session, Role.BENEFICIARY)
     subject, _ = _person(fas, given_name="Eva", family_name="Janssens")
     _sign_in(client, fas, subject)
