@@ -83,6 +83,12 @@ def _fresh_session() -> None:
     kept = {key: session[key] for key in ("lang", fas.PENDING_KEY) if key in session}
     session.clear()
     session.update(kept)
+    # Emptying a server-side session keeps its id: a new id is what makes a planted one worthless. Flask-Session
+    # regenerates only a session holding something, hence the moment of this step, first.
+    session["started_at"] = utcnow().isoformat()
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None:
+        regenerate(session)
 
 
 def _start_session(user: User) -> None:

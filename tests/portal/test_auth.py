@@ -159,3 +159,18 @@ def test_login_is_rate_limited_per_ip(app, client, db_session):
     finally:
         app.config["LOGIN_LIMIT_PER_IP"] = "30 per 5 minutes"
     assert codes == [401, 401, 401, 429]
+
+
+def test_logging_in_gives_a_new_session_id_so_a_planted_one_is_worthless(app, client, db_session):
+    """Session fixation: an id the visitor had before logging in (say, set by someone else) opens nothing after."""
+    user = make_user(db_session, Role.BENEFICIARY)
+    client.get("/login")  # the form's token starts a session
+    before = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert before is not None
+    assert login(client, user.email).status_code == 302
+    after = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert after is not None and after.value != before.value
+    planted = app.test_client()
+    planted.set_cookie(app.config["SESSION_COOKIE_NAME"], before.value)
+    assert planted.get("/my").status_code == 302  # the old id is not logged in: to the login page
+    assert client.get("/my").status_code == 200
