@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from portal.errors import ValidationFailed
 from portal.schema_fields import MAX_ID
 
 # The database's integer columns in cursors are 32-bit ids: a larger number is a 422, never an overflow.
 MIN_INT, MAX_INT = -MAX_ID - 1, MAX_ID
+
+T = TypeVar("T")
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -54,3 +57,10 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise _invalid()
     return value
+
+
+def id_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:
+    """A page of a list read with ``limit + 1`` rows in id order, and the cursor of the next page (``None`` on the
+    last): the extra row only tells that there is more."""
+    page = list(rows[:limit])
+    return page, encode_cursor([page[-1].id]) if len(rows) > limit else None  # type: ignore[attr-defined]

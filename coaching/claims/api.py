@@ -17,7 +17,7 @@ from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
 
@@ -50,8 +50,8 @@ def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
     after_id = decode_id_cursor(query["cursor"])
     rows = claim_services.list_claims(db.session, current_user, status=query["status"], limit=query["limit"] + 1,
                                       after_id=after_id)
-    next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
-    return {"items": rows[: query["limit"]], "next_cursor": next_cursor}
+    page, next_cursor = id_page(rows, query["limit"])
+    return {"items": page, "next_cursor": next_cursor}
 
 
 @blp.route("/admin/claims", methods=["GET"])

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from portal.audit import audit_trail
 from portal.audit.schemas import AuditPageSchema, AuditQuerySchema
 from portal.db import db
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
 
@@ -24,5 +24,5 @@ def audit_log(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     rows = audit_trail(db.session, current_user, object_type=query["object_type"],
                                       object_id=query["object_id"], actor_id=query["actor_id"],
                                       limit=query["limit"] + 1, before_id=decode_id_cursor(query["cursor"]))
-    next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
-    return {"items": rows[: query["limit"]], "next_cursor": next_cursor}
+    page, next_cursor = id_page(rows, query["limit"])
+    return {"items": page, "next_cursor": next_cursor}

@@ -16,7 +16,7 @@ from portal.notifications.schemas import (
     NotificationQuerySchema,
     NotificationSchema,
 )
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import api_access
 from portal.schema_fields import BEARER
 
@@ -33,8 +33,8 @@ def list_notifications(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     limit = query["limit"]
     rows = services.notifications_of(db.session, current_user.id, unread_only=query["unread"], limit=limit + 1,
                                      before_id=decode_id_cursor(query["cursor"]))
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return {"items": [_shown(notice) for notice in rows[:limit]], "next_cursor": next_cursor,
+    page, next_cursor = id_page(rows, limit)
+    return {"items": [_shown(notice) for notice in page], "next_cursor": next_cursor,
             "unread_count": services.unread_count(db.session, current_user.id)}
 
 

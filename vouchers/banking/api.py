@@ -13,7 +13,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_account import fund_account_settings
 from portal.mail import commit
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER, ListQuerySchema
 from vouchers.banking.models import BankLine, BankStatement, PayoutBatch
@@ -181,9 +181,8 @@ def list_statements(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Imported statements, newest first, with their figures."""
     rows = statement_services.list_statements(db.session, current_user, limit=query["limit"] + 1,
                                     before_id=decode_id_cursor(query["cursor"]))
-    page = rows[: query["limit"]]
+    page, next_cursor = id_page(rows, query["limit"])
     figures = statement_services.statement_figures(db.session, [s.id for s in page])
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
     return {"items": [statement_payload(s, figures[s.id]) for s in page], "next_cursor": next_cursor}
 
 
@@ -210,9 +209,8 @@ def list_lines(query: dict[str, Any]):  # type: ignore[no-untyped-def]
                                    statement_id=query["statement_id"])
     rows = line_services.list_lines(db.session, current_user, filters, limit=query["limit"] + 1,
                                after_id=decode_id_cursor(query["cursor"]))
-    page = rows[: query["limit"]]
+    page, next_cursor = id_page(rows, query["limit"])
     count, total = line_services.line_totals(db.session, current_user, filters)
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
     return {"items": [line_payload(line) for line in page], "next_cursor": next_cursor, "total_count": count,
             "total_cents": total}
 
@@ -300,8 +298,8 @@ def list_payout_batches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Payout batches, newest first."""
     rows = payouts.list_batches(db.session, current_user, limit=query["limit"] + 1,
                                 before_id=decode_id_cursor(query["cursor"]))
-    next_cursor = encode_cursor([rows[query["limit"] - 1].id]) if len(rows) > query["limit"] else None
-    return {"items": [batch_payload(b) for b in rows[: query["limit"]]], "next_cursor": next_cursor}
+    page, next_cursor = id_page(rows, query["limit"])
+    return {"items": [batch_payload(b) for b in page], "next_cursor": next_cursor}
 
 
 @blp.route("/admin/payout-batches/<int:batch_id>", methods=["GET"])

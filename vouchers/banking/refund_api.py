@@ -15,7 +15,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_account import fund_account_settings
 from portal.mail import commit
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
 from vouchers.banking.payout_models import ContributionRefund
@@ -75,8 +75,7 @@ def list_refunds(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Refunds, newest first, filtered by `status` (`proposed` are those waiting for a second administrator)."""
     rows = refunds.list_refunds(db.session, current_user, status=query["status"], limit=query["limit"] + 1,
                                 before_id=decode_id_cursor(query["cursor"]))
-    page = rows[: query["limit"]]
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+    page, next_cursor = id_page(rows, query["limit"])
     return {"items": [refund_payload(r) for r in page], "next_cursor": next_cursor}
 
 

@@ -12,7 +12,7 @@ from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
-from portal.pagination import decode_id_cursor, encode_cursor
+from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER, ListQuerySchema
 from vouchers.banking.payout_models import PayoutStatusReport, PayoutTransfer
@@ -62,8 +62,7 @@ def list_transfers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     rows = transfer_services.list_transfers(db.session, current_user, batch_id=query["batch_id"],
                                             status=query["status"], limit=query["limit"] + 1,
                                             after_id=decode_id_cursor(query["cursor"]))
-    page = rows[: query["limit"]]
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+    page, next_cursor = id_page(rows, query["limit"])
     return {"items": [transfer_payload(t) for t in page], "next_cursor": next_cursor}
 
 
@@ -137,8 +136,7 @@ def list_status_reports(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The status reports imported, newest first."""
     rows = status_reports.list_reports(db.session, current_user, limit=query["limit"] + 1,
                                        before_id=decode_id_cursor(query["cursor"]))
-    page = rows[: query["limit"]]
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
+    page, next_cursor = id_page(rows, query["limit"])
     return {"items": [report_payload(r) for r in page], "next_cursor": next_cursor}
 
 
