@@ -22,6 +22,9 @@ class Kind:
     body: str
     #: What the settings page calls it.
     label: str
+    #: The words for the coordinator who filed the request (title, body), told with the parameter ``member``: about
+    #: their member, not to them, and without what stays between the member and the fund (a refusal's reasons).
+    for_coordinator: tuple[str, str] | None = None
 
 
 BENEFICIARY, PROVIDER, EMPLOYER, FUND, COACH = "beneficiary", "provider", "employer", "fund", "coach"
@@ -30,23 +33,38 @@ _KINDS = [
     Kind("request_submitted", BENEFICIARY, False, N_("We received your voucher request"),
          N_("We received your request for a coaching voucher on %(submitted_on)s. The fund decides by "
             "%(decision_due_on)s at the latest, and we will tell you here and by e-mail."),
-         N_("A request of mine was received")),
+         N_("A request of mine was received"),
+         (N_("Request for %(member)s received"),
+          N_("The fund received the voucher request you filed for %(member)s on %(submitted_on)s. It decides by "
+             "%(decision_due_on)s at the latest."))),
     Kind("request_info_requested", BENEFICIARY, True, N_("The fund needs more information"),
          N_("Before it can decide your voucher request, the fund asks: %(question)s\n\nAnswer on the request "
             "page. The 45-day clock stops until you answer."),
-         N_("The fund asks me for information")),
+         N_("The fund asks me for information"),
+         (N_("%(member)s's request: the fund needs more information"),
+          N_("Before it can decide the request you filed for %(member)s, the fund asks: %(question)s\n\nYou or "
+             "your member can answer on the request's page. The 45-day clock stops until one of you answers."))),
     Kind("request_approved", BENEFICIARY, True, N_("Your coaching voucher is approved"),
          N_("Your voucher %(code)s is worth %(value_cents)s and valid from %(valid_from_on)s to "
             "%(valid_until_on)s with %(provider)s. Your coach will contact you to plan a first meeting."),
-         N_("Decision: approved")),
+         N_("Decision: approved"),
+         (N_("%(member)s's coaching voucher is approved"),
+          N_("The request you filed for %(member)s is approved: voucher %(code)s, worth %(value_cents)s, valid from "
+             "%(valid_from_on)s to %(valid_until_on)s with %(provider)s."))),
     Kind("request_rejected", BENEFICIARY, True, N_("Your voucher request was not approved"),
          N_("The fund did not approve your request. Reason: %(reason)s\n\nYou may appeal to the labour court "
             "until %(appeal_until_on)s."),
-         N_("Decision: not approved")),
+         N_("Decision: not approved"),
+         (N_("%(member)s's request was not approved"),
+          N_("The fund did not approve the request you filed for %(member)s. The fund wrote its reasons to your "
+             "member, who may appeal to the labour court until %(appeal_until_on)s."))),
     Kind("request_waitlisted", BENEFICIARY, True, N_("Your voucher request is on the waiting list"),
          N_("Your request meets the conditions, but the fund cannot pay for it today. It is on the waiting "
             "list and will be served in order of arrival; we will tell you as soon as your voucher is ready."),
-         N_("Decision: waiting list")),
+         N_("Decision: waiting list"),
+         (N_("%(member)s's request is on the waiting list"),
+          N_("The request you filed for %(member)s meets the conditions, but the fund cannot pay for it today. It is "
+             "on the waiting list and will be served in order of arrival."))),
     Kind("voucher_assigned", PROVIDER, False, N_("A new voucher for you: %(code)s"),
          N_("%(beneficiary)s chose you for coaching (voucher %(code)s, valid until %(valid_until_on)s). "
             "Plan a first interview and accept the voucher with the offer you agree on."),
@@ -58,11 +76,16 @@ _KINDS = [
     Kind("voucher_expiring", BENEFICIARY, False, N_("Your voucher ends on %(valid_until_on)s"),
          N_("Your coaching voucher %(code)s ends on %(valid_until_on)s, and %(balance_cents)s is still "
             "unused. Plan your remaining sessions with your coach before then."),
-         N_("My voucher ends soon")),
+         N_("My voucher ends soon"),
+         (N_("%(member)s's voucher ends on %(valid_until_on)s"),
+          N_("The coaching voucher %(code)s of %(member)s ends on %(valid_until_on)s, and %(balance_cents)s is still "
+             "unused."))),
     Kind("voucher_expired", BENEFICIARY, True, N_("Your coaching voucher has ended"),
          N_("Your coaching voucher %(code)s reached the end of its validity on %(valid_until_on)s. Hours that "
             "were not used can no longer be booked."),
-         N_("My voucher has ended")),
+         N_("My voucher has ended"),
+         (N_("%(member)s's coaching voucher has ended"),
+          N_("The coaching voucher %(code)s of %(member)s reached the end of its validity on %(valid_until_on)s."))),
     Kind("voucher_withdrawn", PROVIDER, False, N_("Voucher %(code)s was given up"),
          N_("The beneficiary gave up voucher %(code)s. Booked sessions are cancelled; sessions already "
             "delivered can still be claimed."),
@@ -81,6 +104,12 @@ _KINDS = [
          N_("The beneficiary disputes the session of %(starts_at)s. Read what they say on the dispute's page "
             "(it is not sent by e-mail), then accept a correction or pass it to the fund."),
          N_("A session is disputed")),
+    # The person's own words, and their only way to the provider once the day to answer has passed: always sent.
+    Kind("late_dispute_message", PROVIDER, True, N_("A message about the session of %(starts_at)s"),
+         N_("%(beneficiary)s wrote to you about the session of %(starts_at)s after the day to answer "
+            "(%(confirm_by_on)s). It is not a dispute: the session counts as confirmed. If something must be put "
+            "right, contact them. Their message:\n\n%(message)s"),
+         N_("A beneficiary writes about a session after the day to answer")),
     Kind("dispute_decided", BENEFICIARY, True, N_("Your disputed session: decision"),
          N_("About the session of %(starts_at)s: %(outcome)s"),
          N_("A dispute is decided")),

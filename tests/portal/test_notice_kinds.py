@@ -84,3 +84,33 @@ def _kinds_pinned_by_tests() -> set[str]:
 def test_every_kind_has_a_test_of_who_is_told():
     missing = sorted(set(KINDS) - _kinds_pinned_by_tests())
     assert not missing, f"kinds without a told_exactly(...) test of their recipients: {missing}"
+
+
+COORDINATOR_KINDS = sorted(name for name, spec in KINDS.items() if spec.for_coordinator)
+
+
+@pytest.mark.parametrize("language", sorted(SHOWN))
+@pytest.mark.parametrize("kind", COORDINATOR_KINDS)
+def test_the_coordinator_s_words_name_the_member_in_every_language(app, kind, language):
+    spec = KINDS[kind]
+    title, body = spec.for_coordinator
+    names = set(PLACEHOLDER.findall(spec.title + spec.body)) | {"member"}
+    assert set(PLACEHOLDER.findall(title + body)) <= names, "the coordinator's words use the member's parameters"
+    assert "reason" not in PLACEHOLDER.findall(title + body), "a refusal's reasons are the member's alone"
+    notice = Notification(kind=kind, params=encode_params({name: sample(name) for name in names}),
+                          link_endpoint="notifications.index", link_values="{}")
+    with app.test_request_context():
+        shown = render(notice, language)
+        own = render(Notification(kind=kind, params=encode_params({name: sample(name) for name in names - {"member"}}),
+                                  link_endpoint="notifications.index", link_values="{}"), language)
+    text = f"{shown.title}\n{shown.body}"
+    assert not PLACEHOLDER.search(text), text
+    assert "<member>" in text and "<member>" not in f"{own.title}\n{own.body}"
+    if language != "en":
+        with app.test_request_context():
+            assert render(notice, "en").title != shown.title, f"{kind}: the coordinator's words are not translated"
+
+
+def test_the_request_kinds_have_words_for_the_coordinator():
+    assert set(COORDINATOR_KINDS) >= {"request_submitted", "request_info_requested", "request_approved",
+                                      "request_rejected", "request_waitlisted", "voucher_expiring", "voucher_expired"}

@@ -163,6 +163,32 @@ def test_the_member_whose_proven_number_it_names_takes_the_request_without_the_l
     assert client.get(path).status_code == 404  # taken up: gone
 
 
+def test_the_coordinator_sees_that_the_member_has_not_confirmed_the_address(client, db_session, filed_for,
+                                                                           coordinator):
+    request_id, invitation = filed_for
+    member = _typing(db_session, invitation.niss)
+    member.confirmed_at = None
+    prove_niss(db_session, member)
+    login(client, member.email)
+    assert post_form(client, f"/join/proven/{invitation.id}", {}, headers=EN).status_code == 302
+    headers = bearer(client.application.test_client(), coordinator.email)
+    def row() -> dict:
+        items = client.get("/api/v1/coordinator/requests", headers=headers).get_json()["items"]
+        return next(item for item in items if item["id"] == request_id)
+
+    assert row()["member"]["joined"] is True and row()["member"]["email_confirmed"] is False
+    staff = client.application.test_client()
+    login(staff, coordinator.email)
+    waiting = "Waiting for the member to confirm their e-mail address"
+    assert waiting in staff.get("/coordinator/", headers=EN).get_data(as_text=True)
+    assert "They have not confirmed this e-mail address yet" in staff.get(
+        f"/coordinator/requests/{request_id}", headers=EN).get_data(as_text=True)
+    member.confirmed_at = member.created_at
+    db_session.flush()
+    assert waiting not in staff.get("/coordinator/", headers=EN).get_data(as_text=True)
+    assert row()["member"]["email_confirmed"] is True
+
+
 def test_a_proven_account_with_another_number_cannot_take_it(client, db_session, filed_for):
     _, invitation = filed_for
     stranger = make_user(db_session, Role.BENEFICIARY, language="en")

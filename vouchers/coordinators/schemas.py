@@ -53,6 +53,9 @@ class CaseMemberSchema(Schema):
     email = fields.String(required=True)
     joined = fields.Boolean(required=True, metadata={
         "description": "The member accepted the invitation: the request is in their own account."})
+    email_confirmed = fields.Boolean(required=True, metadata={
+        "description": "The member confirmed their e-mail address. A member who joined by signing in with itsme or "
+                       "eID may not have yet: the fund decides the request only once they have."})
     invited_at = fields.DateTime(allow_none=True, metadata={"description": "When the latest invitation was sent."})
     joined_at = fields.DateTime(allow_none=True)
 

@@ -110,6 +110,11 @@ class VoucherRequest(db.Model):
         CheckConstraint("coordinator_id IS NULL OR consent_on IS NOT NULL", name="consent_recorded"),
         # A coordinator's caseload, newest first.
         Index("ix_voucher_requests_caseload", "coordinator_id", "id"),
+        # One waiting request per invited member, whatever the race between two coordinators filing for the same
+        # NISS: until the member accepts, the request knows them only by the NISS their coordinator typed.
+        Index("uq_voucher_requests_open_per_invited_niss", "member_niss", unique=True,
+              sqlite_where=text(f"beneficiary_id IS NULL AND {OPEN_REQUEST_SQL}"),
+              postgresql_where=text(f"beneficiary_id IS NULL AND {OPEN_REQUEST_SQL}")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +160,9 @@ class VoucherRequest(db.Model):
     consent_on: Mapped[date | None]
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("member_invitations.id", ondelete="RESTRICT"),
                                                       unique=True)
+    # The NISS the coordinator typed, while the member has not accepted (cleared when they do): it keeps a second
+    # coordinator from filing for the same member meanwhile (the index above), and binds nothing.
+    member_niss: Mapped[str | None] = mapped_column(String(11))
 
     # None while a coordinator's request waits for its member to accept the invitation.
     beneficiary: Mapped[Beneficiary | None] = relationship(lazy="joined")

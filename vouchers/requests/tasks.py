@@ -13,6 +13,7 @@ from portal.notifications.services import fund_admins, notify, page
 from portal.scheduler import scheduled
 from vouchers.banking.models import BankLine
 from vouchers.requests.models import Voucher, VoucherRequest
+from vouchers.requests.services.notices import tell_expiring
 from vouchers.requests.services.requests import clock_for, serve_waiting_list
 from vouchers.requests.services.vouchers import expire_vouchers, voucher_figures
 
@@ -52,10 +53,7 @@ def expiry_notices(session: Session, *, today: date, now: datetime) -> str:
         balance = voucher_figures(session, voucher).balance_cents
         if balance <= 0:
             continue
-        told += notify(session, [voucher.beneficiary.user], "voucher_expiring", key=f"voucher-expiring-{voucher.id}",
-                       link=page("vouchers.voucher_detail", voucher_id=voucher.id), object_type="voucher",
-                       object_id=voucher.id, code=voucher.code, valid_until_on=voucher.valid_until_on,
-                       balance_cents=balance)
+        told += tell_expiring(session, voucher, balance_cents=balance)
     return f"{told} told"
 
 

@@ -42,13 +42,18 @@ def _require(actor: Any) -> None:
 
 def _member(request: VoucherRequest) -> dict[str, Any]:
     invitation = request.invitation
+    # A member who joined with itsme/eID has proven their NISS but not yet their address: until they confirm it,
+    # the fund cannot decide (409 ``email_not_confirmed``), and their coordinator should know why nothing moves.
+    confirmed = False
     if request.beneficiary is not None:
         user = request.beneficiary.user
         first, last, email = user.first_name, user.last_name, user.email
+        confirmed = user.confirmed_at is not None
     else:
         first, last, email = (invitation.first_name, invitation.last_name, invitation.email) if invitation else (
             "", "", "")
     return {"first_name": first, "last_name": last, "email": email, "joined": request.beneficiary_id is not None,
+            "email_confirmed": confirmed,
             "invited_at": invitation.sent_at if invitation is not None else None,
             "joined_at": invitation.accepted_at if invitation is not None else None}
 

@@ -115,9 +115,12 @@ def file_for_member(session: Session, coordinator: Any, member: Member, data: Re
     session.add(invitation)
     session.flush()
     request = VoucherRequest(invitation_id=invitation.id, coordinator_id=coordinator.id, consent_on=consent_on,
-                             status="draft", created_at=now)
+                             member_niss=niss, status="draft", created_at=now)
     session.add(request)
-    _flush_or_conflict(session)
+    try:
+        _flush_or_conflict(session)
+    except Conflict as exc:  # another coordinator filed for the same member in the same moment
+        raise Conflict(N_("This member already has an open request."), code="open_request_exists") from exc
     audit.record(session, actor=coordinator, object_type="voucher_request", object_id=request.id,
                  action="filed_for_member", reason=f"by the coordinator of mutual insurer {insurer_code}, with the "
                  f"member's consent of {consent_on.isoformat() if consent_on else '?'}; invitation {invitation.id}",

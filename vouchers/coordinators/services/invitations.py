@@ -167,6 +167,7 @@ def accept_invitation(session: Session, invitation: MemberInvitation, user: Any,
                     reason="set aside: the request filed by the coordinator replaces it")
     lock_row(session, request)
     request.beneficiary_id = beneficiary.id
+    request.member_niss = None  # the member is known by their account from now on
     if user.confirmed_at is None and not by_proven_niss:  # the link was e-mailed to this address: it is confirmed
         user.confirmed_at = now
     _flush_or_conflict(session)
