@@ -23,6 +23,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from portal.formats import day_text, money_writer, time_text
+from portal.plain.reading import plain_reading
 
 # A visitor's choice before logging in (see portal.views.set_visitor_language): a year, then the browser decides.
 LANGUAGE_COOKIE = "lang"
@@ -110,25 +111,26 @@ def labeller(labels: dict[str, Any]) -> Callable[..., str]:
     """``label(key, locale=None)``: ``labels[key]`` (lazy texts) in the reader's language, each translated once per
     language (a list shows one per row). Unknown keys are shown as they are."""
 
-    # ``locale`` is the language in force at the call, so what is translated at the first call is the one to keep.
+    # ``locale`` is the language in force at the call, so what is translated at the first call is the one to keep;
+    # ``plain``: whether the reader reads easy words (portal.plain), which have labels of their own.
     @lru_cache(maxsize=512)
-    def translated(key: str, locale: Any) -> str:
+    def translated(key: str, locale: Any, plain: bool) -> str:
         return str(labels.get(key, key))
 
     def label(key: str | None, locale: Any = None) -> str:
-        return translated(key or "", locale or get_locale())
+        return translated(key or "", locale or get_locale(), plain_reading())
 
     return label
 
 
-_TRANSLATED: dict[tuple[int, Any], dict[str, str]] = {}
+_TRANSLATED: dict[tuple[int, Any, bool], dict[str, str]] = {}
 
 
 def labels_in(labels: dict[str, Any], locale: Any = None) -> dict[str, str]:
     """A table of labels (lazy texts) as plain texts in the reader's language, translated once per language: a page
     that shows one per row looks each up in a dict. For the module-level tables only (kept by their identity)."""
     locale = locale or get_locale()
-    key = (id(labels), locale)
+    key = (id(labels), locale, plain_reading())
     translated = _TRANSLATED.get(key)
     if translated is None:
         translated = _TRANSLATED[key] = {code: str(text) for code, text in labels.items()}

@@ -144,7 +144,7 @@ def erase_person(session: Session, user: User, *, now: datetime) -> None:
 
 def _account(session: Session, user: User) -> dict[str, Any]:
     return {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "role": user.role,
-            "language": user.language, "created_at": plain(user.created_at),
+            "language": user.language, "easy_words": user.plain_language, "created_at": plain(user.created_at),
             "confirmed_at": plain(user.confirmed_at), "last_login_at": plain(user.last_login_at),
             # Whether two-step sign-in is on, never its secret; the recovery codes counted, never shown.
             "two_step": {"on_since": plain(user.totp_enabled_at) if user.totp_secret else None,

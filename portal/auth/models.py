@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.db import UTCDateTime, db
 from portal.permissions import Role
+from portal.plain.reading import new_account_reads_plain
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
@@ -44,6 +46,9 @@ class User(db.Model):
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     language: Mapped[str] = mapped_column(String(2), default="fr")
+    # Easy words (portal/plain): the beneficiary's pages and e-mails in plain language. A visitor who pressed the
+    # switch before making their own account keeps it on.
+    plain_language: Mapped[bool] = mapped_column(default=new_account_reads_plain, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -26,6 +26,7 @@ from portal.mail import RENDERERS, OutboxMessage, queue_mail
 from portal.notifications.kinds import KINDS, Kind
 from portal.notifications.models import Notification, NotificationOptOut
 from portal.permissions import Role
+from portal.plain.reading import reading_plain, reads_plain
 
 
 class Msg(str):
@@ -183,7 +184,8 @@ def render(notice: Notification, language: str | None = None) -> Rendered:
     path = current_app.url_map.bind("localhost").build(notice.link_endpoint, json.loads(notice.link_values))
     if language is None:
         shown = _shown(notice.params)
-        return Rendered(_(kind.title, **shown), _(kind.body, **shown), path)
+        title, body = kind.for_coordinator if kind.for_coordinator and "member" in shown else (kind.title, kind.body)
+        return Rendered(_(title, **shown), _(body, **shown), path)
     with force_locale(language):
         return render(notice)
 
@@ -194,7 +196,7 @@ def _render_mail(session: Session, message: OutboxMessage) -> None:
     user = session.get(User, message.user_id) if message.user_id else None
     if notice is None or user is None:
         return
-    with force_locale(user.language):
+    with force_locale(user.language), reading_plain(reads_plain(user)):
         words = render(notice)
         address = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + words.link
         open_label = _("Open the page")
