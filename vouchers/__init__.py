@@ -38,7 +38,7 @@ def register(app: Any) -> None:
     from vouchers.ledger import tasks as ledger_tasks  # noqa: F401 - registers jobs
     from vouchers.ledger import views as ledger_views
     from vouchers.requests import api as request_api
-    from vouchers.requests import identity_views
+    from vouchers.requests import identity_views, path_views
     from vouchers.requests import printouts as request_printouts
     from vouchers.requests import tasks as request_tasks  # noqa: F401 - registers jobs
     from vouchers.requests import views as request_views
@@ -50,6 +50,7 @@ def register(app: Any) -> None:
               identity_views.bp, ledger_journal_views.bp)
     add_pages(app, company_access_views.bp, ownership_letter_views.bp)
     add_pages(app, request_printouts.bp, employer_printouts.bp)  # the voucher, decision and receipt to print
+    add_pages(app, path_views.bp)  # the short path to a request: its last page, the request on one page (issue 16)
     fas.register_identity_handler(app, identity_views.proven_identity)  # what a sign-in with itsme or eID opens
     add_api(request_api.blp, employer_api.blp, agent_api.blp, banking_api.blp, ledger_api.blp, coordinator_api.blp)
     add_api(company_access_api.blp)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import fas, recovery, services, two_step
+from portal.auth import recovery, services, two_step
 from portal.auth.emails import queue_confirmation, queue_password_reset
 from portal.auth.forms import (
     ChangePasswordForm,
@@ -39,6 +39,7 @@ from portal.auth.ratelimits import (
     login_limits,
     mail_limits,
 )
+from portal.auth.session_start import fresh_session
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import ValidationFailed
@@ -78,17 +79,8 @@ ENROL_SECRET_KEY = "two_step_new_secret"
 
 
 def _fresh_session() -> None:
-    """A fresh session id at each step of a login (no fixation); the visitor's language stays, and so does an
-    identity just proven with itsme or eID (the person logs in to add it to their account: fas.py)."""
-    kept = {key: session[key] for key in ("lang", fas.PENDING_KEY) if key in session}
-    session.clear()
-    session.update(kept)
-    # Emptying a server-side session keeps its id: a new id is what makes a planted one worthless. Flask-Session
-    # regenerates only a session holding something, hence the moment of this step, first.
-    session["started_at"] = utcnow().isoformat()
-    regenerate = getattr(current_app.session_interface, "regenerate", None)
-    if regenerate is not None:
-        regenerate(session)
+    """A fresh session id at each step of a login (no fixation): ``portal.auth.session_start``."""
+    fresh_session()
 
 
 def _start_session(user: User) -> None:

@@ -96,6 +96,7 @@ def beneficiary_and_provider(live_app: Any) -> dict[str, str]:
 
     with live_app.app_context():
         provider = make_provider(db.session, name=f"Clavier {secrets.token_hex(3)}")
+        provider.regions = "west_flanders"  # the one listed first for a postcode of Bruges
         person = make_user(db.session, Role.BENEFICIARY, language="en")
         db.session.commit()
         return {"provider": provider.name, "email": person.email}
@@ -116,34 +117,31 @@ def test_the_request_form_can_be_completed_with_the_keyboard_alone(page: Page, b
     tab_to(page, page.get_by_role("link", name="Start my request"))
     page.keyboard.press("Enter")
 
-    # Step 1: the situation.
+    # Step 1: the situation (the eligibility questions: the request's first step, issue 16).
     expect(page.get_by_role("heading", name=re.compile("Step 1 of 4"))).to_be_visible()
     choose_radio(page, page.get_by_label("Yes").first)
     type_date(page, page.get_by_label("Date your contract ended"), contract_end)
-    press_button(page, page.get_by_role("button", name="Save and continue"))
+    press_button(page, page.get_by_role("button", name="Check"))
 
-    # Step 2: address and insurer. A first try without the postcode shows the error by the field,
-    # keeps what was typed, and the person carries on from there with the keyboard.
-    expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
-    type_into(page, page.get_by_label("Street"), "Rue Haute")
-    type_into(page, page.get_by_label("House number"), "12")
-    type_into(page, page.get_by_label("Municipality"), "Bruxelles")
-    choose_option(page, page.get_by_label("Your mutual insurer"), "300")
-    press_button(page, page.get_by_role("button", name="Save and continue"))
-    expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
-    expect(page.get_by_label("Street")).to_have_value("Rue Haute")
-    start_over(page)
-    type_into(page, page.get_by_label("Postcode"), "1000")
-    press_button(page, page.get_by_role("button", name="Save and continue"))
-
-    # Step 3: the provider and who suggested the coaching.
+    # Step 3 (step 2 is the account, which the person has): the rest of the request on one page. The address is
+    # not known yet, so it is asked here. A first try without the postcode, sent with Enter from a field, shows
+    # every problem by its field and keeps what was typed; the person carries on from there with the keyboard.
     expect(page.get_by_role("heading", name=re.compile("Step 3 of 4"))).to_be_visible()
+    type_into(page, page.get_by_label("Street"), "Grote Markt")
+    type_into(page, page.get_by_label("House number"), "12")
+    type_into(page, page.get_by_label("Municipality"), "Brugge")
+    page.keyboard.press("Enter")
+    expect(page.locator("#postcode-error")).to_be_visible()
+    expect(page.locator("#provider_id-error")).to_be_visible()
+    expect(page.get_by_label("Street")).to_have_value("Grote Markt")
+    start_over(page)
+    type_into(page, page.get_by_label("Postcode"), "8000")
+    page.keyboard.press("Enter")  # the coaches near 8000 are listed first: here, the one of West Flanders
+    expect(page.get_by_label("Postcode")).to_have_value("8000")
+    start_over(page)
+    choose_option(page, page.get_by_label("Your mutual insurer"), "300")
     choose_radio(page, page.get_by_label(beneficiary_and_provider["provider"]))
     choose_radio(page, page.get_by_label(re.compile("return-to-work plan")))
-    press_button(page, page.get_by_role("button", name="Save and continue"))
-
-    # Step 4: check and send.
-    expect(page.get_by_role("heading", name=re.compile("Step 4 of 4"))).to_be_visible()
     checkbox = page.get_by_label("I confirm that what I entered is correct.")
     tab_to(page, checkbox)
     page.keyboard.press("Space")

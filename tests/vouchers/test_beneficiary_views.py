@@ -28,7 +28,9 @@ def test_public_checker_explains_in_plain_words(client, today):
 def test_public_checker_says_yes_and_gives_the_last_day(client, today):
     response = post_form(client, "/eligibility", {
         "force_majeure": "yes", "contract_end_on": (today - timedelta(days=3)).isoformat()}, headers=EN)
-    page = response.get_data(as_text=True)
+    # A "yes" goes on to the account (step 2 of the short path, issue 16), which says it and keeps the answers.
+    assert response.status_code == 302 and response.headers["Location"].endswith("/register")
+    page = client.get("/register", headers=EN).get_data(as_text=True)
     assert "you can ask for a voucher" in page and "at the latest" in page
 
 
@@ -74,8 +76,8 @@ def test_draft_survives_logging_out(client, db_session, beneficiary, provider, t
                                           "contract_end_on": (today - timedelta(days=20)).isoformat()})
     client.post("/logout", data={"csrf_token": csrf_token(client, "/my")})
     login(client, beneficiary.email)
-    response = client.get("/request")
-    assert response.headers["Location"].endswith("/request/step/2")
+    response = client.get("/request")  # the situation is answered: on to the request on one page (issue 16)
+    assert response.headers["Location"].endswith("/request/send")
     page = client.get("/request/step/1").get_data(as_text=True)
     assert (today - timedelta(days=20)).isoformat() in page
 

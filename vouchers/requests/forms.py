@@ -120,8 +120,8 @@ class EligibilityForm(SituationForm):
     """The public checker: the same questions, nothing stored."""
 
 
-class DetailsForm(FlaskForm):
-    """Step 2: address and mutual insurer."""
+class AddressFields(FlaskForm):
+    """The postal address the fund writes to; its postcode also finds the coaches near the person."""
 
     street = StringField(_l("Street"), validators=[DataRequired(), Length(max=200)],
                          render_kw={"autocomplete": "address-line1"})
@@ -133,6 +133,11 @@ class DetailsForm(FlaskForm):
                                render_kw={"autocomplete": "address-level2"})
     country = StringField(_l("Country"), default="BE", validators=[DataRequired(), Length(max=60)],
                           render_kw={"autocomplete": "country"})
+
+
+class DetailsForm(AddressFields):
+    """Step 2: address and mutual insurer."""
+
     insurer_code = SelectField(_l("Your mutual insurer"), validators=[DataRequired(_l("Choose your mutual insurer."))],
                                coerce=int)
 
@@ -148,6 +153,12 @@ class CoachingForm(FlaskForm):
         default="own", validators=[InputRequired()])
     planned_start_on = DateField(_l("Planned start (if you know it)"), validators=[Optional()])
     planned_end_on = DateField(_l("Planned end (if you know it)"), validators=[Optional()])
+
+    def validate_planned_end_on(self, field: Field) -> None:
+        """Checked where both dates are typed, with the form's other mistakes (issue 16)."""
+        start = self.planned_start_on.data
+        if field.data and start and field.data < start:
+            raise ValidationError(_("The planned end cannot be before the planned start."))
 
 
 class ConfirmForm(FlaskForm):
@@ -194,3 +205,13 @@ class ProvenAccountForm(FlaskForm):
                        description=_l("We write to you here about your request and your voucher."),
                        render_kw={"autocomplete": "email"})
     language = SelectField(_l("Language for letters and e-mails"), choices=LANGUAGE_CHOICES, default=reading_language)
+
+
+class PathRegistrationForm(BeneficiaryRegistrationForm, AddressFields):
+    """Step 2 of the short path (issue 16), after the eligibility answers: the account and the address, which finds
+    the coaches near the person on the next step."""
+
+
+class SendRequestForm(DetailsForm, CoachingForm, ConfirmForm):
+    """Step 3 of the short path, on one page: the coach, the mutual insurer, who suggested the coaching, the planned
+    dates and the confirmation; the address too, filled in when it is known already."""

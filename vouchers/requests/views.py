@@ -13,7 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from coaching.calendar.services import seats
 from coaching.marketplace.domain import region_for_postcode
@@ -27,7 +27,6 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import DomainError
 from portal.forms import choices
-from portal.fund_settings import rules_on
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, Role, any_of, require
@@ -36,27 +35,24 @@ from vouchers.employers.company_access import emails as employer_access_emails
 from vouchers.employers.company_access import registration as employer_registration
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
-from vouchers.requests.emails import queue_registration_mail
+from vouchers.requests import path_views as path
 from vouchers.requests.forms import (
     AnswerForm,
-    BeneficiaryRegistrationForm,
     ChangeProviderForm,
     CloseAccountForm,
     CoachingForm,
     ConfirmForm,
     DetailsForm,
-    EligibilityForm,
     EmployerRegistrationForm,
     GiveUpVoucherForm,
     SituationForm,
     WithdrawForm,
 )
-from vouchers.requests.identity_views import SENT_TO_KEY
 from vouchers.requests.models import VoucherRequest
 from vouchers.requests.presenters import request_dict, voucher_read_dict
 from vouchers.requests.reads import VoucherRead
 from vouchers.requests.reason_texts import reason_text
-from vouchers.requests.services import accounts, answers, privacy, registration
+from vouchers.requests.services import answers, privacy
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.overview import beneficiary_overview
@@ -68,35 +64,8 @@ bp = Blueprint("vouchers", __name__)
 @bp.route("/register", methods=["GET", "POST"])
 @registration_limits
 def register_beneficiary():  # type: ignore[no-untyped-def]
-    """A new person is logged in and goes on to the request; a known address is only written to (registration.py)."""
-    if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = BeneficiaryRegistrationForm()
-    if form.validate_on_submit():
-        data = accounts.BeneficiaryRegistration(
-            email=form.email.data or "", password=form.password.data or "", first_name=form.first_name.data or "",
-            last_name=form.last_name.data or "", niss=form.niss.data or "", language=form.language.data or "fr",
-        )
-        try:
-            registered = registration.register(db.session, data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            queue_registration_mail(db.session, registered)
-            if not registered.created:
-                commit()
-                session[SENT_TO_KEY] = registered.email
-                return redirect(url_for("identity.registration_sent"))
-            registered.user.last_login_at = utcnow()
-            commit()
-            login_user(registered.user)
-            flash(_("Welcome! Your account is created. We sent you an e-mail: open its link to confirm your address. "
-                    "You can fill in your request now; the fund decides it once your address is confirmed."),
-                  "success")
-            return redirect(url_for("vouchers.request_start"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("vouchers/register_beneficiary.html", form=form), status
+    """Step 2 of the short path to a request (path_views.py)."""
+    return path.registration_page()
 
 
 @bp.route("/register/employer", methods=["GET", "POST"])
@@ -133,53 +102,18 @@ def register_employer():  # type: ignore[no-untyped-def]
 WIZARD_STEPS = (1, 2, 3, 4)
 
 
-def _yes_no(value: bool | None) -> str | None:
-    return None if value is None else ("yes" if value else "no")
-
-
-def _verdict_for(form: SituationForm):  # type: ignore[no-untyped-def]
-    facts = domain.EligibilityFacts(
-        force_majeure=form.force_majeure.data == "yes", contract_end_on=form.contract_end_on.data,
-        incapacity_start_on=form.incapacity_start_on.data, benefits_scheme=form.benefits_scheme.data or None,
-        in_approved_retraining=bool(form.in_approved_retraining.data),
-        in_professional_rehabilitation=bool(form.in_professional_rehabilitation.data))
-    today = today_in_brussels()
-    return domain.check_eligibility(facts, today=today, rules=rules_on(db.session, today))
-
-
 @bp.route("/eligibility", methods=["GET", "POST"])
 def eligibility():  # type: ignore[no-untyped-def]
-    """The public checker: no account, nothing stored."""
-    form = EligibilityForm()
-    verdict = _verdict_for(form) if form.validate_on_submit() else None
-    reasons = [reason_text(r) for r in verdict.reasons] if verdict else []
-    return render_template("vouchers/eligibility.html", form=form, verdict=verdict, reasons=reasons)
-
-
-def _draft_data(draft: VoucherRequest | None) -> RequestData:
-    if draft is None:
-        return RequestData()
-    return RequestData(
-        provider_id=draft.provider_id, insurer_code=draft.insurer_code, initiative=draft.initiative,
-        force_majeure=draft.force_majeure, contract_end_on=draft.contract_end_on,
-        incapacity_start_on=draft.incapacity_start_on, benefits_scheme=draft.benefits_scheme,
-        in_approved_retraining=draft.in_approved_retraining,
-        in_professional_rehabilitation=draft.in_professional_rehabilitation,
-        planned_start_on=draft.planned_start_on, planned_end_on=draft.planned_end_on,
-        address={"street": draft.street, "number": draft.house_number, "box": draft.box, "postcode": draft.postcode,
-                 "municipality": draft.municipality, "country": draft.country})
+    """The public checker, and step 1 of the short path to a request (path_views.py)."""
+    return path.eligibility_page()
 
 
 def _step_form(step: int, draft: VoucherRequest | None, declared=None):  # type: ignore[no-untyped-def]
-    data = _draft_data(draft)
+    data = path.draft_data(draft)
     if step == 1 and declared is not None:  # only a starting point: the person can change it
         data.force_majeure, data.contract_end_on = True, declared.contract_end_on
     if step == 1:
-        return SituationForm(data={
-            "force_majeure": _yes_no(data.force_majeure), "contract_end_on": data.contract_end_on,
-            "incapacity_start_on": data.incapacity_start_on, "benefits_scheme": data.benefits_scheme,
-            "in_approved_retraining": data.in_approved_retraining,
-            "in_professional_rehabilitation": data.in_professional_rehabilitation})
+        return SituationForm(data=path.situation_fields(data))
     if step == 2:
         form = DetailsForm(data={**{k: v for k, v in data.address.items() if v}, "insurer_code": data.insurer_code})
         form.insurer_code.choices = choices({0: _("Choose…"), **domain.INSURERS})
@@ -195,17 +129,11 @@ def _step_form(step: int, draft: VoucherRequest | None, declared=None):  # type:
 
 
 def _merge(step: int, form, draft: VoucherRequest | None) -> RequestData:  # type: ignore[no-untyped-def]
-    data = _draft_data(draft)
+    data = path.draft_data(draft)
     if step == 1:
-        data.force_majeure = form.force_majeure.data == "yes"
-        data.contract_end_on = form.contract_end_on.data if data.force_majeure else None
-        data.incapacity_start_on = form.incapacity_start_on.data
-        data.benefits_scheme = form.benefits_scheme.data or None
-        data.in_approved_retraining = bool(form.in_approved_retraining.data)
-        data.in_professional_rehabilitation = bool(form.in_professional_rehabilitation.data)
+        path.situation_from(form, data)
     elif step == 2:
-        data.address = {name: (getattr(form, name).data or "").strip() or None
-                        for name in ("street", "number", "box", "postcode", "municipality", "country")}
+        data.address = path.address_of(form)
         data.insurer_code = form.insurer_code.data or None
     elif step == 3:
         data.provider_id = form.provider_id.data
@@ -218,8 +146,7 @@ def _merge(step: int, form, draft: VoucherRequest | None) -> RequestData:  # typ
 @bp.route("/request", methods=["GET"])
 @require(Permission.REQUEST_CREATE)
 def request_start():  # type: ignore[no-untyped-def]
-    draft = request_services.current_draft(db.session, current_user)
-    return redirect(url_for("vouchers.request_step", step=draft.draft_step if draft else 1))
+    return path.request_start_page()
 
 
 @bp.route("/request/step/<int:step>", methods=["GET", "POST"])
@@ -236,7 +163,7 @@ def request_step(step: int):  # type: ignore[no-untyped-def]
     form = _step_form(step, draft, declared)
     if step < 4 and form.validate_on_submit():
         data = _merge(step, form, draft)
-        verdict = _verdict_for(form) if step == 1 else None
+        verdict = path.verdict_for(data) if step == 1 else None
         try:
             request_services.save_draft(db.session, current_user, data, step=step + 1 if verdict is None
                                         or verdict.eligible else step, now=utcnow())
@@ -274,7 +201,7 @@ def request_submit():  # type: ignore[no-untyped-def]
         return render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
                                summary=_summary(draft), reasons=[]), 422
     try:
-        request = request_services.submit_voucher_request(db.session, current_user, _draft_data(draft),
+        request = request_services.submit_voucher_request(db.session, current_user, path.draft_data(draft),
                                                           today=today_in_brussels(), now=utcnow(), draft_id=draft.id)
     except DomainError as error:
         db.session.rollback()

@@ -15,8 +15,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from portal.auth.session_start import sign_in_fresh
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import Conflict, DomainError
@@ -146,7 +147,7 @@ def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-unty
             attach_errors(form, error)
         else:
             commit()
-            login_user(user)
+            sign_in_fresh(user)  # a new session id for the new account
             return _taken_up(taken.id)
     status = 422 if form.is_submitted() else 200
     return render_template(PAGE, state="register", form=form, **_context(invitation)), status

@@ -9,10 +9,11 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from portal.auth.models import User
+from portal.auth.session_start import sign_in_fresh
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import Conflict, DomainError
@@ -239,7 +240,7 @@ def _register(invitation: EmployerAgentInvitation, company: str, token: str):  #
             attach_errors(form, error)
         else:
             response = _accepted(invitation, user, company)
-            login_user(user)
+            sign_in_fresh(user)  # a new session id for the new account
             return response
     status = 422 if form.is_submitted() else 200
     return render_template(INVITATION_PAGE, state="register", form=form, company=company,
