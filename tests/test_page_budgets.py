@@ -157,6 +157,10 @@ def test_the_coachs_week(app, crowd, browsers):
     page = assert_page(app, browsers["provider_admin"], f"/coach/week?coach_id={crowd.coach_id}")
     assert page.count('class="week__item') >= 24 and "Holder" in page
     assert 'name="voucher_ids"' not in page  # the booking form is built only when asked for
+    # Next week: the coach's hours shaded and each free hour a link to book it, read in the same statements.
+    monday = crowd.today - timedelta(days=crowd.today.weekday()) + timedelta(days=7)
+    page = assert_page(app, browsers["provider_admin"], f"/coach/week?coach_id={crowd.coach_id}&day={monday}")
+    assert page.count('class="wgrid__slot') >= 24 and page.count('class="wgrid__open') == 7
 
 
 def test_the_providers_vouchers(app, crowd, browsers, tokens):

@@ -13,7 +13,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    cast,
+    delete,
+    exists,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from coaching.availability import domain as calendar_rules
@@ -195,16 +206,30 @@ def intervals_for(session: Session, coach: Coach, first: date, last: date) -> li
     return calendar_rules.availability_intervals(first, last, coach.timezone, weekly, exceptions)
 
 
-def day_ranges_for(session: Session, coach: Coach, first: date,
-                   last: date) -> dict[date, list[tuple[time, time]]] | None:
-    """Per local day, the wall-clock ranges the coach is available (for the week view); None when
-    the coach set no weekly hours and no exception falls in these days (nothing to show)."""
-    weekly = _weekly_rules(_weekly_rows(session, coach.id))
-    exceptions = [_exception_rule(row) for row in _exception_rows(session, coach.id, first, last)]
-    if not weekly and not exceptions:
-        return None
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return {day: calendar_rules.day_ranges(day, weekly, exceptions) for day in days}
+def rules_between(session: Session, coach: Coach, first: date,
+                  last: date) -> tuple[list[calendar_rules.WeeklyRange], list[calendar_rules.ExceptionRule]]:
+    """The coach's weekly pattern and the exceptions touching local days ``first`` to ``last``, as the pure rules
+    read them (for the week's grid), in one statement: the weekly rows and the exceptions' rows one after the other."""
+    weekly_rows = select(literal(0).label("exception"), Availability.weekday.label("weekday"),
+                         cast(null(), Date).label("on_date"), cast(null(), Date).label("until_on"),
+                         cast(literal(False), Boolean).label("available"), Availability.start_time.label("start_time"),
+                         Availability.end_time.label("end_time")).where(Availability.coach_id == coach.id)
+    exception_rows = select(literal(1), cast(null(), Integer), AvailabilityException.on_date,
+                            AvailabilityException.until_on, AvailabilityException.available,
+                            AvailabilityException.start_time, AvailabilityException.end_time).where(
+        AvailabilityException.coach_id == coach.id, AvailabilityException.until_on >= first,
+        AvailabilityException.on_date <= last)
+    both = union_all(weekly_rows, exception_rows).subquery()
+    weekly: list[calendar_rules.WeeklyRange] = []
+    exceptions: list[calendar_rules.ExceptionRule] = []
+    for row in session.execute(select(both).order_by(both.c.exception, both.c.weekday, both.c.on_date,
+                                                    both.c.start_time)):
+        if row.exception:
+            exceptions.append(calendar_rules.ExceptionRule(row.on_date, row.until_on, bool(row.available),
+                                                           row.start_time, row.end_time))
+        else:
+            weekly.append(calendar_rules.WeeklyRange(row.weekday, row.start_time, row.end_time))
+    return weekly, exceptions
 
 
 def availability_between(session: Session, actor: Any, coach_id: int, from_on: date,

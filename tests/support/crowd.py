@@ -148,6 +148,7 @@ def build(session: Session, today: date) -> Crowd:
     session.flush()
     crowd.coach_id = coach.id
     _sessions(session, provider.id, coach.id, holders, today)
+    _availability(session, coach.id, today)
     _claims(session, provider.id, admin.id, coach.id, holders, today)
     crowd.employer = _declarations(session, today)
     session.flush()
@@ -166,6 +167,17 @@ def _sessions(session: Session, provider_id: int, coach_id: int, holders: list[i
         session.add(booked)
         session.flush()
         session.add(SessionSeat(session_id=booked.id, voucher_id=holders[n % len(holders)], cost_cents=15000))
+
+
+def _availability(session: Session, coach_id: int, today: date) -> None:
+    """The coach's hours, every day 09:00-17:00, with an afternoon off next Wednesday: the week's grid shades them
+    and offers each free hour (MANY or more next week)."""
+    from coaching.availability.models import Availability, AvailabilityException
+
+    session.add_all([Availability(coach_id=coach_id, weekday=d, start_time=time(9), end_time=time(17)) for d in range(7)])
+    wednesday = today - timedelta(days=today.weekday()) + timedelta(days=9)
+    session.add(AvailabilityException(coach_id=coach_id, on_date=wednesday, until_on=wednesday, start_time=time(13),
+                                      end_time=time(17), reason="Training"))
 
 
 def _claims(session: Session, provider_id: int, admin_id: int, coach_id: int, holders: list[int],

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import (
     gettext as translate,  # for messages held in variables (not extracted)
@@ -30,6 +31,7 @@ from coaching.calendar.ical import reset_calendar_token, week_bounds, week_with_
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.services import seats as seat_services
 from coaching.calendar.services import sessions as session_services
+from coaching.calendar.week_grid import holidays_of_week, week_grid
 from coaching.providers.models import Coach
 from coaching.providers.services import offers as offer_services
 from portal import audit
@@ -37,6 +39,7 @@ from portal.auth.models import User
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import N_, ValidationFailed
+from portal.formats import time_text
 from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
 from portal.mail import commit
@@ -142,10 +145,19 @@ def _chosen_voucher_ids() -> list[int]:
             if (voucher_id := id_from_text(value)) is not None]
 
 
+def _start_from_query() -> time | None:
+    """The start of a free hour clicked on the grid (``start=09:00``); anything else is no start."""
+    try:
+        start = time.fromisoformat(request.args.get("start", "")[:5])
+    except ValueError:
+        return None
+    return start
+
+
 def _schedule_form(coach: Coach | None, day: date, staff: list[Coach], *, search: str = "",
-                   chosen: list[int] | None = None) -> ScheduleForm:
-    form = ScheduleForm(data={"coach_id": coach.id if coach else None, "start_on": day, "start_time": time(9, 0),
-                              "duration_minutes": 60})
+                   chosen: list[int] | None = None, start: time | None = None) -> ScheduleForm:
+    form = ScheduleForm(data={"coach_id": coach.id if coach else None, "start_on": day,
+                              "start_time": start or time(9, 0), "duration_minutes": 60})
     form.coach_id.choices = choices({c.id: c.display_name for c in staff})
     listed = offer_services.schedulable_vouchers(db.session, current_user, search=search, limit=VOUCHER_CHOICES)
     if chosen:
@@ -163,22 +175,30 @@ def _week_page(coach: Coach | None, day: date, staff: list[Coach],  # type: igno
     if coach is None:
         return render_template("coaching/staff/week.html", coach=None, form=form, **found), status
     start, end = week_bounds(day, coach.timezone)
-    zone = ZoneInfo(coach.timezone)
+    now = utcnow()
     days = [start.date() + timedelta(days=n) for n in range(7)]
-    by_day: dict[date, list[CoachingSession]] = {d: [] for d in days}
     people: dict[int, list[str]] = {}
+    booked = []
     for item, names in week_with_people(db.session, coach.id, start, end):
-        local_day_ = min(max(item.starts_at.astimezone(zone).date(), days[0]), days[-1])
-        by_day[local_day_].append(item)
+        booked.append(item)
         people[item.id] = names
+    weekly, exceptions = availability_services.rules_between(db.session, coach, days[0], days[-1])
+    rules = rules_on(db.session, today_in_brussels(now))
+    grid = week_grid(day, tz=coach.timezone, weekly=weekly, exceptions=exceptions, sessions=booked, now=now,
+                     slot_minutes=rules.individual_session_min_minutes, step_minutes=rules.session_step_minutes,
+                     holidays=holidays_of_week(day, str(get_locale())))
     coaches = staff if current_user.role != Role.COACH else [coach]
     return render_template(
-        "coaching/staff/week.html", coach=coach, coaches=coaches, days=days, by_day=by_day,
-        people=people, today=utcnow().astimezone(zone).date(), form=form,
-        available=availability_services.day_ranges_for(db.session, coach, days[0], days[-1]),
+        "coaching/staff/week.html", coach=coach, coaches=coaches, days=days, grid=grid, people=people,
+        today=now.astimezone(ZoneInfo(coach.timezone)).date(), form=form, wall_time=_wall_time,
         previous_day=days[0] - timedelta(days=7), next_day=days[0] + timedelta(days=7),
-        calendar_url=calendar_url(coach),
+        day_before=day - timedelta(days=1), day_after=day + timedelta(days=1), calendar_url=calendar_url(coach),
         can_reset=can(current_user, Permission.CALENDAR_MANAGE), **found), status
+
+
+def _wall_time(value: time) -> str:
+    """A wall-clock time of the grid (a free hour, an hour's label) as the page's language writes it."""
+    return time_text(get_locale(), value)
 
 
 @bp.route("/coach/week")
@@ -191,7 +211,7 @@ def week():  # type: ignore[no-untyped-def]
     coach = _viewed_coach(request.args.get("coach_id", type=int), staff)
     search = _voucher_search()
     booking = bool(search or request.args.get("schedule"))
-    form = _schedule_form(coach, day, staff, search=search) if booking and staff else None
+    form = _schedule_form(coach, day, staff, search=search, start=_start_from_query()) if booking and staff else None
     return _week_page(coach, day, staff, form, search=search)
 
 
@@ -257,7 +277,7 @@ def _session_page(booked: CoachingSession, seats: list[dict[str, Any]], form: Lo
     else:
         seat_form = None
     return render_template("coaching/staff/session.html", booked=booked, coach=coach, seats=seats, form=form, tz=tz,
-                           seat_form=seat_form, started=booked.starts_at <= utcnow(),
+                           seat_form=seat_form, started=booked.starts_at <= utcnow(), today_on=today_in_brussels(),
                            local_start_on=booked.starts_at.astimezone(ZoneInfo(tz)).date()), status
 
 
