@@ -8,6 +8,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -35,7 +36,12 @@ from vouchers.employers.api import letter_pdf, receipt_pdf
 from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
-from vouchers.employers.services import background_imports, contributions, letters
+from vouchers.employers.services import (
+    background_imports,
+    contributions,
+    demo_payments,
+    letters,
+)
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import imports as csv_import
 from vouchers.employers.services import payments as payment_services
@@ -139,12 +145,19 @@ def declare():  # type: ignore[no-untyped-def]
             attach_errors(form, error)
         else:
             commit()
-            flash(_("The dismissal is declared. The contribution is due by %(day)s.",
-                    day=long_date(result.declaration.contribution.due_on)), "success")
-            # Its warnings are on the declaration's page, where this leads: not flashed a second time.
+            due_on = result.declaration.contribution.due_on
+            # Its warnings are on the declaration's page, where this leads: not flashed a second time. A due day
+            # already past is the late declaration's warning there: not said again here.
+            flash(_("The dismissal is declared. The contribution is due by %(day)s.", day=long_date(due_on))
+                  if due_on >= today_in_brussels() else _("The dismissal is declared."), "success")
             return redirect(url_for("employers.declaration", declaration_id=result.declaration.id))
     status = 422 if form.is_submitted() else 200
     return render_template("employers/declare.html", form=form, several=len(employers) > 1), status
+
+
+def _card_payment_mode() -> str | None:
+    """"stripe" (Stripe.js), "test" (a demo's fake gateway: a test payment) or None (no card payments here)."""
+    return demo_payments.card_payment_mode(gateway_for(current_app), current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
 
 
 def _declaration_page(declaration_id: int) -> str:
@@ -155,7 +168,7 @@ def _declaration_page(declaration_id: int) -> str:
     return render_template("employers/declaration.html", d=summary, payments=payments,
                            warnings=[warning_text(w["code"], w["params"]) for w in summary["warnings"]],
                            letter_languages=LETTER_LANGUAGE_NAMES,
-                           card_payment=bool(current_app.config.get("STRIPE_PUBLISHABLE_KEY")),
+                           card_payment=_card_payment_mode(),
                            fund_iban=current_app.config.get("FUND_IBAN"),
                            days_left=(summary["contribution"]["due_on"] - today).days)
 
@@ -186,7 +199,28 @@ def pay(declaration_id: int):  # type: ignore[no-untyped-def]
     owed = summary["contribution"]["amount_cents"] - summary["contribution"]["paid_cents"]
     return render_template("employers/pay.html", d=summary, owed=owed, client_secret=intent.client_secret,
                            publishable_key=current_app.config.get("STRIPE_PUBLISHABLE_KEY") or "",
-                           stripe_js_url=current_app.config["STRIPE_JS_URL"])
+                           stripe_js_url=current_app.config["STRIPE_JS_URL"], card_payment=_card_payment_mode())
+
+
+@bp.route("/declarations/<int:declaration_id>/pay/test", methods=["POST"])
+@require(Permission.CONTRIBUTION_PAY)
+@may_act_page
+def pay_test(declaration_id: int):  # type: ignore[no-untyped-def]
+    """A demo's card payment (the fake gateway, no card details): then where a real card payment lands."""
+    declaration_services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)  # 404 first
+    if _card_payment_mode() != "test":
+        abort(404)
+    try:
+        demo_payments.pay_with_test_card(db.session, current_user, declaration_id, gateway_for(current_app),
+                                         today=today_in_brussels(), now=utcnow())
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        db.session.rollback()
+        flash(_(error.message), "error")
+        return redirect(url_for("employers.declaration", declaration_id=declaration_id))
+    commit()
+    return redirect(url_for("employers.payment_return", declaration_id=declaration_id))
 
 
 @bp.route("/declarations/<int:declaration_id>/pay/confirm", methods=["POST"])
