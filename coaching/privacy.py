@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.claims.models import Claim
+from coaching.disputes import late
 from coaching.disputes.models import SessionDispute
 from coaching.providers.models import Coach, Provider
 from portal import privacy
@@ -103,6 +104,7 @@ def _erase(session: Session, user: User, now: datetime) -> None:
     for dispute in _disputes(session, [seat.id for seat, _booked in seats]):
         dispute.escalation_note = privacy.redact(dispute.escalation_note, names) if dispute.escalation_note else None
         dispute.resolution_note = privacy.redact(dispute.resolution_note, names) if dispute.resolution_note else None
+    late.forget_messages(session, [seat.id for seat, _booked in seats])  # written to the provider after the day
     session.flush()
 
 

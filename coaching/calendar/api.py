@@ -20,12 +20,13 @@ from coaching.calendar.schemas import (
 )
 from coaching.calendar.services import seats
 from coaching.calendar.services import sessions as session_services
-from coaching.disputes import services as dispute_services
+from coaching.disputes import late
 from coaching.disputes.schemas import DisputeSchema
 from coaching.providers.models import Coach
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
+from portal.errors import N_, Conflict
 from portal.mail import commit
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
@@ -143,12 +144,23 @@ def confirm(session_id: int):  # type: ignore[no-untyped-def]
 @api_access(Permission.SESSION_CONFIRM)
 @blp.arguments(DisputeSchema)
 @blp.response(200, ConfirmationSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
+@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered; or "
+                  "`answer_period_over`: after the confirm-by day the session counts as confirmed and no dispute is "
+                  "opened, but the reason is sent to the provider as a message (`sent_to_provider: true`)")
 @blp.doc(security=BEARER)
 def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
-    """The beneficiary disputes a logged session; the provider and then the fund look at it."""
-    seat = dispute_services.dispute_session(db.session, current_user, session_id, data["reason"], now=utcnow())
-    commit()
+    """The beneficiary disputes a logged session; the provider and then the fund look at it. After the day to
+    answer the dispute is refused (409 ``answer_period_over``), and the reason goes to the provider as a message."""
+    answer = late.dispute_or_write(db.session, current_user, session_id, data["reason"], now=utcnow())
+    commit()  # the message to the provider stays sent, although the dispute itself is refused
+    seat = answer.seat
+    if answer.late:
+        raise Conflict(N_("The time to answer for this session has passed: it counts as confirmed, and it can no "
+                          "longer be disputed. Your message was sent to your coaching provider."),
+                       code="answer_period_over",
+                       extra={"sent_to_provider": True, "session_id": seat.session_id, "voucher_id": seat.voucher_id,
+                              "confirmation": seat.confirmation,
+                              "confirm_by_on": seat.confirm_by_on.isoformat() if seat.confirm_by_on else None})
     return _seat_payload(seat)
 
 

@@ -70,6 +70,7 @@ ACTION_WORDS = {
     "imported": _l("imported"),
     "invited": _l("invited"),
     "issued": _l("issued"),
+    "late_message": _l("wrote to the provider after the day to answer"),
     "listed": _l("listed"),
     "logged": _l("logged"),
     "matched": _l("matched"),

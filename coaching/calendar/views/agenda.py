@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.calendar.services import sessions as session_services
-from coaching.disputes import services as dispute_services
+from coaching.disputes import late
 from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
 from coaching.disputes.models import SessionDispute
 from coaching.providers.models import Coach, Provider
@@ -55,8 +55,10 @@ def _agenda_page(dispute: tuple[int, DisputeForm] | None = None, status: int = 2
     upcoming = [i for i in items if i["booked"].status == "scheduled"]
     waiting = [i for i in items if i["seat"].attendance and i["seat"].confirmation == "pending"]
     answered = [i for i in reversed(items) if i["seat"].confirmation in ("confirmed", "disputed")]
+    now = utcnow()  # after the day to answer, a disagreement is written to the provider instead
+    too_late = {i["seat"].id for i in items if late.answer_period_over(i["seat"], now=now)}
     return render_template("coaching/beneficiary/agenda.html", upcoming=upcoming, waiting=waiting, answered=answered,
-                           dispute=dispute), status
+                           dispute=dispute, too_late=too_late), status
 
 
 def _own_session_or_404(session_id: int) -> None:
@@ -84,18 +86,22 @@ def confirm(session_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/my/sessions/<int:session_id>/dispute", methods=["POST"])
 @require(Permission.SESSION_CONFIRM)
 def dispute(session_id: int):  # type: ignore[no-untyped-def]
-    """No, something is wrong: the provider looks at it first, then the fund."""
+    """No, something is wrong: the provider looks at it first, then the fund. After the day to answer, the words
+    go to the provider as a message (the session stays confirmed)."""
     _own_session_or_404(session_id)
     form, status = DisputeForm(), 422
     if form.validate_on_submit():
         try:
-            dispute_services.dispute_session(db.session, current_user, session_id, form.reason.data or "",
-                                             now=utcnow())
+            answer = late.dispute_or_write(db.session, current_user, session_id, form.reason.data or "", now=utcnow())
         except FORM_ERRORS as error:
             status = refused(form, error)
         else:
             commit()
-            flash(_("Your disagreement is sent to the provider. The session cannot be paid until it is settled."),
-                  "success")
+            if answer.late:
+                flash(_("Your message is sent to your coaching provider. The session still counts as confirmed."),
+                      "success")
+            else:
+                flash(_("Your disagreement is sent to the provider. The session cannot be paid until it is "
+                        "settled."), "success")
             return redirect(url_for(".agenda"))
     return _agenda_page(dispute=(session_id, form), status=status)
