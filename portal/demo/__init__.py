@@ -21,6 +21,8 @@ from vouchers.requests.models import Beneficiary
 DEMO_PASSWORD = "demo-password"
 # The demo fund administrator's TOTP secret (two-step sign-in): fixed, so the README can tell it. Demo data only.
 DEMO_TOTP_SECRET = "TNWDEMOFUNDADMINTOTPSECRET234567"
+# The second demo fund administrator's: a refund is proposed by one fund administrator and approved by another.
+DEMO_TOTP_SECRET_2 = "TNWDEMOSECONDFUNDADMINSECRET2345"
 
 
 DEMO_DOMAIN = "demo.tnw.be"
@@ -85,6 +87,9 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
     fund_admin = account(Role.FUND_ADMIN, "admin", "Sophie", "Lambert")
     if not two_step.is_on(fund_admin):  # fund administrators sign in with a second factor
         two_step.turn_on(session, fund_admin, DEMO_TOTP_SECRET, now=now)
+    second_admin = account(Role.FUND_ADMIN, "admin2", "Pieter", "Claes", language="nl")
+    if not two_step.is_on(second_admin):  # the four eyes of a refund
+        two_step.turn_on(session, second_admin, DEMO_TOTP_SECRET_2, now=now)
     provider_admin = account(Role.PROVIDER_ADMIN, "provider", "Marc", "Peeters", provider_id=providers[0].id)
     coach_user = account(Role.COACH, "coach", "Inès", "Dubois", provider_id=providers[0].id)
     employer_user = account(Role.EMPLOYER, "employer", "Luc", "Dupont", employer_id=employer.id)
@@ -120,6 +125,9 @@ def seed_demo(session: Session) -> list[tuple[str, str]]:
     coordinator = seed_coordinator(session, email=f"coordinator@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
                                    provider=providers[0], fund_admin=fund_admin, today=today_in_brussels(), now=now)
     logins.append((Role.COORDINATOR.value, coordinator.email))
+    from portal.demo.notices import seed_notices
+
+    seed_notices(session, provider_admin=provider_admin, main=main, today=today_in_brussels(), now=now)
     return logins
 
 

@@ -1,13 +1,21 @@
 """A bounded schemathesis run against the app's own OpenAPI document: no 500s, and every
-response matches the documented schema, for anonymous callers and for authenticated roles."""
+response matches the documented schema, for anonymous callers and for authenticated roles.
+
+It runs on the database the suite runs on: SQLite by default, PostgreSQL when DATABASE_URL names one (CI's second
+pass, .ci/run). SQLite stores a NUL byte and any integer, so only PostgreSQL shows what it refuses; the second run,
+``test_hostile_values``, puts exactly that into every operation's input (issue #19): a NUL byte, or a lone surrogate
+(which no driver can encode) in a JSON body, into one generated value, path, query or body, or into an extra query
+parameter; or an integer past PostgreSQL's 32- and 64-bit columns. Text a database cannot store is refused with a
+4xx by the one guard every request passes (portal/input_guard.py); nothing is ever a 5xx.
+"""
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import checks
 
 from portal.permissions import Role
 from tests.support.factories import make_user
@@ -42,14 +50,103 @@ def test_api_contract(app, client, db_session, role):
     assert not failures, "\n\n".join(failures)
 
 
-def _fuzz(operation, headers: dict[str, str]) -> None:  # noqa: ANN001
+def _fuzz(operation, headers: dict[str, str]) -> None:
     strategy = operation.as_strategy()
 
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
-    def run(data):  # noqa: ANN001
+    def run(data):
         case = data.draw(strategy)
         case.call_and_validate(headers=headers, checks=CHECKS)
+
+    run()
+
+
+NUL = "\x00"
+SURROGATE = "\ud800"
+#: Past PostgreSQL's integer (32-bit) and bigint (64-bit) columns, below and above.
+HUGE_NUMBERS = (2**31, 2**63, -(2**63) - 1, 10**30)
+HOSTILE_EXAMPLES_PER_OPERATION = 2
+HOSTILE_CHECKS = [checks.not_a_server_error]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value if role else "anonymous")
+def test_hostile_values(app, client, db_session, role):
+    headers = {}
+    if role is not None:
+        headers = bearer(client, make_user(db_session, role).email)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    failures = []
+    for operation in (result.ok() for result in schema.get_all_operations()):
+        if operation.path.endswith(("/auth/logout", "/webhooks/stripe")):
+            continue  # as above
+        try:
+            _fuzz_hostile(operation, headers)
+        except Exception as error:  # noqa: BLE001 - collected so one run reports every operation
+            failures.append(f"{operation.method.upper()} {operation.path}: {str(error)[:600]}")
+    assert not failures, "\n\n".join(failures)
+
+
+def _slots(case) -> list[tuple[str, object, object]]:
+    """Every value the case sends that can be replaced: (where, its container, its key)."""
+    slots: list[tuple[str, object, object]] = [("query", case.query or {}, name) for name in case.query or {}]
+    slots += [("path", case.path_parameters, name) for name in case.path_parameters or {}]
+    body = getattr(case, "body", None)
+    where = "json" if "json" in (case.media_type or "") else "form"
+    stack = [body] if isinstance(body, dict | list) else []
+    while stack:
+        container = stack.pop()
+        keys = container if isinstance(container, dict) else range(len(container))
+        for key in list(keys):
+            value = container[key]
+            if isinstance(value, dict | list):
+                stack.append(value)
+            else:
+                slots.append((where, container, key))
+    return slots
+
+
+def _poison(case, data) -> bool:
+    """Put one value PostgreSQL refuses into the case. Returns whether it is text no database stores (the guard
+    must refuse it: a 4xx), rather than a number out of range (anything but a 5xx)."""
+    slots = _slots(case)
+    where, container, key = data.draw(st.sampled_from([*slots, ("extra", None, "hostile")]), label="where")
+    kind = data.draw(st.sampled_from(["text", "number"]), label="kind")
+    if kind == "number":
+        value: object = data.draw(st.sampled_from(HUGE_NUMBERS), label="number")
+        if where in ("query", "path", "extra"):
+            value = str(value)
+    else:
+        bad = data.draw(st.sampled_from([NUL, SURROGATE] if where == "json" else [NUL]), label="character")
+        old = container[key] if container is not None else ""
+        text = old.decode("latin-1") if isinstance(old, bytes) else "" if old is None else str(old)
+        cut = data.draw(st.integers(0, len(text)), label="at")
+        value = text[:cut] + bad + text[cut:]
+    if where == "extra":
+        case.query = {**(case.query or {}), key: value}
+    elif where == "query":
+        case.query = {**case.query, key: value}
+    else:
+        container[key] = value  # type: ignore[index]
+    # The guard reads paths, query strings and JSON bodies; a form's file contents are left to their readers.
+    return kind == "text" and where != "form"
+
+
+def _fuzz_hostile(operation, headers: dict[str, str]) -> None:
+    strategy = operation.as_strategy()
+
+    @settings(max_examples=HOSTILE_EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def run(data):
+        case = data.draw(strategy)
+        refused = _poison(case, data)
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=HOSTILE_CHECKS)
+        if refused:
+            assert 400 <= response.status_code < 500, (
+                f"{case.method} {case.formatted_path} {case.query!r}: a NUL byte or a lone surrogate got "
+                f"{response.status_code}")
 
     run()

@@ -68,6 +68,7 @@ class ParsedLine:
     counterparty_iban: str | None
     counterparty_id: str | None
     enterprise_number: str | None
+    return_reason_code: str | None = None  # TxDtls/RtrInf/Rsn/Cd (or Prtry): why the bank gave the money back
 
 
 @dataclass
@@ -233,6 +234,7 @@ class _Details:
     counterparty_iban: str | None = None
     counterparty_ids: list[str] = field(default_factory=list)
     returned: bool = False
+    return_reason_code: str | None = None
 
 
 def _is_return(r: _Reader, el: Any) -> bool:
@@ -247,7 +249,8 @@ def _details(r: _Reader, tx: Any, direction: str, *, gives_back: bool = False) -
     if direction == "credit" or ((gives_back or returned) and r.find(tx, "RltdPties/Dbtr") is not None):
         party = "Dbtr"
     details = _Details(tx_reference=r.text(tx, "Refs/AcctSvcrRef"), end_to_end_id=r.text(tx, "Refs/EndToEndId"),
-                       returned=returned)
+                       returned=returned,
+                       return_reason_code=r.text(tx, "RtrInf/Rsn/Cd") or r.text(tx, "RtrInf/Rsn/Prtry"))
     scored, other = [], []
     for strd in r.findall(tx, "RmtInf/Strd"):
         for info in r.findall(strd, "CdtrRefInf"):
@@ -317,6 +320,7 @@ def _entry_lines(r: _Reader, entry: Any, index: int, fallback_on: date | None) -
             merged.free_texts.extend(part.free_texts)
             merged.counterparty_name = merged.counterparty_name or part.counterparty_name
             merged.returned = merged.returned or part.returned
+            merged.return_reason_code = merged.return_reason_code or part.return_reason_code
         return [_line(r, common, 0, direction, cents, merged, [], allow_match=False, entry_returned=entry_returned)]
     details = _details(r, txs[0], direction, gives_back=gives_back) if txs else _Details()
     return [_line(r, common, 1 if txs else 0, direction, cents, details, entry_texts, entry_returned=entry_returned)]
@@ -336,7 +340,7 @@ def _line(r: _Reader, common: dict[str, Any], tx_index: int, direction: str, cen
         remittance_text=_cut(" | ".join(texts), "text"), counterparty_name=_cut(d.counterparty_name, "name"),
         counterparty_iban=_cut((d.counterparty_iban or "").replace(" ", "").upper() or None, "iban"),
         counterparty_id=_cut(d.counterparty_ids[0] if d.counterparty_ids else None, "party_id"),
-        enterprise_number=enterprise, **common)
+        enterprise_number=enterprise, return_reason_code=_cut(d.return_reason_code, "id"), **common)
 
 
 @functools.lru_cache(maxsize=2)

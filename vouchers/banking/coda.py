@@ -13,7 +13,7 @@ splits and reversals treat both alike:
   becomes one line per detail, as CAMT's ``TxDtls``; any other movement is one line (the details of type 3, such
   as charges, are parts of one payment). Details never count as money of their own.
 - A cancellation (transaction 49 or 99) or an R-transaction of type reversal or cancellation is a reversal; a
-  reject, return or refund is a return.
+  reject, return or refund is a return, with its ISO reason (record 2.2, positions 114-117: AC04...).
 - A statement is known by its account, the date of its new balance with its paper number, and its CODA sequence
   number. The bank's reference of a movement is kept (``tx_reference``) but identifies nothing: banks repeat it
   across movements. Without it, the same money imported as CAMT and as CODA is held as a possible duplicate.
@@ -174,6 +174,7 @@ class _Record:
     communication: str  # raw zones of 2.1, 2.2 and 2.3, end to end
     customer_reference: str = ""
     r_type: str = ""
+    return_reason: str = ""  # record 2.2, positions 114-117: the ISO reason of an R-transaction (AC04...)
     account: str = ""
     name: str = ""
     information: list[str] = field(default_factory=list)  # free information (3.1 with its 3.2 and 3.3)
@@ -284,6 +285,7 @@ class _Reader:
             last.communication += line.at(11, 63)
             last.customer_reference = line.at(64, 98).strip()
             last.r_type = line.at(113, 113).strip()
+            last.return_reason = line.at(114, 117).strip()
         elif kind == "23":
             last.account = line.at(11, 47)
             last.name = line.at(48, 82).strip()
@@ -379,7 +381,8 @@ def _line(record: _Record, entry_index: int, tx_index: int, currency: str, fallb
         more_references=found.references[1:], reference_text=_cut(found.raw, "ref"),
         remittance_text=_cut(" | ".join(texts), "text"), counterparty_name=_cut(name, "name"),
         counterparty_iban=_counterparty_iban(record.account) if record.account else None, counterparty_id=None,
-        enterprise_number=domain.find_enterprise_number([name, *searched]))
+        enterprise_number=domain.find_enterprise_number([name, *searched]),
+        return_reason_code=_cut(record.return_reason, "id"))
 
 
 def parse(data: bytes) -> camt.ParsedFile:

@@ -141,6 +141,7 @@ class BankLine(db.Model):
         # Only credits can be money for a contribution, and only debits giving a credit back can undo it.
         CheckConstraint("direction = 'credit' OR status = 'ignored' OR returns_credit", name="debits_ignored"),
         CheckConstraint("direction = 'debit' OR NOT returns_credit", name="returns_are_debits"),
+        CheckConstraint("direction = 'credit' OR NOT is_return", name="return_is_credit"),
         # The queue and the period's unmatched money.
         Index("ix_bank_lines_status_booked", "status", "booked_on", "id"),
         Index("ix_bank_lines_statement", "statement_id", "id"),
@@ -175,7 +176,7 @@ class BankLine(db.Model):
     counterparty_iban: Mapped[str | None] = mapped_column(String(34))
     counterparty_id: Mapped[str | None] = mapped_column(String(70))
     # A valid BCE/KBO number found in the payer's identification, name or free text.
-    enterprise_number: Mapped[str | None] = mapped_column(String(10))
+    enterprise_number: Mapped[str | None] = mapped_column(String(10), index=True)  # the fund searches by it
     # Why the import left this line for a person although it carried a contribution's reference (HOLD_REASONS),
     # and, for a possible duplicate, the line imported before that seems to be the same money.
     hold_reason: Mapped[str | None] = mapped_column(String(20))
@@ -184,6 +185,11 @@ class BankLine(db.Model):
     # A debit that gives a credit back (a reversal or a return), and the credit it undoes when that was found.
     returns_credit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reverses_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), index=True)
+    # A credit bringing back money the fund sent (a returned transfer: CAMT RtrInf or a return's bank transaction
+    # code, a CODA R-transaction): never an employer's contribution, so never matched to one automatically. And
+    # the bank's reason for a return, on any line (ISO code, e.g. AC04: ``pain002.REASON_WORDS`` has the words).
+    is_return: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    return_reason_code: Mapped[str | None] = mapped_column(String(35))
     match_method: Mapped[str | None] = mapped_column(String(10))
     # Who matched or dismissed it by hand, when and why (automatic matches have no person).
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

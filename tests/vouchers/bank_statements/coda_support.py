@@ -45,6 +45,7 @@ class Movement:
     transaction: str = "00150000"
     end_to_end: str = ""
     r_type: str = ""  # record 2.2, position 113: 1 reject, 2 return, 3 refund, 4 reversal, 5 cancellation
+    return_reason: str = ""  # record 2.2, positions 114-117: the ISO reason of an R-transaction (AC04...)
     bank_reference: str = ""
     details: list[Movement] = field(default_factory=list)  # the parts of a total (transaction type 1 or 2)
 
@@ -67,7 +68,8 @@ def movement_records(m: Movement, seq: int, detail: int, paper: str) -> list[str
                       (62, kind), (63, zone), (116, ddmmyy(m.booked_on)), (122, paper), (125, glob), (126, "1"),
                       (128, "0")),
                record((1, "22"), (3, f"{seq:04d}"), (7, f"{detail:04d}"), (11, "" if m.reference else text[53:106]),
-                      (64, m.end_to_end), (99, "GEBABEBB"), (113, m.r_type), (126, "1"), (128, "0")),
+                      (64, m.end_to_end), (99, "GEBABEBB"), (113, m.r_type), (114, m.return_reason),
+                      (126, "1"), (128, "0")),
                record((1, "23"), (3, f"{seq:04d}"), (7, f"{detail:04d}"), (11, m.iban), (45, "EUR"), (48, m.name),
                       (83, "" if m.reference else text[106:149]), (126, "0"), (128, "0"))]
     for number, part in enumerate(m.details, start=1):

@@ -7,6 +7,9 @@
   line names: a social secretariat paying for a client names the client's) only when exactly one open contribution
   of the employers it names still owes exactly that amount (``domain.single_fit``); else it waits for a person,
   who sees those contributions as suggestions.
+- A credit that brings back money the fund sent (a returned transfer: ``is_return``) is no employer's payment,
+  whatever reference or enterprise number it names: it is never matched automatically. The fund's own transfers
+  take it (``services.outgoing``), or it waits for a person.
 - A debit that gives a credit back (a reversal or a return) undoes what that credit paid, when the import finds
   the credit for sure (``domain.reversed_credit``) and its contributions still hold that money; else it waits
   for a person. Every debit line of an import goes through ``book_debit_lines``.
@@ -150,7 +153,7 @@ def _status_after_reversal(session: Session, contribution_id: int, *, now: datet
 
 def _waiting_credits(lines: Sequence[BankLine]) -> list[BankLine]:
     return sorted((line for line in lines if line.status == "unmatched" and not line.returns_credit
-                   and not line.hold_reason), key=lambda item: (item.booked_on, item.id))
+                   and not line.hold_reason and not line.is_return), key=lambda item: (item.booked_on, item.id))
 
 
 def plan_automatic(session: Session, lines: Sequence[BankLine]) -> list[Planned]:

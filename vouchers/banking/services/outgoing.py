@@ -149,7 +149,10 @@ def _returned_by(session: Session, line: BankLine, transfers: list[PayoutTransfe
     if len(fitting) != 1:
         return False
     transfer = fitting[0]
-    transfer_states.mark_failed(session, transfer, on=line.booked_on, now=now, actor=actor, line=line)
+    # The bank's reason (RtrInf/Rsn/Cd: AC04 account closed...) goes with it: the transfer's page, its batch's
+    # history and the person told all say why the money came back.
+    transfer_states.mark_failed(session, transfer, on=line.booked_on, now=now, actor=actor, line=line,
+                                reason_code=line.return_reason_code)
     if line.status == "unmatched":
         transfer_states.set_line_aside(session, line, transfer, actor=actor, now=now)
     else:

@@ -264,7 +264,8 @@ def _new_line(row: BankStatement, line: camt.ParsedLine, key: str, now: datetime
         "more_references": " ".join(line.more_references) or None,
         "reference_text": line.reference_text, "remittance_text": line.remittance_text,
         "counterparty_name": line.counterparty_name, "counterparty_iban": line.counterparty_iban,
-        "counterparty_id": line.counterparty_id, "enterprise_number": line.enterprise_number, "created_at": now}
+        "counterparty_id": line.counterparty_id, "enterprise_number": line.enterprise_number, "created_at": now,
+        "is_return": line.direction == "credit" and line.returned, "return_reason_code": line.return_reason_code}
 
 
 def _known_keys(session: Session, keys: Sequence[str]) -> set[str]:

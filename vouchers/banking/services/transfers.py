@@ -291,6 +291,8 @@ def record_return(session: Any, actor: Any, transfer_id: int, *, reason: str, re
                                       "paid no contribution and brought no other transfer back.")]
     if problems:
         raise ValidationFailed(N_("The return cannot be recorded as it is."), fields=problems)
+    if code is None and line is not None:
+        code = line.return_reason_code  # the reason the bank gave on the statement
     if transfer.status not in ("pending", "paid"):
         raise Conflict(N_("This transfer was already refused or returned."), code="transfer_already_failed",
                        extra={"transfer_status": transfer.status})
