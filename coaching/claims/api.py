@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from coaching.claims import services as claim_services
 from coaching.claims.schemas import (
+    AdminClaimQuerySchema,
     ClaimCreateSchema,
     ClaimListSchema,
     ClaimQuerySchema,
@@ -20,6 +21,7 @@ from portal.mail import commit
 from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
+from vouchers.search import read_search
 
 blp = Blueprint("claims_api", __name__, description="Providers' claims for confirmed sessions, and the fund's decisions on them")
 
@@ -49,18 +51,18 @@ def provider_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 def _claim_page(query: dict[str, Any]) -> dict[str, Any]:
     after_id = decode_id_cursor(query["cursor"])
     rows = claim_services.list_claims(db.session, current_user, status=query["status"], limit=query["limit"] + 1,
-                                      after_id=after_id)
+                                      after_id=after_id, search=read_search(query.get("q")))
     page, next_cursor = id_page(rows, query["limit"])
     return {"items": page, "next_cursor": next_cursor}
 
 
 @blp.route("/admin/claims", methods=["GET"])
 @api_access(Permission.ADMIN_CLAIMS_DECIDE)
-@blp.arguments(ClaimQuerySchema, location="query")
+@blp.arguments(AdminClaimQuerySchema, location="query")
 @blp.response(200, ClaimListSchema)
 @blp.doc(security=BEARER)
 def admin_claims(query: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The providers' claims, oldest first."""
+    """The providers' claims, oldest first; `q` searches them."""
     return _claim_page(query)
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectField,
     SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length
 
-from portal.forms import choices
+from portal.filters import Filters, Select, Text
+from portal.search import MAX_SEARCH, SEARCH_TOO_LONG
 
 CLAIM_STATUS_LABELS = {"submitted": _l("Waiting for the fund"), "approved": _l("Approved"),
                        "rejected": _l("Rejected"), "paid": _l("Paid")}
@@ -20,14 +20,15 @@ class ClaimForm(FlaskForm):
                                       validators=[DataRequired(_l("Choose the sessions to claim."))])
 
 
-class ClaimFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    status = SelectField(_l("Status"), default="submitted",
-                         choices=choices({"submitted": _l("Waiting for the fund"), "approved": _l("Approved"),
-                                          "rejected": _l("Rejected"), "paid": _l("Paid"), "": _l("Any status")}),
-                         invalid_choice_message=_l("Choose one of the statuses in the list."))
+#: The fund's filters of the claims, sent by GET and written from plain values (``portal.filters``), with the
+#: search box (``vouchers.search``).
+CLAIM_FILTERS = Filters(
+    Select("status", _l("Status"), {**CLAIM_STATUS_LABELS, "": _l("Any status")}, default="submitted",
+           invalid=_l("Choose one of the statuses in the list.")),
+    Text("q", _l("Search"), MAX_SEARCH, too_long=SEARCH_TOO_LONG,
+         description=_l("A claim number, a voucher code, the beneficiary's name or national number (NISS), or the "
+                        "provider's name or enterprise number.")),
+)
 
 
 class ApproveForm(FlaskForm):

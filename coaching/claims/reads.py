@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, false, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from coaching.calendar.models import CoachingSession, SessionSeat
@@ -15,7 +15,9 @@ from coaching.claims.models import Claim, ClaimLine
 from coaching.providers.models import Provider
 from portal.auth.models import User
 from portal.db import prepared, read
+from portal.search import name_words
 from vouchers.requests.models import Beneficiary, Voucher
+from vouchers.search import ENTERPRISE, NAME, NISS, NUMBER, VOUCHER_CODE, Search
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +76,10 @@ class ClaimRow:
 
 
 def claim_rows(session: Session, *, provider_id: int | None = None, status: str | None = None,
-               after_id: int | None = None, limit: int = 50) -> list[ClaimRow]:
-    """Claims by id (oldest first): one provider's, or all of them for the fund; by status; after ``after_id``."""
-    shape = (provider_id is not None, status is not None, after_id is not None)
+               after_id: int | None = None, limit: int = 50, search: Search | None = None) -> list[ClaimRow]:
+    """Claims by id (oldest first): one provider's, or all of them for the fund; by status; after ``after_id``;
+    found by a search (``claims_found``)."""
+    shape = (provider_id is not None, status is not None, after_id is not None, search.shape if search else None)
 
     def build() -> Any:
         lines = (select(func.count()).select_from(ClaimLine).where(ClaimLine.claim_id == Claim.id)
@@ -93,8 +96,38 @@ def claim_rows(session: Session, *, provider_id: int | None = None, status: str 
             query = query.where(Claim.status == bindparam("status"))
         if shape[2]:
             query = query.where(Claim.id > bindparam("after_id", type_=Integer))
+        if shape[3]:
+            query = query.where(claims_found(*shape[3]))
         return query.order_by(Claim.id).limit(bindparam("limit", type_=Integer))
 
     rows = read(session, prepared(("claim_rows", shape), build),
-                {"provider_id": provider_id, "status": status, "after_id": after_id, "limit": limit})
+                {"provider_id": provider_id, "status": status, "after_id": after_id, "limit": limit,
+                 **(search.params() if search else {})})
     return [ClaimRow(*row) for row in rows]
+
+
+def claims_found(kind: str, words: int) -> Any:
+    """The claims a search (``vouchers.search``) finds: by the claim's number, its voucher's code, its
+    beneficiary's national number or name, or its provider's enterprise number or name (each word of a name in
+    one of them). A reference or anything else finds none. The values are the bind parameters of ``Search``."""
+    value = bindparam("q_value")
+    if kind == NUMBER:
+        return Claim.id == value
+    if kind == VOUCHER_CODE:
+        return Claim.voucher_id.in_(select(Voucher.id).where(Voucher.code == value))
+    if kind == NISS:
+        return Claim.voucher_id.in_(select(Voucher.id).join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
+                                    .where(Beneficiary.niss == value))
+    if kind == ENTERPRISE:
+        return Claim.provider_id.in_(select(Provider.id).where(Provider.enterprise_number == value))
+    if kind == NAME:  # each word in the provider's name or in the beneficiary's: the claims of each, then both
+        holder, claim = aliased(User), aliased(Claim)
+        return and_(*(Claim.id.in_(union(
+            select(claim.id).where(claim.provider_id.in_(
+                select(Provider.id).where(name_words((Provider.name,), 1, index)))),
+            select(claim.id).where(claim.voucher_id.in_(
+                select(Voucher.id).join(Beneficiary, Beneficiary.id == Voucher.beneficiary_id)
+                .join(holder, holder.id == Beneficiary.user_id)
+                .where(name_words((holder.first_name, holder.last_name), 1, index))))))
+            for index in range(words)))
+    return false()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from portal.schema_fields import Id
+from portal.search import MAX_SEARCH
 
 
 class ClaimCreateSchema(Schema):
@@ -29,6 +30,13 @@ class ClaimQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(["submitted", "approved", "rejected", "paid"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
+
+
+class AdminClaimQuerySchema(ClaimQuerySchema):
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_SEARCH), metadata={
+        "description": "Search: a claim number, a voucher code (TNW-XXXX-XXXX), the beneficiary's name or national "
+                       "number (NISS), or the provider's name or enterprise number. Names: each word, any case, with "
+                       "or without accents."})
 
 
 class RejectSchema(Schema):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.claims import domain
 from coaching.claims.models import Claim, ClaimLine
+from coaching.claims.reads import claims_found
 from coaching.providers.models import Coach, Provider
 from coaching.providers.services.listing import _require
 from coaching.providers.services.offers import provider_of
@@ -25,6 +26,7 @@ from portal.permissions import Permission, can
 from vouchers.ledger.services import entries as ledger
 from vouchers.requests.models import Voucher
 from vouchers.requests.services.vouchers import ENDED_STATES
+from vouchers.search import Search
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def reject_claim(session: Session, admin: Any, claim_id: int, reason: str, *, to
 
 
 def list_claims(session: Session, actor: Any, *, status: str | None = None, limit: int = 50,
-                after_id: int | None = None) -> list[Claim]:
+                after_id: int | None = None, search: Search | None = None) -> list[Claim]:
     query = select(Claim)
     if can(actor, Permission.ADMIN_CLAIMS_DECIDE):
         pass
@@ -207,4 +209,6 @@ def list_claims(session: Session, actor: Any, *, status: str | None = None, limi
         query = query.where(Claim.status == status)
     if after_id:
         query = query.where(Claim.id > after_id)
+    if search is not None:  # what a search finds (``reads.claims_found``)
+        query = query.where(claims_found(*search.shape)).params(**search.params())
     return list(session.scalars(query.order_by(Claim.id).limit(limit)))

@@ -12,12 +12,13 @@ from flask_wtf import FlaskForm
 from coaching.calendar.forms import ATTENDANCE_LABELS, CONFIRMATION_LABELS, KIND_LABELS
 from coaching.claims import services as claim_services
 from coaching.claims.forms import (
+    CLAIM_FILTERS,
     CLAIM_STATUS_LABELS,
     ApproveForm,
-    ClaimFilterForm,
     ClaimForm,
     RejectForm,
 )
+from coaching.claims.presenters import fund_claim_rows
 from coaching.claims.reads import claim_rows, claimable_sessions
 from portal import audit
 from portal.clock import today_in_brussels, utcnow
@@ -29,24 +30,26 @@ from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
 from vouchers.requests.services import vouchers as voucher_services
+from vouchers.search import read_search
 
 bp = Blueprint("claims", __name__)
 
 @bp.get("/admin/fund/claims")
 @require(Permission.ADMIN_CLAIMS_DECIDE)
 def fund_claims():  # type: ignore[no-untyped-def]
-    form = ClaimFilterForm(request.args)
+    form = CLAIM_FILTERS.read(request.args)
     rows: list[Any] = []
     next_url = None
-    if form.validate():
+    if form.valid():
         after = page_arg("after")
-        found = claim_rows(db.session, status=form.status.data or None, limit=PAGE_SIZE + 1, after_id=after)
-        rows = found[:PAGE_SIZE]
+        found = claim_rows(db.session, status=form.values["status"] or None, limit=PAGE_SIZE + 1, after_id=after,
+                           search=read_search(form.values["q"]))
+        rows = fund_claim_rows(found[:PAGE_SIZE])
         if len(found) > PAGE_SIZE:
-            next_url = url_for(".fund_claims", status=form.status.data or "", after=found[PAGE_SIZE - 1].id)
+            next_url = url_for(".fund_claims", **form.args(), after=found[PAGE_SIZE - 1].id)
     return render_template("fund_admin/claims.html", form=form, rows=rows, next_url=next_url,
-                           first_url=request.args.get("after") and url_for(".fund_claims", status=form.status.data or ""),
-                           claim_status_labels=labels_in(CLAIM_STATUS_LABELS))
+                           first_url=request.args.get("after") and url_for(".fund_claims", **form.args()),
+                           searched=bool(form.values["q"]))
 
 
 @bp.get("/admin/fund/claims/<int:claim_id>")

@@ -22,6 +22,7 @@ from coaching.providers.schemas import (
     ProviderCreateSchema,
     ProviderListSchema,
     ProviderSchema,
+    ProviderSearchSchema,
     ProviderUpdateSchema,
     ProviderVoucherListSchema,
     ProviderVoucherQuerySchema,
@@ -40,6 +41,7 @@ from portal.schema_fields import BEARER, ListQuerySchema
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.schemas import VoucherSchema
 from vouchers.requests.services.vouchers import accept_provider_change
+from vouchers.search import read_search
 
 blp = Blueprint("providers_api", __name__, description="Providers: the fund's list, and each provider's offers, coaches and vouchers")
 
@@ -53,11 +55,12 @@ def provider_payload(provider: Provider, admin_user_id: int | None = None) -> di
 
 @blp.route("/admin/providers", methods=["GET"])
 @api_access(Permission.ADMIN_PROVIDERS_MANAGE)
+@blp.arguments(ProviderSearchSchema, location="query")
 @blp.response(200, ProviderListSchema)
 @blp.doc(security=BEARER)
-def list_providers():  # type: ignore[no-untyped-def]
-    """Every provider, listed ones first (delisted ones stay as history)."""
-    providers = listing.providers_for_fund(db.session, current_user)
+def list_providers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Every provider, listed ones first (delisted ones stay as history); with `q`, those it finds."""
+    providers = listing.providers_for_fund(db.session, current_user, read_search(query["q"]))
     return {"items": [provider_payload(p) for p in providers], "next_cursor": None}
 
 

@@ -37,8 +37,10 @@ from wtforms.widgets import TextInput
 from coaching.marketplace.forms import REGION_LABELS, MultiCheckboxField
 from coaching.providers.services.listing import QUALITY_LABELS
 from portal.auth.email_rule import EmailAddress
+from portal.filters import Filters, Text
 from portal.forms import choices
 from portal.i18n import LANGUAGE_NAMES, reading_language
+from portal.search import MAX_SEARCH, SEARCH_TOO_LONG
 
 LANGUAGE_LABELS = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
@@ -203,3 +205,10 @@ class ProviderEditForm(FlaskForm):
     iban = ProviderForm.iban
     regions = ProviderForm.regions
     languages = ProviderForm.languages
+
+
+#: The search box of the fund's list of providers (``vouchers.search``), sent by GET.
+PROVIDER_FILTERS = Filters(
+    Text("q", _l("Search"), MAX_SEARCH, too_long=SEARCH_TOO_LONG,
+         description=_l("A provider's name, enterprise number or number.")),
+)

@@ -10,6 +10,7 @@ from coaching.marketplace.domain import REGION_CODES
 from coaching.providers.services.listing import PROVIDER_LANGUAGES, QUALITY_LABELS
 from portal.auth.email_rule import EmailAddressField
 from portal.schema_fields import Cents, Count, Id
+from portal.search import MAX_SEARCH
 
 
 class ProviderUpdateSchema(Schema):
@@ -59,6 +60,12 @@ class ProviderSchema(Schema):
     listed_at = fields.DateTime(format="iso", allow_none=True)
     delisted_at = fields.DateTime(format="iso", allow_none=True)
     admin_user_id = fields.Integer(allow_none=True, metadata={"description": "Set when the provider is created."})
+
+
+class ProviderSearchSchema(Schema):
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_SEARCH), metadata={
+        "description": "Search: a provider's name (each word, any case, with or without accents), its enterprise "
+                       "number in any format (BE 0403.170.701, 0403170701) or its number."})
 
 
 class ProviderListSchema(Schema):

@@ -29,6 +29,7 @@ from coaching.calendar.models import CoachingSession, SessionSeat
 from coaching.marketplace.forms import REGION_LABELS
 from coaching.providers.domain import STANDARD_MIXES
 from coaching.providers.forms import (
+    PROVIDER_FILTERS,
     AcceptForm,
     CoachForm,
     DelistForm,
@@ -57,6 +58,7 @@ from vouchers.requests.models import Voucher
 from vouchers.requests.reads import voucher_read
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.usage import usage_totals
+from vouchers.search import read_search
 
 bp = Blueprint("providers", __name__)
 
@@ -71,10 +73,14 @@ bp = Blueprint("providers", __name__)
 @require(Permission.ADMIN_PROVIDERS_MANAGE)
 def providers():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
-    return render_template("fund_admin/providers.html", providers=listing.providers_for_fund(
-        db.session, current_user), warnings=listing.label_expiry_overview(db.session, today), today=today,
-        region_labels=REGION_LABELS, language_names=LANGUAGE_NAMES, format_enterprise=_format_enterprise,
-        warning_days=rules_on(db.session, today).label_warning_days)
+    form = PROVIDER_FILTERS.read(request.args)
+    found = (listing.providers_for_fund(db.session, current_user, read_search(form.values["q"]))
+             if form.valid() else [])
+    return render_template("fund_admin/providers.html", providers=found, form=form, searched=bool(form.values["q"]),
+                           warnings=listing.label_expiry_overview(db.session, today), today=today,
+                           region_labels=REGION_LABELS, language_names=LANGUAGE_NAMES,
+                           format_enterprise=_format_enterprise,
+                           warning_days=rules_on(db.session, today).label_warning_days), 200 if form.valid() else 422
 
 
 def _format_enterprise(number: str) -> str:

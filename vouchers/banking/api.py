@@ -37,6 +37,7 @@ from vouchers.banking.services import statements as statement_services
 from vouchers.banking.services import suggestions as suggestion_services
 from vouchers.banking.services.background_import import receive_upload
 from vouchers.employers.domain import format_structured_reference
+from vouchers.search import read_search
 
 blp = Blueprint("banking_api", __name__,
                 description="Bank statements (CAMT.053 or CODA) and the matching of their lines")
@@ -90,6 +91,7 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
             "allocations": [{"contribution_id": a.contribution_id, "amount_cents": a.amount_cents}
                             for a in line.allocations],
             "returns_credit": line.returns_credit, "reverses_line_id": line.reverses_line_id,
+            "is_return": line.is_return, "return_reason_code": line.return_reason_code,
             "match_method": line.match_method, "decided_by": line.decided_by, "decided_at": line.decided_at,
             "decision_reason": line.decision_reason, **extra}
 
@@ -204,9 +206,11 @@ def get_statement(statement_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(security=BEARER)
 def list_lines(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Bank lines in import order, filtered by `status` (`unmatched` is the queue), the booking day
-    (`from_on`, `to_on`, inclusive) and `statement_id`; `total_count`/`total_cents` cover every page."""
+    (`from_on`, `to_on`, inclusive) and `statement_id`, and found by `q` (a payer's name or enterprise number, a
+    structured reference, a worker's national number, a line or contribution number); `total_count`/`total_cents`
+    cover every page."""
     filters = line_services.LineFilters(status=query["status"], from_on=query["from_on"], to_on=query["to_on"],
-                                   statement_id=query["statement_id"])
+                                   statement_id=query["statement_id"], search=read_search(query["q"]))
     rows = line_services.list_lines(db.session, current_user, filters, limit=query["limit"] + 1,
                                after_id=decode_id_cursor(query["cursor"]))
     page, next_cursor = id_page(rows, query["limit"])

@@ -16,6 +16,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SearchField,
     SelectField,
     StringField,
     TextAreaField,
@@ -31,6 +32,7 @@ from wtforms.widgets import TextInput
 
 from portal.forms import choices
 from portal.schema_fields import MAX_ID
+from portal.search import MAX_SEARCH, SEARCH_TOO_LONG
 from vouchers.banking.domain import typed_euros_to_cents
 
 
@@ -90,6 +92,10 @@ class LineFilterForm(FlaskForm):
     to_on = DateField(_l("Booked until"), validators=[Optional()], invalid_value_message=_DATE_HINT)
     statement_id = IntegerField(_l("Statement number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
                                 render_kw={"inputmode": "numeric"})
+    q = SearchField(_l("Search"), validators=[Length(max=MAX_SEARCH, message=SEARCH_TOO_LONG)],
+                    description=_l("A payer's name or enterprise number, a structured reference, a worker's national "
+                                   "number (NISS), or a line or contribution number."),
+                    render_kw={"autocomplete": "off", "maxlength": MAX_SEARCH})
 
 
 class MatchForm(FlaskForm):

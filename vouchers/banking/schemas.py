@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from portal.schema_fields import Id, QueryId
+from portal.search import MAX_SEARCH
 from vouchers.banking.domain import SUGGESTION_REASONS
 from vouchers.banking.models import (
     HOLD_REASONS,
@@ -155,6 +156,13 @@ class LineSchema(Schema):
                        "credit paid."})
     reverses_line_id = fields.Integer(allow_none=True, metadata={
         "description": "The credit line this one gave back, when the import found it."})
+    is_return = fields.Boolean(required=True, metadata={
+        "description": "A credit that brings back a transfer the fund sent (a returned transfer: CAMT `RtrInf` or a "
+                       "return's bank transaction code, a CODA R-transaction). It is never matched automatically to "
+                       "an employer's contribution."})
+    return_reason_code = fields.String(allow_none=True, metadata={
+        "description": "The bank's reason for a return (ISO, e.g. AC04 account closed, AC01 wrong account number, "
+                       "MD07 beneficiary deceased): CAMT `RtrInf/Rsn/Cd`, CODA record 2.2 positions 114-117."})
     match_method = fields.String(allow_none=True, metadata={"enum": list(MATCH_METHODS)})
     decided_by = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(format="iso", allow_none=True)
@@ -211,6 +219,9 @@ class LineListQuerySchema(Schema):
     from_on = fields.Date(load_default=None, metadata={"description": "Booked on or after this day."})
     to_on = fields.Date(load_default=None, metadata={"description": "Booked on or before this day."})
     statement_id = QueryId(load_default=None)  # not Id: strict would refuse "3", as a query string is text
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_SEARCH), metadata={
+        "description": "Search: a payer's name (any case, with or without accents) or enterprise number, a structured "
+                       "reference however typed, a worker's national number (NISS), or a line or contribution number."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 

@@ -38,6 +38,7 @@ from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.web import page_arg, refused
+from vouchers.banking import pain002
 from vouchers.banking.forms import (
     IGNORE_REASON_LABELS,
     LINE_STATUS_LABELS,
@@ -59,6 +60,7 @@ from vouchers.banking.services.background_import import receive_upload
 from vouchers.employers.domain import format_structured_reference
 from vouchers.employers.models import Contribution
 from vouchers.employers.views import CONTRIBUTION_LABELS
+from vouchers.search import read_search
 
 bp = Blueprint("banking", __name__, url_prefix="/admin/fund")
 
@@ -74,7 +76,7 @@ def queue_url(from_on: date, to_on: date, status: str = "unmatched") -> str:
 def _labels() -> dict[str, Any]:
     return {"line_status_labels": LINE_STATUS_LABELS, "ignore_reason_labels": IGNORE_REASON_LABELS,
             "suggestion_reason_labels": SUGGESTION_REASON_LABELS, "contribution_labels": CONTRIBUTION_LABELS,
-            "format_reference": format_structured_reference}
+            "format_reference": format_structured_reference, "reason_words": pain002.REASON_WORDS}
 
 
 def _after() -> int | None:
@@ -185,7 +187,8 @@ def lines():  # type: ignore[no-untyped-def]
         valid = False
     if valid:
         filters = line_services.LineFilters(status=form.status.data or None, from_on=form.from_on.data,
-                                       to_on=form.to_on.data, statement_id=form.statement_id.data)
+                                       to_on=form.to_on.data, statement_id=form.statement_id.data,
+                                       search=read_search(form.q.data))
         found = line_services.list_lines(db.session, current_user, filters, limit=PAGE_SIZE + 1, after_id=_after())
         rows = found[:PAGE_SIZE]
         totals = line_services.line_totals(db.session, current_user, filters)
@@ -201,7 +204,7 @@ def _filter_args(form: LineFilterForm) -> dict[str, str]:
     return {"status": form.status.data or "",
             "from_on": form.from_on.data.isoformat() if form.from_on.data else "",
             "to_on": form.to_on.data.isoformat() if form.to_on.data else "",
-            "statement_id": str(form.statement_id.data or "")}
+            "statement_id": str(form.statement_id.data or ""), "q": form.q.data or ""}
 
 
 @bp.get("/bank-lines/<int:line_id>")
@@ -222,6 +225,7 @@ def _render_line(line_id: int, match_form: MatchForm, dismiss_form: DismissForm,
                            match_form=match_form, dismiss_form=dismiss_form, split_form=split_form.pad(),
                            decider=decider,
                            contributions=contributions, given_back_by=line_services.given_back_by(db.session, found),
+                           returned_transfer=line_services.transfer_it_returned(db.session, found),
                            **_labels()), status
 
 
@@ -366,7 +370,7 @@ def _render_batch(batch_id: int, form: FlaskForm, status: int = 200) -> tuple[st
     batch = payouts.get_batch(db.session, current_user, batch_id)
     return render_template("fund_admin/payout.html", batch=batch, form=form,
                            rows=payouts.batch_claims(db.session, batch.id), batch_status_labels=BATCH_STATUS_LABELS,
-                           claim_status_labels=CLAIM_STATUS_LABELS), status
+                           claim_status_labels=CLAIM_STATUS_LABELS, reason_words=pain002.REASON_WORDS), status
 
 
 @bp.get("/payouts/<int:batch_id>/pain.001.xml")

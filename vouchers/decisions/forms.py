@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
-    DateField,
     RadioField,
     SelectChoice,
-    SelectField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.filters import Check, Day, Filters, Select, Text
+from portal.search import MAX_SEARCH, SEARCH_TOO_LONG
 from vouchers.requests.domain import INSURERS
 
 #: How each request status reads for the fund's staff (queue filter and pages).
@@ -24,6 +23,15 @@ STATUS_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "withdrawn": _l("Withdrawn"),
+}
+
+
+#: The 45-day clock's states, on the queue's badges.
+CLOCK_LABELS = {
+    "on_time": _l("On time"),
+    "due_soon": _l("Due soon"),
+    "overdue": _l("Overdue"),
+    "paused": _l("Paused"),
 }
 
 
@@ -46,25 +54,24 @@ def _choices(labels: dict[str, object], *, blank: object | None = None) -> list[
     return choices + [SelectChoice(value=value, label=label) for value, label in labels.items()]
 
 
-class QueueFilterForm(FlaskForm):
-    """The queue's filters, sent by GET: bookmarkable, no CSRF token needed."""
-
-    class Meta:
-        csrf = False
-
-    status = SelectField(_l("Status"), choices=_choices(STATUS_LABELS, blank=_l("Any status")), default="submitted",
-                         invalid_choice_message=_l("Choose one of the statuses in the list."))
-    route = SelectField(_l("Route"), choices=_choices(ROUTE_LABELS, blank=_l("Any route")), default="",
-                        invalid_choice_message=_l("Choose route A, route B or any route."))
-    initiative = SelectField(_l("Initiative"), choices=_choices(INITIATIVE_LABELS, blank=_l("Any initiative")),
-                             default="", invalid_choice_message=_l("Choose one of the initiatives in the list."))
-    insurer_code = SelectField(_l("Mutual insurer"), default="", choices=_choices(
-        {str(code): f"{code} {name}" for code, name in INSURERS.items()}, blank=_l("Any mutual insurer")),
-        invalid_choice_message=_l("Choose one of the mutual insurers in the list."))
-    overdue = BooleanField(_l("Overdue only"))
-    due_before = DateField(_l("Due before"), validators=[Optional()],
-                           invalid_value_message=_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."),
-                           description=_l("Requests whose decision is due before this day."))
+#: The queue's filters, sent by GET: bookmarkable, no CSRF token needed; written from plain values
+#: (``portal.filters``), with the search box (``vouchers.search``).
+QUEUE_FILTERS = Filters(
+    Select("status", _l("Status"), STATUS_LABELS, blank=_l("Any status"), default="submitted",
+           invalid=_l("Choose one of the statuses in the list.")),
+    Select("route", _l("Route"), ROUTE_LABELS, blank=_l("Any route"),
+           invalid=_l("Choose route A, route B or any route.")),
+    Select("initiative", _l("Initiative"), INITIATIVE_LABELS, blank=_l("Any initiative"),
+           invalid=_l("Choose one of the initiatives in the list.")),
+    Select("insurer_code", _l("Mutual insurer"), {str(code): f"{code} {name}" for code, name in INSURERS.items()},
+           blank=_l("Any mutual insurer"), invalid=_l("Choose one of the mutual insurers in the list.")),
+    Day("due_before", _l("Due before"), invalid=_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."),
+        description=_l("Requests whose decision is due before this day.")),
+    Check("overdue", _l("Overdue only")),
+    Text("q", _l("Search"), MAX_SEARCH, too_long=SEARCH_TOO_LONG,
+         description=_l("A name, a national number (NISS), a request number, a voucher code or the provider's "
+                        "enterprise number.")),
+)
 
 
 DECISION_LABELS = {

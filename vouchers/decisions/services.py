@@ -6,17 +6,37 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.orm import Session, aliased
 
+from coaching.providers.models import Provider
+from portal.auth.models import User
 from portal.db import prepared, read
 from portal.errors import N_, Forbidden, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.pagination import decode_cursor, encode_cursor
 from portal.permissions import Permission, can
 from portal.schema_fields import MAX_ID
-from vouchers.requests.models import VoucherRequest
+from portal.search import name_words
+from vouchers.requests.models import (
+    Beneficiary,
+    MemberInvitation,
+    Voucher,
+    VoucherRequest,
+)
 from vouchers.requests.reads import RequestRead, request_reads
+from vouchers.search import ENTERPRISE, NAME, NISS, NUMBER, VOUCHER_CODE, Search
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,8 @@ class QueueFilters:
     #: "own", or "coordinator" (the coordinator's plan, filed by the member or by a coordinator)
     initiative: str | None = None
     insurer_code: int | None = None
+    #: What was typed in the search box (``vouchers.search``)
+    search: Search | None = None
 
 
 def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, *, today: date, limit: int = 50,
@@ -38,7 +60,8 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
         raise Forbidden(N_("Only the fund can see the queue."))
     params: dict[str, Any] = {"status": filters.status, "route": filters.route, "today": today,
                               "due_before": filters.due_before, "initiative": filters.initiative,
-                              "insurer_code": filters.insurer_code, "limit": limit + 1}
+                              "insurer_code": filters.insurer_code, "limit": limit + 1,
+                              **(filters.search.params() if filters.search else {})}
     after = decode_cursor(cursor, 2)
     if after is not None:
         try:
@@ -49,7 +72,8 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
         if isinstance(last_id, bool) or not isinstance(last_id, int) or not 1 <= last_id <= MAX_ID:
             raise ValidationFailed(N_("The cursor is not valid."), fields={"cursor": ["not valid"]})
     shape = (bool(filters.status), bool(filters.route), filters.overdue, bool(filters.due_before),
-             bool(filters.initiative), bool(filters.insurer_code), after is not None)
+             bool(filters.initiative), bool(filters.insurer_code), after is not None,
+             filters.search.shape if filters.search else None)
     rows = request_reads(session, ("fund_queue", shape), lambda: _queue_ids(*shape), params,
                          VoucherRequest.decision_due_on, VoucherRequest.id)
     next_cursor = None
@@ -61,7 +85,7 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
 
 
 def _queue_ids(status: bool, route: bool, overdue: bool | None, due_before: bool, initiative: bool,
-               insurer_code: bool, after: bool) -> Select[Any]:
+               insurer_code: bool, after: bool, search: tuple[str, int] | None) -> Select[Any]:
     """The queue's ids for one combination of filters, each value a bind parameter (built once per combination)."""
     due_on = VoucherRequest.decision_due_on
     query = select(VoucherRequest.id).where(VoucherRequest.status != "draft")
@@ -84,7 +108,40 @@ def _queue_ids(status: bool, route: bool, overdue: bool | None, due_before: bool
         after_due_on = bindparam("after_due_on", type_=Date)
         query = query.where(or_(due_on > after_due_on,
                                 and_(due_on == after_due_on, VoucherRequest.id > bindparam("after_id", type_=Integer))))
+    if search:
+        query = query.where(_found(*search))
     return query.order_by(due_on, VoucherRequest.id).limit(bindparam("limit", type_=Integer))
+
+
+def _found(kind: str, words: int) -> Any:
+    """The requests a search finds: by its member's name (their account's, or as their coordinator typed it) or
+    national number, by the request's number or its voucher's (number or code), or by the enterprise number of
+    the provider it names. A reference or anything else finds none."""
+    value = bindparam("q_value")
+    if kind == NAME:
+        return _members_requests(
+            select(Beneficiary.id).join(User, User.id == Beneficiary.user_id)
+            .where(name_words((User.first_name, User.last_name), words)),
+            select(MemberInvitation.id).where(name_words((MemberInvitation.first_name, MemberInvitation.last_name),
+                                                         words)))
+    if kind == NISS:
+        return _members_requests(select(Beneficiary.id).where(Beneficiary.niss == value),
+                                 select(MemberInvitation.id).where(MemberInvitation.niss == value))
+    if kind == NUMBER:
+        return or_(VoucherRequest.id == value, VoucherRequest.id.in_(select(Voucher.request_id).where(Voucher.id == value)))
+    if kind == VOUCHER_CODE:
+        return VoucherRequest.id.in_(select(Voucher.request_id).where(Voucher.code == value))
+    if kind == ENTERPRISE:
+        return VoucherRequest.provider_id.in_(select(Provider.id).where(Provider.enterprise_number == value))
+    return false()
+
+
+def _members_requests(members: Select[Any], invited: Select[Any]) -> Any:
+    """The requests of these members or invitations: one list of ids, each half read through its own index (the
+    people found first, then their requests), rather than every request tested against both."""
+    request = aliased(VoucherRequest)
+    return VoucherRequest.id.in_(union(select(request.id).where(request.beneficiary_id.in_(members)),
+                                       select(request.id).where(request.invitation_id.in_(invited))))
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,18 @@ from portal import audit
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, ValidationFailed
+from portal.filters import Read
 from portal.fund_settings import rules_on
-from portal.i18n import labels_in
 from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.web import attach_errors
 from vouchers.decisions.forms import (
+    QUEUE_FILTERS,
     ROUTE_LABELS,
     STATUS_LABELS,
     DecisionForm,
-    QueueFilterForm,
 )
+from vouchers.decisions.presenters import queue_rows
 from vouchers.decisions.services import (
     QueueFilters,
     list_requests_for_fund,
@@ -50,6 +51,7 @@ from vouchers.requests.services.requests import (
     decide_voucher_request,
     get_request,
 )
+from vouchers.search import read_search
 
 bp = Blueprint("decisions", __name__, url_prefix="/admin")
 
@@ -61,9 +63,9 @@ DEFAULT_PAGE_SIZE = 50
 @require(Permission.ADMIN_REQUESTS_VIEW)
 def queue():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
-    form = QueueFilterForm(request.args)
+    form = QUEUE_FILTERS.read(request.args)
     rows, next_cursor = [], None
-    if form.validate():
+    if form.valid():
         try:
             rows, next_cursor = list_requests_for_fund(
                 db.session, current_user, _filters(form), today=today, cursor=request.args.get("cursor") or None,
@@ -115,38 +117,22 @@ def _load(request_id: int) -> VoucherRequest:
     return voucher_request
 
 
-def _filters(form: QueueFilterForm) -> QueueFilters:
-    return QueueFilters(status=form.status.data or None, route=form.route.data or None,
-                        overdue=True if form.overdue.data else None, due_before=form.due_before.data,
-                        initiative=form.initiative.data or None,
-                        insurer_code=int(form.insurer_code.data) if form.insurer_code.data else None)
+def _filters(form: Read) -> QueueFilters:
+    values = form.values
+    return QueueFilters(status=values["status"] or None, route=values["route"] or None,
+                        overdue=True if values["overdue"] else None, due_before=values["due_before"],
+                        initiative=values["initiative"] or None,
+                        insurer_code=int(values["insurer_code"]) if values["insurer_code"] else None,
+                        search=read_search(values["q"]))
 
 
-def _filter_args(form: QueueFilterForm) -> dict[str, str]:
-    """The filters as query arguments, so "Next page" keeps them."""
-    args = {"status": form.status.data or "", "route": form.route.data or "",
-            "initiative": form.initiative.data or "", "insurer_code": form.insurer_code.data or ""}
-    if form.overdue.data:
-        args["overdue"] = "y"
-    if form.due_before.data:
-        args["due_before"] = form.due_before.data.isoformat()
-    return args
-
-
-def _queue_context(form: QueueFilterForm, rows: list[RequestRead], next_cursor: str | None,
-                   today: date) -> dict[str, Any]:
+def _queue_context(form: Read, rows: list[RequestRead], next_cursor: str | None, today: date) -> dict[str, Any]:
     return {
-        "form": form, "rows": _queue_rows(rows, today), "counts": queue_counts(db.session, current_user, today=today),
-        "rules": rules_on(db.session, today), "status_labels": labels_in(STATUS_LABELS), "route_labels": labels_in(ROUTE_LABELS),
-        "next_url": next_cursor and url_for(".queue", **_filter_args(form), cursor=next_cursor),
-        "first_url": request.args.get("cursor") and url_for(".queue", **_filter_args(form)),
+        "form": form, "rows": queue_rows(db.session, rows, today), "counts": queue_counts(db.session, current_user, today=today),
+        "rules": rules_on(db.session, today), "searched": bool(form.values["q"]),
+        "next_url": next_cursor and url_for(".queue", **form.args(), cursor=next_cursor),
+        "first_url": request.args.get("cursor") and url_for(".queue", **form.args()),
     }
-
-
-def _queue_rows(rows: list[RequestRead], today: date) -> list[dict[str, Any]]:
-    """Each row with its clock, from the fund's settings read once for the page (``rules_on``)."""
-    return [{"request": row, "name": row.member_name,
-             "clock": clock_for(row, today, rules_on(db.session, row.submitted_on or today))} for row in rows]
 
 
 def _render_request(voucher_request: VoucherRequest, form: DecisionForm, status: int = 200) -> tuple[str, int]:

@@ -57,6 +57,7 @@ from vouchers.requests.services import accounts, answers, registration
 from vouchers.requests.services import requests as request_services
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.requests.services.requests import RequestData
+from vouchers.search import read_search
 
 blp = Blueprint("vouchers_api", __name__, description="Beneficiaries, employers and vouchers")
 
@@ -241,11 +242,12 @@ def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
 @blp.response(200, AdminRequestPageSchema)
 @blp.doc(security=[{"bearerAuth": []}])
 def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The fund's queue, soonest due first, paged with `next_cursor`."""
+    """The fund's queue, soonest due first, paged with `next_cursor`; `q` searches it (name, national number,
+    request or voucher number, voucher code, provider's enterprise number)."""
     today = today_in_brussels()
     filters = QueueFilters(status=query["status"], route=query["route"], overdue=query["overdue"],
                            due_before=query["due_before"], initiative=query["initiative"],
-                           insurer_code=query["insurer_code"])
+                           insurer_code=query["insurer_code"], search=read_search(query["q"]))
     rows, next_cursor = list_requests_for_fund(db.session, current_user, filters, today=today, limit=query["limit"],
                                                cursor=query["cursor"])
     items = request_read_dicts(db.session, rows, today=today)

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from portal.auth.email_rule import EmailAddressField
 from portal.errors import ValidationFailed
 from portal.schema_fields import Id
+from portal.search import MAX_SEARCH
 from vouchers.requests.services.accounts import BeneficiaryRegistration
 from vouchers.requests.services.registration import check_form
 
@@ -223,6 +224,10 @@ class AdminRequestQuerySchema(Schema):
     due_before = fields.Date(load_default=None, metadata={"description": "decision_due_on strictly before this day."})
     initiative = fields.String(load_default=None, validate=validate.OneOf(["own", "coordinator"]))
     insurer_code = fields.Integer(load_default=None, validate=validate.OneOf([100, 200, 300, 400, 500, 600, 900]))
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_SEARCH), metadata={
+        "description": "Search: the member's name (each word, any case, with or without accents) or national "
+                       "number (NISS, with or without dots and dashes), the request's or its voucher's number, the "
+                       "voucher's code (TNW-XXXX-XXXX), or the enterprise number of the provider it names."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
 

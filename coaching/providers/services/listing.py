@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,9 @@ from portal.auth.services import create_user, plausible_email
 from portal.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from portal.fund_settings import rules_on
 from portal.permissions import Permission, Role, can
+from portal.search import name_words
 from vouchers.requests.services.accounts import clean_enterprise_number, clean_iban
+from vouchers.search import ENTERPRISE, NAME, NUMBER, Search
 
 #: The quality labels the fund accepts for listing a provider, kept as data.
 #:
@@ -234,11 +236,27 @@ def update_provider(session: Session, admin: Any, provider_id: int, changes: Map
     return provider
 
 
-def providers_for_fund(session: Session, admin: Any) -> list[Provider]:
-    """Every provider, listed ones first, then by name (a few hundred at most)."""
+def providers_for_fund(session: Session, admin: Any, search: Search | None = None) -> list[Provider]:
+    """Every provider, listed ones first, then by name (a few hundred at most); or those a search finds
+    (``providers_found``)."""
     _require(admin, Permission.ADMIN_PROVIDERS_MANAGE)
-    return list(session.scalars(select(Provider).order_by(Provider.delisted_at.is_not(None), Provider.name,
-                                                          Provider.id)))
+    query = select(Provider)
+    if search is not None:
+        query = query.where(providers_found(*search.shape)).params(**search.params())
+    return list(session.scalars(query.order_by(Provider.delisted_at.is_not(None), Provider.name, Provider.id)))
+
+
+def providers_found(kind: str, words: int) -> Any:
+    """The providers a search (``vouchers.search``) finds: by name (each word, in any case, with or without
+    accents), enterprise number or number. A national number, a reference, a voucher code finds none."""
+    value = bindparam("q_value")
+    if kind == NAME:
+        return name_words((Provider.name,), words)
+    if kind == ENTERPRISE:
+        return Provider.enterprise_number == value
+    if kind == NUMBER:
+        return Provider.id == value
+    return false()
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from portal.permissions import Permission, can
 from portal.schema_fields import MAX_ID
 from vouchers.banking import domain
 from vouchers.banking.models import BankLine, BankLineAllocation
-from vouchers.banking.services import matching
+from vouchers.banking.payout_models import PayoutTransfer
+from vouchers.banking.services import line_search, matching
 from vouchers.employers.models import Contribution, ContributionPayment
+from vouchers.search import Search
 
 MAX_REASON = 2000
 
@@ -82,6 +84,13 @@ def given_back_by(session: Session, line: BankLine) -> BankLine | None:
     if line.direction != "credit":
         return None
     return session.scalar(select(BankLine).where(BankLine.reverses_line_id == line.id).order_by(BankLine.id).limit(1))
+
+
+def transfer_it_returned(session: Session, line: BankLine) -> PayoutTransfer | None:
+    """The fund's transfer this credit brought back, when the import or a person found it."""
+    if line.direction != "credit":
+        return None
+    return session.scalar(select(PayoutTransfer).where(PayoutTransfer.return_line_id == line.id).limit(1))
 
 
 def _refuse_if_closed(line: BankLine) -> None:
@@ -201,6 +210,8 @@ class LineFilters:
     from_on: date | None = None
     to_on: date | None = None
     statement_id: int | None = None
+    #: What was typed in the search box (``vouchers.search``; what it finds: ``line_search``)
+    search: Search | None = None
 
 
 def _filtered(query: Select, filters: LineFilters) -> Select:
@@ -212,6 +223,8 @@ def _filtered(query: Select, filters: LineFilters) -> Select:
         query = query.where(BankLine.booked_on <= filters.to_on)
     if filters.statement_id is not None:
         query = query.where(BankLine.statement_id == filters.statement_id)
+    if filters.search is not None:
+        query = query.where(line_search.lines_found(*filters.search.shape)).params(**filters.search.params())
     return query
 
 
