@@ -6,9 +6,9 @@ from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from portal.api_views import endpoint
 from portal.clock import utcnow
 from portal.db import db
-from portal.mail import commit
 from portal.notifications import services
 from portal.notifications.models import Notification
 from portal.notifications.schemas import (
@@ -17,17 +17,11 @@ from portal.notifications.schemas import (
     NotificationSchema,
 )
 from portal.pagination import decode_id_cursor, id_page
-from portal.permissions import api_access
-from portal.schema_fields import BEARER
 
 blp = Blueprint("notifications_api", __name__, description="Each person's notifications (also sent by e-mail)")
 
 
-@blp.route("/notifications", methods=["GET"])
-@api_access()
-@blp.arguments(NotificationQuerySchema, location="query")
-@blp.response(200, NotificationPageSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/notifications", query=NotificationQuerySchema, response=(200, NotificationPageSchema))
 def list_notifications(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The caller's notifications, newest first; `unread=true` for the unread ones only."""
     limit = query["limit"]
@@ -38,17 +32,13 @@ def list_notifications(query: dict[str, Any]):  # type: ignore[no-untyped-def]
             "unread_count": services.unread_count(db.session, current_user.id)}
 
 
-@blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
-@api_access()
-@blp.response(200, NotificationSchema)
-@blp.alt_response(404, description="No such notification, or not the caller's.")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/notifications/<int:notification_id>/read", method="POST", response=(200, NotificationSchema),
+          refusals={404: "No such notification, or not the caller's."})
 def mark_read(notification_id: int):  # type: ignore[no-untyped-def]
     """Mark one notification read (again: no change, the first time it was read is kept)."""
     notice = services.mark_read(db.session, current_user.id, notification_id, now=utcnow())
     if notice is None:
         abort(404)
-    commit()
     return _shown(notice)
 
 

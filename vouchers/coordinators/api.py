@@ -10,12 +10,10 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.mail import commit
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
+from portal.permissions import Permission
 from vouchers.coordinators.emails import send_member_invitation
 from vouchers.coordinators.schemas import (
     CaseloadPageSchema,
@@ -36,14 +34,10 @@ def request_data(data: dict[str, Any]) -> RequestData:
     return RequestData(**fields, address=dict(data["address"]))
 
 
-@blp.route("/coordinator/requests", methods=["POST"])
-@api_access(Permission.COORDINATOR_FILE)
-@blp.arguments(CoordinatorRequestCreateSchema)
-@blp.response(201, CoordinatorRequestCreatedSchema)
-@blp.alt_response(409, schema=ApiErrorSchema,
-                  description="The member already has an open voucher or request (the same codes as their own)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Incomplete, or not eligible: `error.reasons` lists why")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coordinator/requests", method="POST", access=(Permission.COORDINATOR_FILE,),
+          body=CoordinatorRequestCreateSchema, response=(201, CoordinatorRequestCreatedSchema),
+          refusals={409: "The member already has an open voucher or request (the same codes as their own)",
+                    422: "Incomplete, or not eligible: `error.reasons` lists why"})
 def file_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """File a request on a member's behalf, with their consent. The same checks as the member's own request; its
     day starts the 45-day clock. The member is e-mailed an invitation in their language: the request becomes
@@ -54,15 +48,11 @@ def file_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
                               today=today_in_brussels(), now=utcnow())
     assert request.invitation is not None
     send_member_invitation(db.session, current_user, request.invitation)
-    commit()
     return request
 
 
-@blp.route("/coordinator/requests", methods=["GET"])
-@api_access(Permission.COORDINATOR_CASELOAD)
-@blp.arguments(CaseloadQuerySchema, location="query")
-@blp.response(200, CaseloadPageSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coordinator/requests", access=(Permission.COORDINATOR_CASELOAD,), query=CaseloadQuerySchema,
+          response=(200, CaseloadPageSchema))
 def caseload(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The requests the caller filed, newest first, paged with `next_cursor`: status, the 45-day clock, what the
     fund asked for, and once approved the voucher's status, hours used and balance."""
