@@ -39,6 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    from portal import plain
+
+    plain.install(app)  # easy words: the plain-language catalog domain and its switch
     register_cli(app)
     from portal import public_cache
 

@@ -57,6 +57,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/language"): PUBLIC,  # a visitor's choice in a cookie; changes nothing on the server
+    ("POST", "/easy-words"): PUBLIC,  # plain-language mode: kept on the account too when signed in
+    ("GET", "/easy-words"): PUBLIC,  # a visitor's choice in a cookie, as the language
     ("GET", "/login"): LOGGED_OUT_ONLY,
     ("POST", "/login"): LOGGED_OUT_ONLY,
     ("POST", "/logout"): SKIP,  # it would end the session the other rows use; see tests/portal/test_auth.py
@@ -108,6 +110,8 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/request/step/<int:step>"): BENEFICIARY,
     ("POST", "/request/step/<int:step>"): BENEFICIARY,
     ("POST", "/request/submit"): BENEFICIARY,
+    ("GET", "/request/send"): BENEFICIARY,
+    ("POST", "/request/send"): BENEFICIARY,
     ("GET", "/requests/<int:request_id>"): MEMBER_FILE_OWN,
     ("POST", "/requests/<int:request_id>/withdraw"): BENEFICIARY_OWN,
     ("GET", "/vouchers/<int:voucher_id>"): MEMBER_FILE_OWN,
@@ -131,6 +135,7 @@ TABLE: dict[tuple[str, str], Any] = {
     ("GET", "/employer/declarations/<int:declaration_id>/receipt"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/pay"): EMPLOYER_OWN,
     ("POST", "/employer/declarations/<int:declaration_id>/pay/confirm"): EMPLOYER_OWN,
+    ("POST", "/employer/declarations/<int:declaration_id>/pay/test"): EMPLOYER_OWN,
     ("GET", "/employer/declarations/<int:declaration_id>/payment-return"): EMPLOYER_OWN,
     # --- provider staff ---
     ("GET", "/provider/vouchers"): STAFF,
