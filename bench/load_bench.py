@@ -2,12 +2,10 @@
 
 What it does, all on 127.0.0.1 and bounded in time:
 
-1. creates a fresh PostgreSQL database, runs the migrations and loads it: the marketplace of
-   bench/marketplace_bench.py, the beneficiaries, requests and vouchers of bench/vouchers_bench.py at BENCH_SCALE of
-   the national scale in DOMAIN.md (1.0 = 500,000 beneficiaries, 100,000 vouchers, 60,000 open or closed requests),
-   the coaches, hours and sessions of bench/coach_week_bench.py at the same fraction of its 5,000 coaches and
-   2,000,000 sessions, claims for some confirmed sessions, and one employer with BENCH_DECLARATIONS (1,000)
-   declarations imported through the API;
+1. creates a fresh PostgreSQL database, runs the migrations and seeds it with bench/seed_national.py at BENCH_SCALE
+   of the national scale in DOMAIN.md over two years (1.0 = 500,000 beneficiaries, 200,000 vouchers, 5,000 coaches,
+   about 2,000,000 sessions, 100,000 declarations, consistent to the cent), or, with BENCH_REUSE_DB=name, reuses
+   that database when it was seeded at this scale (seeding it there otherwise, and keeping it);
 2. starts gunicorn (2 workers x 4 threads, gthread) for the portal with production settings (sessions and rate-limit
    storage on Redis db 13, flushed before and after; rate limits off for the run), for the lean reference
    (bench/lean_app.py: the same content written as plainly as the stack allows) and for a bare Flask "hello"
@@ -17,21 +15,22 @@ What it does, all on 127.0.0.1 and bounded in time:
    filters and pages. wrk never asks for one URL again and again: each request is the next of the list
    (bench/wrk_rotate.lua). Nothing is served from a copy: there is no private page cache, and the public one only
    serves anonymous visitors;
-4. measures in-process, on the same rotation, the SQL statements of one render (the most over 20 renders) and the
-   Python CPU of a render (the mean over BENCH_RENDERS renders, process time), for the portal and for the lean
-   reference;
+4. measures in-process, on the same rotation, the SQL statements of one render (the most over 20 renders), the time
+   a render waits for them (the mean over those 20, with the slowest statement) and the Python CPU of a render (the
+   mean over BENCH_RENDERS renders, process time), for the portal and for the lean reference;
 5. runs wrk (16 connections, 2 threads, after a short warm-up) on each page, alternating BENCH_ROUNDS (3) runs of
    BENCH_SECONDS (5) with as many runs of hello, each taken at its median run (the machine is shared, and gthread
    keeps a connection in the worker that accepted it, so one run is a poor measure);
-6. prints per page: req/s, p95, CPU ms per render, SQL statements, the ratio of its CPU to the lean reference's and
+6. prints per page: req/s, p95, CPU ms per render, SQL statements and their ms, the ratio of its CPU to the lean reference's and
    of its throughput to hello's, and a verdict against the goal of issue 18: at most 4 ms of CPU per render, within
    1.5 x of the lean reference, at least 250 req/s and p95 under 100 ms, and at most 5 statements for a page, 3 for
    an API call. Exit status 1 when a page misses it;
-7. stops the servers and drops the database, also on errors.
+7. stops the servers and drops the database (not a reused one), also on errors.
 
 Run (wrk must be installed: `apt-get install -y wrk`):
 
     .venv/bin/python bench/load_bench.py                        # 0.1 of the national scale
+    BENCH_SCALE=1 BENCH_REUSE_DB=bench_national .venv/bin/python bench/load_bench.py   # national, seeded once
     BENCH_SCALE=0.02 BENCH_SECONDS=3 BENCH_ROUNDS=1 .venv/bin/python bench/load_bench.py   # a quick look
     BENCH_ONLY=admin .venv/bin/python bench/load_bench.py       # only the pages whose label holds "admin"
 
@@ -58,22 +57,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The loaders read their scale when imported: set it first (default 0.1 of the national scale).
 SCALE = float(os.environ.get("BENCH_SCALE", "0.1"))
-os.environ["BENCH_SCALE"] = str(SCALE)
+REUSE = os.environ.get("BENCH_REUSE_DB")
 
-from bench import common
-from bench.common import drop_database, fresh_database, step
+from bench import seed_national
+from bench.common import drop_database, step
+from bench.national_people import Sizes
 from bench.rotation import (
-    PASSWORD,
-    TOTP_SECRET,
     USER_AGENT,
     Page,
     build_pages,
     write_rotation,
 )
 
-DB_NAME = "tnw_bench_load"
+DB_NAME = REUSE or "tnw_bench_load"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
@@ -86,11 +83,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 WORKER_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 GOAL_CPU_MS, GOAL_LEAN_RATIO, GOAL_RPS, GOAL_P95_MS = 4.0, 1.5, 250.0, 100.0
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-EMPLOYER_EMAIL = "payroll@bench.tnw.be"
-EMPLOYER_DECLARATIONS = int(os.environ.get("BENCH_DECLARATIONS", "1000"))
-CLAIMS = int(os.environ.get("BENCH_CLAIMS", str(max(500, int(50_000 * SCALE)))))
 # Bench users' passwords are hashed cheaply (they log in hundreds of times in-process); the servers never check them.
-CHEAP_HASHES = {"ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}}
+CHEAP_HASHES = seed_national.CHEAP_HASHES
 
 
 class BenchTimeout(Exception):
@@ -187,9 +181,10 @@ def run_wrk(wrk: str, base: str, rotation: Path | None, seconds: int) -> Result:
                   requests=int(values["requests"]))
 
 
-def in_process(app: Any, engine: Any, page: Page) -> tuple[int, float]:
-    """The most SQL statements of one render over 20 renders of the rotation, and the mean Python CPU of a render
-    (process time) over RENDERS renders, after each request was made once."""
+def in_process(app: Any, engine: Any, page: Page) -> tuple[int, float, float, tuple[float, str]]:
+    """The most SQL statements of one render over 20 renders of the rotation, the mean Python CPU of a render
+    (process time) over RENDERS renders, after each request was made once, the mean time a render waited for its
+    statements over those 20 (database and driver, wall clock) and the slowest statement seen (ms, SQL)."""
     from sqlalchemy import event
 
     client = app.test_client(use_cookies=False)
@@ -199,13 +194,20 @@ def in_process(app: Any, engine: Any, page: Page) -> tuple[int, float]:
         if answer.status_code != 200:
             raise RuntimeError(f"{page.label}: GET {path} answered {answer.status_code} in-process")
     seen: list[int] = []
-    counted = [0]
+    counted, waited, slowest = [0], [0.0], [(0.0, "")]
 
     def note(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         counted[0] += 1
+        conn.info["bench_started"] = time.perf_counter()
+
+    def done(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        took = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
+        waited[0] += took
+        slowest[0] = max(slowest[0], (took, " ".join(statement.split())))
 
     if engine is not None:
         event.listen(engine, "before_cursor_execute", note)
+        event.listen(engine, "after_cursor_execute", done)
         try:
             for path, headers in rotation[:20]:
                 counted[0] = 0
@@ -213,86 +215,13 @@ def in_process(app: Any, engine: Any, page: Page) -> tuple[int, float]:
                 seen.append(counted[0])
         finally:
             event.remove(engine, "before_cursor_execute", note)
+            event.remove(engine, "after_cursor_execute", done)
     renders = [rotation[n % len(rotation)] for n in range(RENDERS)]
     started = time.process_time()
     for path, headers in renders:
         client.get(path, headers={"User-Agent": USER_AGENT, **headers})
-    return (max(seen) if seen else -1), (time.process_time() - started) / len(renders) * 1000
-
-
-def load_data(url: str) -> dict[str, Any]:
-    """The marketplace loader, then the vouchers loader over the same providers (both reused, not copied), the
-    coaches and their sessions, claims for some of the confirmed sessions."""
-    import psycopg
-
-    from bench import coach_week_bench, marketplace_bench, vouchers_bench
-    from portal.clock import today_in_brussels
-
-    today = today_in_brussels()
-    marketplace_bench.VOUCHERS = 0  # the people and vouchers come from the vouchers loader below
-    marketplace_bench.load(url, today)
-
-    # The vouchers loader inserts its own 21 providers with ids 1..21; they exist already (from the
-    # marketplace), so its providers COPY is skipped and its requests and vouchers point at those.
-    def copy_except_providers(conn, table, columns, rows):  # type: ignore[no-untyped-def]
-        return 0 if table == "providers" else common.copy_rows(conn, table, columns, rows)
-
-    original = vouchers_bench.copy_rows
-    vouchers_bench.copy_rows = copy_except_providers
-    try:
-        people = vouchers_bench.load(url, today)
-    finally:
-        vouchers_bench.copy_rows = original
-    os.environ.setdefault("BENCH_COACHES", str(max(250, int(5000 * SCALE))))
-    os.environ.setdefault("BENCH_SESSIONS", str(max(10_000, int(2_000_000 * SCALE))))
-    coach_week_bench.COACHES = int(os.environ["BENCH_COACHES"])
-    coach_week_bench.SESSIONS = int(os.environ["BENCH_SESSIONS"])
-    marketplace_bench.VOUCHERS = vouchers_bench.VOUCHERS  # seats of providers without vouchers borrow one
-    coach_week_bench.load_calendars(url, today)
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    with step(f"{CLAIMS:,} claims of confirmed sessions; the fund administrator's second factor"), \
-            psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TEMPORARY TABLE chosen AS SELECT row_number() OVER (ORDER BY s.id) AS n, s.id AS seat_id, "
-                     "s.voucher_id, c.provider_id, s.cost_cents FROM session_seats s JOIN coaching_sessions c "
-                     "ON c.id = s.session_id WHERE s.confirmation = 'confirmed' ORDER BY s.id LIMIT %s", (CLAIMS,))
-        conn.execute("INSERT INTO claims (id, provider_id, voucher_id, amount_cents, status, submitted_at, version) "
-                     "SELECT n, provider_id, voucher_id, cost_cents, (ARRAY['submitted', 'approved', 'paid'])"
-                     "[1 + n % 3], now() - n * interval '1 minute', 1 FROM chosen")
-        conn.execute("INSERT INTO claim_lines (claim_id, seat_id, amount_cents) SELECT n, seat_id, cost_cents FROM chosen")
-        conn.execute("SELECT setval(pg_get_serial_sequence('claims', 'id'), (SELECT max(id) FROM claims))")
-        conn.execute("UPDATE users SET totp_secret = %s, totp_enabled_at = now() WHERE email = 'admin@bench.tnw.be'",
-                     (TOTP_SECRET,))
-        conn.execute("ANALYZE claims")
-        conn.execute("ANALYZE claim_lines")
-    return {"holders": people["voucher_holders"], "admin_email": "admin@bench.tnw.be",
-            "providers": marketplace_bench.PROVIDERS, "voucher_providers": vouchers_bench.PROVIDERS,
-            "coaches": coach_week_bench.COACHES, "employer_email": EMPLOYER_EMAIL,
-            "scale": (vouchers_bench.BENEFICIARIES, vouchers_bench.VOUCHERS,
-                      vouchers_bench.VOUCHERS + vouchers_bench.OPEN_REQUESTS, coach_week_bench.SESSIONS)}
-
-
-def seed_employer(app: Any) -> int:
-    """A social secretariat's payroll clerk with EMPLOYER_DECLARATIONS declarations, imported through the API."""
-    from bench import employers_bench
-    from portal.clock import today_in_brussels
-    from portal.db import db
-
-    with app.app_context():
-        employers_bench.add_employer(db.session, EMPLOYER_EMAIL)
-        db.session.commit()
-    client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"email": EMPLOYER_EMAIL, "password": PASSWORD}).get_json()["token"]
-    # NISS far above the beneficiaries' (bench/vouchers_bench.py numbers people from 1). Files of 500 lines at most:
-    # a larger one is read in the background, after this run would have started.
-    for first in range(0, EMPLOYER_DECLARATIONS, 500):
-        csv = employers_bench.build_csv(5_000_000 + first * 10, min(500, EMPLOYER_DECLARATIONS - first),
-                                        today_in_brussels()).encode()
-        answer = client.post("/api/v1/dismissals/import", data=csv,
-                             headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
-        if answer.status_code != 201:
-            raise RuntimeError(f"declarations import answered {answer.status_code}: "
-                               f"{answer.get_data(as_text=True)[:300]}")
-    return EMPLOYER_DECLARATIONS
+    cpu = (time.process_time() - started) / len(renders) * 1000
+    return (max(seen) if seen else -1), cpu, waited[0] / max(1, len(seen)), slowest[0]
 
 
 def on_alarm(signum, frame):  # type: ignore[no-untyped-def]
@@ -325,7 +254,7 @@ def main() -> int:
     signal.alarm(TIMEOUT)
     instance = Path(tempfile.mkdtemp(prefix="tnw-load-bench-"))
     started = time.monotonic()
-    db_url = fresh_database(DB_NAME)
+    db_url = seed_national.prepare(DB_NAME, Sizes(SCALE, int(os.environ.get("BENCH_YEARS", "2"))), reuse=bool(REUSE))
     env = {**os.environ, "DATABASE_URL": db_url, "SESSION_REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL,
            "RATELIMIT_ENABLED": "false", "SECRET_KEY": secrets.token_urlsafe(48),
            "PORTAL_INSTANCE_PATH": str(instance), "MAIL_BACKEND": "console", "PYTHONUNBUFFERED": "1"}
@@ -343,9 +272,7 @@ def main() -> int:
         app = create_app(CHEAP_HASHES)  # the servers' settings otherwise, read from the same environment
         with step("migrations"), app.app_context():
             upgrade(revision="heads")
-        data = load_data(app.config["SQLALCHEMY_DATABASE_URI"])
-        with step(f"an employer with {EMPLOYER_DECLARATIONS:,} declarations"):
-            seed_employer(app)
+        data = seed_national.rotation_data(db_url, PEOPLE)
         seeded_in = time.monotonic() - started
 
         os.environ["BENCH_LEAN_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -370,20 +297,18 @@ def main() -> int:
 
         with app.app_context():
             engine = db.engine
-        measured: dict[str, tuple[int, float, float | None]] = {}
+        measured: dict[str, tuple[int, float, float | None, float, tuple[float, str]]] = {}
         with step(f"in-process: statements and CPU per render ({RENDERS} renders of each rotation), portal and lean"):
             for page in pages:
-                sql, cpu = in_process(app, engine, page)
+                sql, cpu, waited, slowest = in_process(app, engine, page)
                 lean = None
                 if page.requests[0][0].startswith(lean_app.LEAN_PATHS) and not page.label.startswith(
                         "/api/v1/voucher-requests"):
                     lean = in_process(lean_app.app, None, page)[1]
-                measured[page.label] = (sql, cpu, lean)
+                measured[page.label] = (sql, cpu, lean, waited, slowest)
 
-        beneficiaries, vouchers, requests_total, sessions = data["scale"]
-        print(f"\nScale {SCALE:g}: {beneficiaries:,} beneficiaries, {vouchers:,} vouchers, {requests_total:,} requests, "
-              f"{data['coaches']:,} coaches, {sessions:,} sessions, {CLAIMS:,} claims, one employer with "
-              f"{EMPLOYER_DECLARATIONS:,} declarations; seeded in {seeded_in:.0f} s. wrk: {CONNECTIONS} connections, "
+        print(f"\nScale {SCALE:g}: " + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in data["counts"].items())
+              + f"; {'reused' if REUSE else 'seeded'} in {seeded_in:.0f} s. wrk: {CONNECTIONS} connections, "
               f"{THREADS} threads, {ROUNDS} runs of {SECONDS} s per page alternating with hello, after {WARMUP} s "
               f"of warm-up.", flush=True)
         results: dict[str, tuple[Result, Result]] = {}
@@ -405,22 +330,27 @@ def main() -> int:
 
         width = max(len(page.label) for page in pages)
         header = (f"{'page (uncached, rotating)':<{width}}  {'req/s':>6}  {'p95 ms':>7}  {'CPU ms':>6}  {'lean ms':>7}  "
-                  f"{'x lean':>6}  {'x hello':>7}  {'SQL':>5}")
+                  f"{'x lean':>6}  {'x hello':>7}  {'SQL':>5}  {'SQL ms':>6}")
         print(f"\n{header}\n" + "-" * len(header))
         failures = 0
         verdicts = []
         for page in pages:
             result, hello = results[page.label]
-            sql, cpu, lean = measured[page.label]
+            sql, cpu, lean, waited, _slowest = measured[page.label]
             lean_ratio = cpu / lean if lean else None
             print(f"{page.label:<{width}}  {result.rps:>6,.0f}  {result.p95:>7.1f}  {cpu:>6.2f}  "
                   f"{'-' if lean is None else f'{lean:.2f}':>7}  {'-' if lean_ratio is None else f'{lean_ratio:.2f}':>6}"
-                  f"  {result.rps / hello.rps:>7.2f}  {sql:>2}/{page.budget}")
+                  f"  {result.rps / hello.rps:>7.2f}  {sql:>2}/{page.budget}  {waited:>6.1f}")
             misses = verdict(page, result, cpu, lean_ratio, sql)
             failures += bool(misses)
             verdicts.append(f"{'OK' if not misses else 'MISSED':<7} {page.label}"
                             + (f"  ({'; '.join(misses)})" if misses else ""))
         print("\n" + "\n".join(verdicts))
+        print("\nSlowest statement of each page (in-process, 20 renders), where a render waits 5 ms or more for SQL:")
+        for page in pages:
+            waited, (took, statement) = measured[page.label][3:]
+            if waited >= 5:
+                print(f"  {page.label}: {took:.1f} ms: {statement[:300]}")
         hellos = sorted(h.rps for _r, h in results.values())
         load_after = os.getloadavg()
         print(f"\nhello: {hellos[0]:,.0f} to {hellos[-1]:,.0f} req/s. Load average after: {load_after[0]:.2f} "
@@ -440,7 +370,7 @@ def main() -> int:
             flush_redis()
         except Exception as error:  # noqa: BLE001 - cleanup goes on
             print(f"could not flush {REDIS_URL}: {error}", file=sys.stderr)
-        if os.environ.get("BENCH_KEEP") != "1":
+        if os.environ.get("BENCH_KEEP") != "1" and not REUSE:
             drop_database(DB_NAME)
         shutil.rmtree(instance, ignore_errors=True)
 

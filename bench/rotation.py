@@ -116,7 +116,7 @@ def build_pages(app: Any, data: dict[str, Any], people_count: int) -> list[Page]
     """The key pages and their API twins, each with its rotation (``people_count`` people or objects at least,
     where the data has that many)."""
     people = People(app)
-    holders = [h for h in data["holders"] if h % 3][:people_count]  # vouchers in use (bench/vouchers_bench.py)
+    holders = data["holders"][:people_count]  # vouchers in use: voucher v is beneficiary v's (bench/seed_national.py)
     pages = [Page("/my (beneficiary)"), Page("/vouchers/{id} (beneficiary)"),
              Page("/api/v1/vouchers/{id} (beneficiary)", api=True),
              Page("/api/v1/voucher-requests/{id} (beneficiary)", api=True)]
@@ -129,8 +129,7 @@ def build_pages(app: Any, data: dict[str, Any], people_count: int) -> list[Page]
         pages[3].requests.append((f"/api/v1/voucher-requests/{holder}", token))
 
     week = Page("/coach/week?coach_id={id} (provider admin)")
-    for coach in range(1, min(data["coaches"], people_count) + 1):
-        provider = 1 + (coach - 1) % data["providers"]  # bench/coach_week_bench.py: coach c works for this one
+    for coach, provider in data["week_coaches"][:people_count]:  # coaches with sessions this week
         week.requests.append((f"/coach/week?coach_id={coach}", people.cookie(f"admin{provider}@bench.tnw.be")))
     pages.append(week)
 
