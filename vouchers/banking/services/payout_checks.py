@@ -77,7 +77,8 @@ def _claims(session: Session) -> list[str]:
         elif CLAIM_STATE_OF_TRANSFER[transfer_status] != status:
             problems.append(f"{where}): its transfer {end_to_end} is {transfer_status}")
     lost = session.scalars(select(Claim.id).where(Claim.payout_batch_id.is_not(None),
-                                                  Claim.payout_batch_id.not_in(select(PayoutBatch.id)))
+                                                  ~select(PayoutBatch.id).where(
+                                                      PayoutBatch.id == Claim.payout_batch_id).exists())
                            .order_by(Claim.id)).all()
     problems.extend(f"claim {claim_id} names a payout batch that does not exist" for claim_id in lost)
     return problems

@@ -106,7 +106,8 @@ def _ledger_side_problems(session: Session) -> list[str]:
         problems.append(f"{nameless} contribution ledger entries name no contribution")
     orphans = session.scalars(
         select(LedgerEntry.contribution_id).where(LedgerEntry.contribution_id.is_not(None),
-                                                  LedgerEntry.contribution_id.not_in(select(Contribution.id)))
+                                                  ~select(Contribution.id).where(
+                                                      Contribution.id == LedgerEntry.contribution_id).exists())
         .distinct().order_by(LedgerEntry.contribution_id)).all()
     problems.extend(f"ledger entries name contribution {cid}, which does not exist" for cid in orphans)
     return problems
@@ -144,7 +145,7 @@ def _bank_line_problems(session: Session) -> list[str]:
     unexplained = session.execute(
         select(payment.id, payment.contribution_id, payment.amount_cents, payment.external_id)
         .where(payment.source == "bank", ~payment.external_id.startswith(REFUND_PREFIX),
-               payment.external_id.not_in(select(BankLineAllocation.external_id)))
+               ~select(BankLineAllocation.id).where(BankLineAllocation.external_id == payment.external_id).exists())
         .order_by(payment.id))
     problems.extend(f"contribution {cid}: its bank payment {external_id} of {cents} cents is no bank line's "
                     f"allocation and no refund" for _id, cid, cents, external_id in unexplained)
