@@ -95,6 +95,14 @@ def build(session: Session, today: date) -> Crowd:
     person = make_user(session, Role.BENEFICIARY, language="en")
     crowd.beneficiary = person.email
     own = beneficiary_of(person.id)
+    # Proven with itsme/eID, and MANY coordinators' invitations naming the number: the most a beneficiary's page
+    # reads (the header offers the requests filed for a proven number).
+    profile = session.get(Beneficiary, own)
+    profile.niss_proven_at = utcnow()
+    filer = make_user(session, Role.COORDINATOR)
+    for _ in range(MANY):
+        session.add(MemberInvitation(coordinator_id=filer.id, niss=profile.niss,
+                                     email=f"crowd{next(_numbers)}@example.be"))
     for n in range(MANY):
         request(own, "withdrawn" if n % 2 else "rejected", today - timedelta(days=800 - n * 10),
                 decision_reason="Not eligible" if n % 2 == 0 else None)

@@ -46,8 +46,8 @@ def test_proving_takes_the_number_from_the_accounts_that_only_typed_it(app, db_s
                                                            AuditEntry.action == "niss_removed"))
         assert entry is not None and entry.actor_id == owner.id
     assert told(db_session, owner) == []
-    assert identity.identity_of(db_session, owner) == {"proven": True, "niss_tail": niss[-4:]}
-    assert identity.identity_of(db_session, impostor) == {"proven": False, "niss_tail": ""}
+    assert identity.identity_of(db_session, owner) == {"proven": True, "niss_tail": niss[-4:], "invitation_ids": []}
+    assert identity.identity_of(db_session, impostor) == {"proven": False, "niss_tail": "", "invitation_ids": []}
 
 
 def test_a_person_proving_another_number_than_the_typed_one_gets_the_proven_one(db_session):

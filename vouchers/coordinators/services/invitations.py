@@ -134,16 +134,6 @@ def acceptance_problem(session: Session, invitation: MemberInvitation, user: Any
     return None
 
 
-def waiting_for_proven_niss(session: Session, user: Any) -> list[MemberInvitation]:
-    """The invitations not yet taken up whose NISS is the one ``user`` proved: theirs to take up without the link."""
-    niss = session.scalar(select(Beneficiary.niss).where(Beneficiary.user_id == user.id,
-                                                         Beneficiary.niss_proven_at.is_not(None)))
-    if niss is None:
-        return []
-    return list(session.scalars(select(MemberInvitation).where(
-        MemberInvitation.niss == niss, MemberInvitation.accepted_at.is_(None)).order_by(MemberInvitation.id)))
-
-
 def accept_invitation(session: Session, invitation: MemberInvitation, user: Any, *, now: datetime,
                       account_created: bool = False, by_proven_niss: bool = False) -> VoucherRequest:
     """The request becomes ``user``'s own: they see it on their page, may answer the fund and withdraw it. A draft

@@ -112,18 +112,6 @@ def accept_proven(invitation_id: int):  # type: ignore[no-untyped-def]
     return render_template(PAGE, state="confirm", form=form, **_context(invitation))
 
 
-@bp.app_context_processor
-def _waiting_for_the_member() -> dict[str, Any]:
-    """``invitations_for_proven_niss()`` for a beneficiary's page: the requests a coordinator filed for their proven
-    NISS, which they can take up without the e-mailed link."""
-    def waiting() -> list[MemberInvitation]:
-        if not current_user.is_authenticated:
-            return []
-        return invitations.waiting_for_proven_niss(db.session, current_user)
-
-    return {"invitations_for_proven_niss": waiting}
-
-
 def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-untyped-def]
     """No account has the invited address: the member makes one with it, and the request is theirs."""
     form = MemberAccountForm()

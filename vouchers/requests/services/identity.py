@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from portal.auth.services import create_user, normalise_email, plausible_email
 from portal.errors import N_, Conflict, Forbidden, ValidationFailed
 from portal.notifications.services import notify, page
 from portal.permissions import Role
-from vouchers.requests.models import Beneficiary
+from vouchers.requests.models import Beneficiary, MemberInvitation
 from vouchers.requests.services.accounts import clean_niss
 
 PROVEN_ELSEWHERE = N_("This national register number is already proven by another account. Log out, then sign in "
@@ -45,14 +45,21 @@ def typed_holders(session: Session, niss: str, *, besides: int | None = None) ->
 
 
 def identity_of(session: Session, user: Any) -> dict[str, Any] | None:
-    """What a beneficiary's own page says about their number: whether it is proven, and its last four digits."""
+    """What a beneficiary's own page says about their number: whether it is proven, its last four digits, and, once
+    proven, the coordinators' invitations naming it that the person can take up without the e-mailed link. One
+    statement, proven or not (the dashboard's budget)."""
     if getattr(user, "role", None) != Role.BENEFICIARY:
         return None
-    row = session.execute(select(Beneficiary.niss, Beneficiary.niss_proven_at)
-                          .where(Beneficiary.user_id == user.id)).first()
-    if row is None:
+    waiting = and_(MemberInvitation.niss == Beneficiary.niss, Beneficiary.niss_proven_at.is_not(None),
+                   MemberInvitation.accepted_at.is_(None))
+    rows = session.execute(select(Beneficiary.niss, Beneficiary.niss_proven_at, MemberInvitation.id)
+                           .outerjoin(MemberInvitation, waiting).where(Beneficiary.user_id == user.id)
+                           .order_by(MemberInvitation.id)).all()
+    if not rows:
         return None
-    return {"proven": row.niss is not None and row.niss_proven_at is not None, "niss_tail": (row.niss or "")[-4:]}
+    first = rows[0]
+    return {"proven": first.niss is not None and first.niss_proven_at is not None, "niss_tail": (first.niss or "")[-4:],
+            "invitation_ids": [row.id for row in rows if row.id is not None]}
 
 
 def account_for_sign_in(session: Session, niss: str) -> User | None:
