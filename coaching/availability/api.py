@@ -18,12 +18,11 @@ from coaching.availability.schemas import (
     IntervalListSchema,
     IntervalQuerySchema,
 )
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
+from portal.permissions import Permission
 
 blp = Blueprint("availability_api", __name__, description="Coaches' weekly hours and exceptions")
 
@@ -37,10 +36,8 @@ def _payload(current: availability_services.CoachAvailability) -> dict[str, Any]
             "exceptions": current.exceptions}
 
 
-@blp.route("/coaches/<int:coach_id>/availability", methods=["GET"])
-@api_access(Permission.CALENDAR_MANAGE)
-@blp.response(200, AvailabilitySchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coaches/<int:coach_id>/availability", access=(Permission.CALENDAR_MANAGE,),
+          response=(200, AvailabilitySchema))
 def get_availability(coach_id: int):  # type: ignore[no-untyped-def]
     """The coach's weekly hours (local times in the coach's zone) and the exceptions not over yet.
 
@@ -50,12 +47,9 @@ def get_availability(coach_id: int):  # type: ignore[no-untyped-def]
                                                              today=today_in_brussels()))
 
 
-@blp.route("/coaches/<int:coach_id>/availability", methods=["PUT"])
-@api_access(Permission.CALENDAR_MANAGE)
-@blp.arguments(AvailabilityUpdateSchema)
-@blp.response(200, AvailabilitySchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="End before start, not on 15-minute steps, or overlapping")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coaches/<int:coach_id>/availability", method="PUT", access=(Permission.CALENDAR_MANAGE,),
+          body=AvailabilityUpdateSchema, response=(200, AvailabilitySchema),
+          refusals={422: "End before start, not on 15-minute steps, or overlapping"})
 def put_availability(data: dict[str, Any], coach_id: int):  # type: ignore[no-untyped-def]
     """Replace the whole weekly pattern (and optionally the coach's time zone).
 
@@ -65,40 +59,30 @@ def put_availability(data: dict[str, Any], coach_id: int):  # type: ignore[no-un
               for r in data["weekly"]]
     current = availability_services.replace_weekly(db.session, current_user, coach_id, ranges,
                                                    timezone=data["timezone"], now=utcnow())
-    commit()
     return _payload(current)
 
 
-@blp.route("/coaches/<int:coach_id>/availability/exceptions", methods=["POST"])
-@api_access(Permission.CALENDAR_MANAGE)
-@blp.arguments(AvailabilityExceptionCreateSchema)
-@blp.response(201, AvailabilityExceptionSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid times or days, or overlapping another exception")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coaches/<int:coach_id>/availability/exceptions", method="POST", access=(Permission.CALENDAR_MANAGE,),
+          body=AvailabilityExceptionCreateSchema, response=(201, AvailabilityExceptionSchema),
+          refusals={422: "Invalid times or days, or overlapping another exception"})
 def add_exception(data: dict[str, Any], coach_id: int):  # type: ignore[no-untyped-def]
     """Days off (no times), hours off, or extra hours (``available: true``) from ``from_on`` to ``until_on``."""
     row = availability_services.add_exception(db.session, current_user, coach_id,
                                               availability_services.ExceptionInput(**data),
                                               today=today_in_brussels(), now=utcnow())
-    commit()
     return row
 
 
-@blp.route("/coaches/<int:coach_id>/availability/exceptions/<int:exception_id>", methods=["DELETE"])
-@api_access(Permission.CALENDAR_MANAGE)
-@blp.response(204)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coaches/<int:coach_id>/availability/exceptions/<int:exception_id>", method="DELETE",
+          access=(Permission.CALENDAR_MANAGE,), response=(204, None), commits=False)
 def delete_exception(coach_id: int, exception_id: int):  # type: ignore[no-untyped-def]
     """Remove an exception."""
     availability_services.remove_exception(db.session, current_user, coach_id, exception_id, now=utcnow())
     commit()
 
 
-@blp.route("/coaches/<int:coach_id>/availability/intervals", methods=["GET"])
-@api_access(Permission.CALENDAR_MANAGE)
-@blp.arguments(IntervalQuerySchema, location="query")
-@blp.response(200, IntervalListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/coaches/<int:coach_id>/availability/intervals", access=(Permission.CALENDAR_MANAGE,),
+          query=IntervalQuerySchema, response=(200, IntervalListSchema))
 def intervals(query: dict[str, Any], coach_id: int):  # type: ignore[no-untyped-def]
     """When the coach is available between two local days, as UTC instants (daylight saving applied)."""
     from_on = query["from_on"] or today_in_brussels()

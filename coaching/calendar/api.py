@@ -23,13 +23,12 @@ from coaching.calendar.services import sessions as session_services
 from coaching.disputes import late
 from coaching.disputes.schemas import DisputeSchema
 from coaching.providers.models import Coach
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import N_, Conflict
 from portal.mail import commit
 from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
 
 blp = Blueprint("calendar_api", __name__, description="Sessions: booking, logging, cancelling, confirmations, and coaches' calendar feeds")
 
@@ -41,12 +40,9 @@ def session_payload(booked: CoachingSession) -> dict[str, Any]:
             "seats": seats}
 
 
-@blp.route("/sessions", methods=["POST"])
-@api_access(Permission.SESSION_SCHEDULE)
-@blp.arguments(SessionCreateSchema)
-@blp.response(201, SessionSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Double booking of the coach, or a voucher's balance exceeded")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions", method="POST", access=(Permission.SESSION_SCHEDULE,), body=SessionCreateSchema,
+          response=(201, SessionSchema),
+          refusals={409: "Double booking of the coach, or a voucher's balance exceeded"})
 def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Book a session. Individual: 60–120 minutes in 15-minute steps, one voucher. Collective: 210 minutes.
 
@@ -56,70 +52,49 @@ def schedule(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     booked = session_services.schedule_session(db.session, current_user, session_services.SessionPlan(**data),
                                                now=utcnow())
     warnings = availability_services.booking_warnings(db.session, booked)
-    commit()
     return {**session_payload(booked), "warnings": warnings}
 
 
-@blp.route("/sessions/<int:session_id>", methods=["GET"])
-@api_access(Permission.SESSION_LOG)
-@blp.response(200, SessionSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>", access=(Permission.SESSION_LOG,), response=(200, SessionSchema))
 def get_session(session_id: int):  # type: ignore[no-untyped-def]
     """One session (provider staff; a coach sees only their own)."""
     return session_payload(session_services.get_session_for_staff(db.session, current_user, session_id))
 
 
-@blp.route("/sessions/<int:session_id>/log", methods=["POST"])
-@api_access(Permission.SESSION_LOG)
-@blp.arguments(LogSchema)
-@blp.response(200, SessionSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already logged, or the balance would be exceeded")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/log", method="POST", access=(Permission.SESSION_LOG,), body=LogSchema,
+          response=(200, SessionSchema), refusals={409: "Already logged, or the balance would be exceeded"})
 def log(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """Log attendance per voucher, the real duration and a short neutral note (sensitive)."""
     attendance = {int(key): value for key, value in data["attendance"].items()}
     booked = session_services.log_session(db.session, current_user, session_id, attendance, data["duration_minutes"],
                                           data.get("note"), now=utcnow())
-    commit()
     return session_payload(booked)
 
 
-@blp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
-@api_access(Permission.SESSION_SCHEDULE)
-@blp.response(200, SessionSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/cancel", method="POST", access=(Permission.SESSION_SCHEDULE,),
+          response=(200, SessionSchema))
 def cancel(session_id: int):  # type: ignore[no-untyped-def]
     """Cancel a scheduled session; its booking is released from the vouchers."""
     booked = session_services.cancel_session(db.session, current_user, session_id, now=utcnow())
-    commit()
     return session_payload(booked)
 
 
-@blp.route("/sessions/<int:session_id>/seats", methods=["POST"])
-@api_access(Permission.SESSION_SCHEDULE)
-@blp.arguments(SeatCreateSchema)
-@blp.response(201, SessionSchema)
-@blp.alt_response(409, schema=ApiErrorSchema,
-                  description="Not a planned group session, full, already seated, voucher closed or its balance short")
-@blp.alt_response(422, schema=ApiErrorSchema, description="The session is outside the voucher's validity")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/seats", method="POST", access=(Permission.SESSION_SCHEDULE,),
+          body=SeatCreateSchema, response=(201, SessionSchema),
+          refusals={409: "Not a planned group session, full, already seated, voucher closed or its balance short",
+                    422: "The session is outside the voucher's validity"})
 def add_seat(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """Add a beneficiary (their voucher) to a planned collective session. Answers the session with its seats."""
     seat = seats.add_seat(db.session, current_user, session_id, data["voucher_id"], now=utcnow())
-    commit()
     return session_payload(db.session.get(CoachingSession, seat.session_id))
 
 
-@blp.route("/sessions/<int:session_id>/seats/<int:voucher_id>", methods=["DELETE"])
-@api_access(Permission.SESSION_SCHEDULE)
-@blp.response(200, SessionSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such seat in this session")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not a planned group session")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/seats/<int:voucher_id>", method="DELETE",
+          access=(Permission.SESSION_SCHEDULE,), response=(200, SessionSchema),
+          refusals={404: "No such seat in this session", 409: "Not a planned group session"})
 def remove_seat(session_id: int, voucher_id: int):  # type: ignore[no-untyped-def]
     """Take a beneficiary out of a planned collective session: its booking is released from their voucher."""
     seats.remove_seat(db.session, current_user, session_id, voucher_id, now=utcnow())
-    commit()
     return session_payload(db.session.get(CoachingSession, session_id))
 
 
@@ -128,26 +103,20 @@ def _seat_payload(seat: SessionSeat) -> dict[str, Any]:
             "confirmation": seat.confirmation, "dispute_reason": seat.dispute_reason}
 
 
-@blp.route("/sessions/<int:session_id>/confirm", methods=["POST"])
-@api_access(Permission.SESSION_CONFIRM)
-@blp.response(200, ConfirmationSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/confirm", method="POST", access=(Permission.SESSION_CONFIRM,),
+          response=(200, ConfirmationSchema), refusals={409: "Not logged yet, or already answered"})
 def confirm(session_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary confirms a logged session (silence confirms it after 5 working days)."""
     seat = session_services.confirm_session(db.session, current_user, session_id, now=utcnow())
-    commit()
     return _seat_payload(seat)
 
 
-@blp.route("/sessions/<int:session_id>/dispute", methods=["POST"])
-@api_access(Permission.SESSION_CONFIRM)
-@blp.arguments(DisputeSchema)
-@blp.response(200, ConfirmationSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not logged yet, or already answered; or "
-                  "`answer_period_over`: after the confirm-by day the session counts as confirmed and no dispute is "
-                  "opened, but the reason is sent to the provider as a message (`sent_to_provider: true`)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/sessions/<int:session_id>/dispute", method="POST", access=(Permission.SESSION_CONFIRM,),
+          body=DisputeSchema, response=(200, ConfirmationSchema),
+          refusals={409: "Not logged yet, or already answered; or "
+                   "`answer_period_over`: after the confirm-by day the session counts as confirmed and no dispute is "
+                   "opened, but the reason is sent to the provider as a message (`sent_to_provider: true`)"},
+          commits=False)
 def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary disputes a logged session; the provider and then the fund look at it. After the day to
     answer the dispute is refused (409 ``answer_period_over``), and the reason goes to the provider as a message."""

@@ -18,13 +18,12 @@ from coaching.disputes.schemas import (
     SessionDisputeSchema,
 )
 from portal import audit
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
+from portal.permissions import Permission
 
 blp = Blueprint("disputes_api", __name__, description="Disputed sessions: the provider, then the fund")
 
@@ -52,69 +51,50 @@ def _page(query: dict[str, Any], lister: Any) -> dict[str, Any]:
     return {"items": [dispute_payload(v) for v in rows[: query["limit"]]], "next_cursor": next_cursor}
 
 
-@blp.route("/provider/disputes", methods=["GET"])
-@api_access(Permission.DISPUTE_RESOLVE)
-@blp.arguments(DisputeQuerySchema, location="query")
-@blp.response(200, SessionDisputeListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/disputes", access=(Permission.DISPUTE_RESOLVE,), query=DisputeQuerySchema,
+          response=(200, SessionDisputeListSchema))
 def provider_disputes(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The provider's disputed sessions, oldest first (``status=open``: those waiting for it)."""
     return _page(query, dispute_services.provider_disputes)
 
 
-@blp.route("/provider/disputes/<int:dispute_id>", methods=["GET"])
-@api_access(Permission.DISPUTE_RESOLVE)
-@blp.response(200, SessionDisputeSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/disputes/<int:dispute_id>", access=(Permission.DISPUTE_RESOLVE,),
+          response=(200, SessionDisputeSchema))
 def provider_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
     return dispute_payload(dispute_services.dispute_for_provider(db.session, current_user, dispute_id))
 
 
-@blp.route("/provider/disputes/<int:dispute_id>/accept", methods=["POST"])
-@api_access(Permission.DISPUTE_RESOLVE)
-@blp.arguments(DisputeAcceptSchema)
-@blp.response(200, SessionDisputeSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not waiting for the provider")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Nothing to correct, a duration not allowed, or a "
-                  "correction that would raise what the session used (`raises_usage`: escalate instead)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/disputes/<int:dispute_id>/accept", method="POST", access=(Permission.DISPUTE_RESOLVE,),
+          body=DisputeAcceptSchema, response=(200, SessionDisputeSchema),
+          refusals={409: "Not waiting for the provider", 422: "Nothing to correct, a duration not allowed, or a "
+                   "correction that would raise what the session used (`raises_usage`: escalate instead)"})
 def accept(data: dict[str, Any], dispute_id: int):  # type: ignore[no-untyped-def]
     """Accept the dispute: the seat is corrected (attendance; real duration of an individual session),
     the hours and euros it no longer uses go back to the voucher, and it counts as confirmed. A
     correction only ever lowers what the session used: never longer, never attended instead of a
     no-show or a late cancellation (422 ``raises_usage``; send the dispute to the fund instead)."""
     view = dispute_services.accept_dispute(db.session, current_user, dispute_id, now=utcnow(), **data)
-    commit()
     return dispute_payload(view)
 
 
-@blp.route("/provider/disputes/<int:dispute_id>/escalate", methods=["POST"])
-@api_access(Permission.DISPUTE_RESOLVE)
-@blp.arguments(DisputeEscalateSchema)
-@blp.response(200, SessionDisputeSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not waiting for the provider")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/disputes/<int:dispute_id>/escalate", method="POST", access=(Permission.DISPUTE_RESOLVE,),
+          body=DisputeEscalateSchema, response=(200, SessionDisputeSchema),
+          refusals={409: "Not waiting for the provider"})
 def escalate(data: dict[str, Any], dispute_id: int):  # type: ignore[no-untyped-def]
     """Keep the log and send the dispute to the fund with the provider's side."""
     view = dispute_services.escalate_dispute(db.session, current_user, dispute_id, data["note"], now=utcnow())
-    commit()
     return dispute_payload(view)
 
 
-@blp.route("/admin/disputes", methods=["GET"])
-@api_access(Permission.ADMIN_DISPUTES_DECIDE)
-@blp.arguments(DisputeQuerySchema, location="query")
-@blp.response(200, SessionDisputeListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/disputes", access=(Permission.ADMIN_DISPUTES_DECIDE,), query=DisputeQuerySchema,
+          response=(200, SessionDisputeListSchema))
 def admin_disputes(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Disputes the providers sent to the fund, oldest first (``status=escalated``: waiting for a decision)."""
     return _page(query, dispute_services.fund_disputes)
 
 
-@blp.route("/admin/disputes/<int:dispute_id>", methods=["GET"])
-@api_access(Permission.ADMIN_DISPUTES_DECIDE)
-@blp.response(200, SessionDisputeSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/disputes/<int:dispute_id>", access=(Permission.ADMIN_DISPUTES_DECIDE,),
+          response=(200, SessionDisputeSchema))
 def admin_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
     """One dispute sent to the fund (reading it is logged: it names the beneficiary)."""
     view = dispute_services.dispute_for_fund(db.session, current_user, dispute_id)
@@ -124,17 +104,12 @@ def admin_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
     return dispute_payload(view)
 
 
-@blp.route("/admin/disputes/<int:dispute_id>/decision", methods=["POST"])
-@api_access(Permission.ADMIN_DISPUTES_DECIDE)
-@blp.arguments(DisputeDecisionSchema)
-@blp.response(200, SessionDisputeSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, upheld without the real attendance, or "
-                  "upheld with a correction that would raise what the session used (`raises_usage`)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/disputes/<int:dispute_id>/decision", method="POST", access=(Permission.ADMIN_DISPUTES_DECIDE,),
+          body=DisputeDecisionSchema, response=(200, SessionDisputeSchema),
+          refusals={409: "Already decided", 422: "No reason, upheld without the real attendance, or "
+                   "upheld with a correction that would raise what the session used (`raises_usage`)"})
 def decide(data: dict[str, Any], dispute_id: int):  # type: ignore[no-untyped-def]
     """Uphold the dispute (the seat is corrected as when a provider accepts it, never beyond what
     was logged) or dismiss it (the session stays as logged). Either way the seat counts as confirmed."""
     view = dispute_services.decide_dispute(db.session, current_user, dispute_id, now=utcnow(), **data)
-    commit()
     return dispute_payload(view)

@@ -30,14 +30,13 @@ from coaching.providers.schemas import (
 from coaching.providers.services import listing
 from coaching.providers.services import offers as offer_services
 from coaching.providers.services.listing import ProviderListing
+from portal.api_views import endpoint
 from portal.auth.emails import queue_password_reset
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER, ListQuerySchema
+from portal.permissions import Permission
+from portal.schema_fields import ListQuerySchema
 from vouchers.requests.presenters import voucher_dict
 from vouchers.requests.schemas import VoucherSchema
 from vouchers.requests.services.vouchers import accept_provider_change
@@ -53,44 +52,32 @@ def provider_payload(provider: Provider, admin_user_id: int | None = None) -> di
             "delisted_at": provider.delisted_at, "admin_user_id": admin_user_id}
 
 
-@blp.route("/admin/providers", methods=["GET"])
-@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
-@blp.arguments(ProviderSearchSchema, location="query")
-@blp.response(200, ProviderListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/providers", access=(Permission.ADMIN_PROVIDERS_MANAGE,), query=ProviderSearchSchema,
+          response=(200, ProviderListSchema))
 def list_providers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Every provider, listed ones first (delisted ones stay as history); with `q`, those it finds."""
     providers = listing.providers_for_fund(db.session, current_user, read_search(query["q"]))
     return {"items": [provider_payload(p) for p in providers], "next_cursor": None}
 
 
-@blp.route("/admin/providers", methods=["POST"])
-@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
-@blp.arguments(ProviderCreateSchema)
-@blp.response(201, ProviderSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The enterprise or the admin's e-mail is already known")
-@blp.alt_response(422, schema=ApiErrorSchema, description="E.g. a wrong enterprise number or IBAN, an unknown label")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/providers", method="POST", access=(Permission.ADMIN_PROVIDERS_MANAGE,),
+          body=ProviderCreateSchema, response=(201, ProviderSchema),
+          refusals={409: "The enterprise or the admin's e-mail is already known", 422: "E.g. a wrong enterprise number or IBAN, an unknown label"})
 def create_provider(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """List a provider; its first administrator's account is created and invited by e-mail."""
     provider, user = listing.list_provider(db.session, current_user, ProviderListing(**data),
                                                   today=today_in_brussels(), now=utcnow())
     queue_password_reset(db.session, user)  # the invitation: its link sets the password and confirms the address
-    commit()
     return provider_payload(provider, user.id)
 
 
-@blp.route("/admin/providers/<int:provider_id>/delist", methods=["POST"])
-@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
-@blp.arguments(DelistSchema)
-@blp.response(200, ProviderSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already delisted")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/providers/<int:provider_id>/delist", method="POST",
+          access=(Permission.ADMIN_PROVIDERS_MANAGE,), body=DelistSchema, response=(200, ProviderSchema),
+          refusals={409: "Already delisted"})
 def delist_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-untyped-def]
     """Delist a provider: beneficiaries no longer see it; its history stays."""
     provider = listing.delist_provider(db.session, current_user, provider_id, now=utcnow(),
                                               reason=data.get("reason"))
-    commit()
     return provider_payload(provider)
 
 
@@ -106,71 +93,50 @@ def _paged(rows: list[Any], query: dict[str, Any]) -> tuple[list[Any], str | Non
     return page, encode_cursor([page[-1].id]) if len(rows) > query["limit"] else None
 
 
-@blp.route("/provider/offers", methods=["GET"])
-@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
-@blp.arguments(ListQuerySchema, location="query")
-@blp.response(200, OfferListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/offers", access=(Permission.PROVIDER_VOUCHERS_VIEW,), query=ListQuerySchema,
+          response=(200, OfferListSchema))
 def list_offers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The provider's offers, oldest first, paged with `next_cursor`."""
     items, next_cursor = _paged(offer_services.provider_offers(db.session, current_user), query)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/provider/offers", methods=["POST"])
-@api_access(Permission.PROVIDER_OFFERS_MANAGE)
-@blp.arguments(OfferCreateSchema)
-@blp.response(201, OfferSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="Beyond 12 individual hours, or costs more than the voucher")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/offers", method="POST", access=(Permission.PROVIDER_OFFERS_MANAGE,), body=OfferCreateSchema,
+          response=(201, OfferSchema), refusals={422: "Beyond 12 individual hours, or costs more than the voucher"})
 def create_offer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """A mix of individual hours and 3.5-hour collective sessions, validated against the fund's settings."""
     offer = offer_services.create_offer(db.session, current_user, today=today_in_brussels(), **data)
-    commit()
     return offer
 
 
-@blp.route("/provider/offers/<int:offer_id>/deactivate", methods=["POST"])
-@api_access(Permission.PROVIDER_OFFERS_MANAGE)
-@blp.response(200, OfferSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/offers/<int:offer_id>/deactivate", method="POST",
+          access=(Permission.PROVIDER_OFFERS_MANAGE,), response=(200, OfferSchema))
 def deactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
     """Deactivate an offer: no new voucher can be accepted (or re-planned) with it; vouchers already
     planned with it keep their mix. Deactivating an inactive offer changes nothing."""
     offer = offer_services.set_offer_active(db.session, current_user, offer_id, False, now=utcnow())
-    commit()
     return offer
 
 
-@blp.route("/provider/offers/<int:offer_id>/reactivate", methods=["POST"])
-@api_access(Permission.PROVIDER_OFFERS_MANAGE)
-@blp.response(200, OfferSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/offers/<int:offer_id>/reactivate", method="POST",
+          access=(Permission.PROVIDER_OFFERS_MANAGE,), response=(200, OfferSchema))
 def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
     """Make a deactivated offer available again for new vouchers."""
     offer = offer_services.set_offer_active(db.session, current_user, offer_id, True, now=utcnow())
-    commit()
     return offer
 
 
-@blp.route("/admin/providers/<int:provider_id>", methods=["PATCH"])
-@api_access(Permission.ADMIN_PROVIDERS_MANAGE)
-@blp.arguments(ProviderUpdateSchema)
-@blp.response(200, ProviderSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="E.g. a wrong IBAN, an unknown label or region")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/providers/<int:provider_id>", method="PATCH", access=(Permission.ADMIN_PROVIDERS_MANAGE,),
+          body=ProviderUpdateSchema, response=(200, ProviderSchema),
+          refusals={422: "E.g. a wrong IBAN, an unknown label or region"})
 def update_provider(data: dict[str, Any], provider_id: int):  # type: ignore[no-untyped-def]
     """Change a provider's quality label and its validity (e.g. renewed), IBAN, regions or languages."""
     provider = listing.update_provider(db.session, current_user, provider_id, data, now=utcnow())
-    commit()
     return provider_payload(provider)
 
 
-@blp.route("/provider/coaches", methods=["GET"])
-@api_access(Permission.SESSION_SCHEDULE)
-@blp.arguments(ListQuerySchema, location="query")
-@blp.response(200, CoachListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/coaches", access=(Permission.SESSION_SCHEDULE,), query=ListQuerySchema,
+          response=(200, CoachListSchema))
 def list_coaches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The provider's active coaches with their calendar feed, paged with `next_cursor`; a coach sees only
     themselves."""
@@ -181,17 +147,12 @@ def list_coaches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [_coach_payload(coach) for coach in page], "next_cursor": next_cursor}
 
 
-@blp.route("/provider/coaches", methods=["POST"])
-@api_access(Permission.PROVIDER_COACHES_MANAGE)
-@blp.arguments(CoachCreateSchema)
-@blp.response(201, CoachSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The e-mail already has an account")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/coaches", method="POST", access=(Permission.PROVIDER_COACHES_MANAGE,),
+          body=CoachCreateSchema, response=(201, CoachSchema), refusals={409: "The e-mail already has an account"})
 def add_coach(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Add a coach: the account is created and an invitation e-mail lets them choose a password."""
     coach, user = offer_services.add_coach(db.session, current_user, **data)
     queue_password_reset(db.session, user)
-    commit()
     return _coach_payload(coach)
 
 
@@ -202,12 +163,8 @@ def _coach_payload(coach: Coach) -> dict[str, Any]:
             "calendar_url": f"{base}/api/v1/coaches/{coach.id}/calendar.ics?token={coach.calendar_token}"}
 
 
-@blp.route("/provider/vouchers", methods=["GET"])
-@api_access(Permission.PROVIDER_VOUCHERS_VIEW)
-@blp.arguments(ProviderVoucherQuerySchema, location="query")
-@blp.response(200, ProviderVoucherListSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="An unknown status or a bad cursor")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/vouchers", access=(Permission.PROVIDER_VOUCHERS_VIEW,), query=ProviderVoucherQuerySchema,
+          response=(200, ProviderVoucherListSchema), refusals={422: "An unknown status or a bad cursor"})
 def provider_vouchers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The vouchers assigned to this provider, and those waiting for it to accept a change of provider, newest
     first, paged with `next_cursor`."""
@@ -216,11 +173,8 @@ def provider_vouchers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": rows, "next_cursor": next_cursor}
 
 
-@blp.route("/provider/vouchers/<int:voucher_id>/accept", methods=["POST"])
-@api_access(Permission.PROVIDER_VOUCHERS_ACCEPT)
-@blp.arguments(AcceptSchema)
-@blp.response(200, VoucherSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/provider/vouchers/<int:voucher_id>/accept", method="POST",
+          access=(Permission.PROVIDER_VOUCHERS_ACCEPT,), body=AcceptSchema, response=(200, VoucherSchema))
 def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-untyped-def]
     """Accept the voucher and fix its mix with one of the provider's offers (at the first interview).
 
@@ -234,5 +188,4 @@ def accept_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-un
     if voucher is not None and voucher.pending_provider_id == current_user.provider_id:
         accept_provider_change(db.session, current_user, voucher_id, now=now)
     voucher = offer_services.accept_voucher(db.session, current_user, voucher_id, data["offer_id"], now=now)
-    commit()
     return voucher_dict(db.session, voucher)

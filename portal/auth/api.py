@@ -8,6 +8,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from portal.api_views import endpoint
 from portal.auth import services, two_step
 from portal.auth.ratelimits import login_limits
 from portal.auth.schemas import MeSchema, TokenRequestSchema, TokenSchema
@@ -51,10 +52,7 @@ def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"token": token, "expires_at": expires_at}
 
 
-@blp.route("/auth/logout", methods=["POST"])
-@api_access()
-@blp.response(204)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/auth/logout", method="POST", response=(204, None), commits=False)
 def revoke_token():  # type: ignore[no-untyped-def]
     """Revoke the bearer token used for this call."""
     header = request.headers.get("Authorization", "")
@@ -64,10 +62,7 @@ def revoke_token():  # type: ignore[no-untyped-def]
     commit()
 
 
-@blp.route("/me", methods=["GET"])
-@api_access()
-@blp.response(200, MeSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/me", response=(200, MeSchema))
 def me():  # type: ignore[no-untyped-def]
     """The account the token belongs to."""
     if not current_user.is_authenticated:

@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from portal.api_views import endpoint
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
@@ -174,11 +175,8 @@ def upload_payload(result: statement_services.ImportResult) -> dict[str, Any]:
             **{f"{name}_lines": lines for name, lines in groups.items()}}
 
 
-@blp.route("/admin/bank-statements", methods=["GET"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(LineListQuerySchema(only=("limit", "cursor")), location="query")
-@blp.response(200, StatementListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-statements", access=(Permission.ADMIN_RECONCILE,),
+          query=LineListQuerySchema(only=("limit", "cursor")), response=(200, StatementListSchema))
 def list_statements(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Imported statements, newest first, with their figures."""
     rows = statement_services.list_statements(db.session, current_user, limit=query["limit"] + 1,
@@ -188,22 +186,16 @@ def list_statements(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [statement_payload(s, figures[s.id]) for s in page], "next_cursor": next_cursor}
 
 
-@blp.route("/admin/bank-statements/<int:statement_id>", methods=["GET"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.response(200, StatementSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such statement")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-statements/<int:statement_id>", access=(Permission.ADMIN_RECONCILE,),
+          response=(200, StatementSchema), refusals={404: "No such statement"})
 def get_statement(statement_id: int):  # type: ignore[no-untyped-def]
     """One statement and its figures; its lines are at `GET /admin/bank-lines?statement_id=`."""
     statement = statement_services.get_statement(db.session, current_user, statement_id)
     return statement_payload(statement, statement_services.statement_figures(db.session, [statement.id])[statement.id])
 
 
-@blp.route("/admin/bank-lines", methods=["GET"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(LineListQuerySchema, location="query")
-@blp.response(200, LineListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-lines", access=(Permission.ADMIN_RECONCILE,), query=LineListQuerySchema,
+          response=(200, LineListSchema))
 def list_lines(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Bank lines in import order, filtered by `status` (`unmatched` is the queue), the booking day
     (`from_on`, `to_on`, inclusive) and `statement_id`, and found by `q` (a payer's name or enterprise number, a
@@ -219,11 +211,8 @@ def list_lines(query: dict[str, Any]):  # type: ignore[no-untyped-def]
             "total_cents": total}
 
 
-@blp.route("/admin/bank-lines/<int:line_id>", methods=["GET"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.response(200, LineDetailSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-lines/<int:line_id>", access=(Permission.ADMIN_RECONCILE,),
+          response=(200, LineDetailSchema), refusals={404: "No such line"})
 def get_line(line_id: int):  # type: ignore[no-untyped-def]
     """One line; while it is unmatched, the contributions it may pay (by the payer's enterprise number or IBAN,
     and by amount), best first."""
@@ -233,17 +222,12 @@ def get_line(line_id: int):  # type: ignore[no-untyped-def]
         s.structured_reference)} for s in suggestions])
 
 
-@blp.route("/admin/bank-lines/<int:line_id>/match", methods=["POST"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(MatchSchema)
-@blp.response(200, LineDecisionSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched otherwise, dismissed, or left out of "
-                                                          "matching (a debit, pending, not in euros)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason; no contribution or an unknown one; allocations "
-                                                          "that do not add up to the line's amount, or a reversal "
-                                                          "taking back more than a contribution received")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-lines/<int:line_id>/match", method="POST", access=(Permission.ADMIN_RECONCILE,),
+          body=MatchSchema, response=(200, LineDecisionSchema),
+          refusals={404: "No such line", 409: "The line is matched otherwise, dismissed, or left out of "
+                   "matching (a debit, pending, not in euros)", 422: "No reason; no contribution or an unknown one; allocations "
+                   "that do not add up to the line's amount, or a reversal "
+                   "taking back more than a contribution received"})
 def match_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-def]
     """Record an unmatched line, with a reason, as the money of one contribution (`contribution_id`, or its
     `structured_reference`: the whole line) or of several (`allocations`: `[{contribution_id, amount_cents}]`,
@@ -252,22 +236,15 @@ def match_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-d
     line, changed = line_services.match_line(db.session, current_user, line_id, contribution_id=data["contribution_id"],
                                              reference=data["structured_reference"], allocations=data["allocations"],
                                              reason=data["reason"], now=utcnow())
-    commit()
     return line_payload(line, changed=changed)
 
 
-@blp.route("/admin/bank-lines/<int:line_id>/dismiss", methods=["POST"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(DismissSchema)
-@blp.response(200, LineDecisionSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such line")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The line is matched, or not a credit in euros")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-lines/<int:line_id>/dismiss", method="POST", access=(Permission.ADMIN_RECONCILE,),
+          body=DismissSchema, response=(200, LineDecisionSchema),
+          refusals={404: "No such line", 409: "The line is matched, or not a credit in euros", 422: "No reason"})
 def dismiss_line(data: dict[str, Any], line_id: int):  # type: ignore[no-untyped-def]
     """Take an unmatched credit out of the queue with a reason (it is no contribution). Again: no change."""
     line, changed = line_services.dismiss_line(db.session, current_user, line_id, reason=data["reason"], now=utcnow())
-    commit()
     return line_payload(line, changed=changed)
 
 
@@ -278,26 +255,20 @@ def batch_payload(batch: PayoutBatch) -> dict[str, Any]:
             "download_url": url_for("banking_api.download_payout_file", batch_id=batch.id)}
 
 
-@blp.route("/admin/payout-batches", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(201, PayoutBatchSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="No approved claim waits, or a provider's IBAN is invalid")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-batches", method="POST", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=(201, PayoutBatchSchema),
+          refusals={409: "No approved claim waits, or a provider's IBAN is invalid"})
 def create_payout_batch():  # type: ignore[no-untyped-def]
     """Bundle every approved claim not yet in a batch into one SEPA credit-transfer file (pain.001.001.03)."""
     settings = fund_account_settings(current_app.config)
     batch = payouts.create_payout_batch(
         db.session, current_user, today=today_in_brussels(), now=utcnow(), debtor_iban=settings["FUND_IBAN"],
         debtor_name=settings["FUND_NAME"], debtor_bic=settings["FUND_BIC"], xsd_path=settings["PAIN001_XSD_PATH"])
-    commit()
     return batch_payload(batch)
 
 
-@blp.route("/admin/payout-batches", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(ListQuerySchema, location="query")
-@blp.response(200, PayoutBatchListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-batches", access=(Permission.ADMIN_PAYOUTS_MANAGE,), query=ListQuerySchema,
+          response=(200, PayoutBatchListSchema))
 def list_payout_batches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Payout batches, newest first."""
     rows = payouts.list_batches(db.session, current_user, limit=query["limit"] + 1,
@@ -306,10 +277,8 @@ def list_payout_batches(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [batch_payload(b) for b in page], "next_cursor": next_cursor}
 
 
-@blp.route("/admin/payout-batches/<int:batch_id>", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, PayoutBatchSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-batches/<int:batch_id>", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=(200, PayoutBatchSchema))
 def get_payout_batch(batch_id: int):  # type: ignore[no-untyped-def]
     """One payout batch."""
     return batch_payload(payouts.get_batch(db.session, current_user, batch_id))
@@ -329,13 +298,10 @@ def download_payout_file(batch_id: int):  # type: ignore[no-untyped-def]
         "Content-Disposition": f'attachment; filename="{batch.message_id}.xml"', "Cache-Control": "no-store"})
 
 
-@blp.route("/admin/payout-batches/<int:batch_id>/mark-paid", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, PayoutBatchSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already marked as paid")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-batches/<int:batch_id>/mark-paid", method="POST",
+          access=(Permission.ADMIN_PAYOUTS_MANAGE,), response=(200, PayoutBatchSchema),
+          refusals={409: "Already marked as paid"})
 def mark_payout_batch_paid(batch_id: int):  # type: ignore[no-untyped-def]
     """The bank executed the file: its claims become paid and the money leaves the ledger, once."""
     batch = payouts.mark_batch_paid(db.session, current_user, batch_id, today=today_in_brussels(), now=utcnow())
-    commit()
     return batch_payload(batch)

@@ -10,11 +10,10 @@ from flask import Response, abort, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_account import fund_account_settings
-from portal.mail import commit
 from portal.pagination import decode_id_cursor, id_page
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
@@ -47,30 +46,22 @@ def refund_payload(refund: ContributionRefund) -> dict[str, Any]:
             "download_url": url_for("refunds_api.download_refund_file", refund_id=refund.id) if refund.xml else None}
 
 
-@blp.route("/admin/contribution-refunds", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(RefundProposalSchema)
-@blp.response(201, RefundSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Nothing to refund (`nothing_to_refund`), a refund of it "
-                                                          "already waits (`refund_open`), or the employer's IBAN is "
-                                                          "not valid (`employer_iban_invalid`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, no such contribution, or an amount above what "
-                                                          "it was paid too much (`refundable_cents` says how much)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds", method="POST", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          body=RefundProposalSchema, response=(201, RefundSchema),
+          refusals={409: "Nothing to refund (`nothing_to_refund`), a refund of it "
+                   "already waits (`refund_open`), or the employer's IBAN is "
+                   "not valid (`employer_iban_invalid`)", 422: "No reason, no such contribution, or an amount above what "
+                   "it was paid too much (`refundable_cents` says how much)"})
 def propose_refund(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Propose to refund what a contribution received beyond its amount (all of it by default) to its employer's
     IBAN, with a reason. The other fund administrators are told: another one must approve it."""
     refund = refunds.propose_refund(db.session, current_user, data["contribution_id"],
                                     amount_cents=data["amount_cents"], reason=data["reason"], now=utcnow())
-    commit()
     return refund_payload(refund)
 
 
-@blp.route("/admin/contribution-refunds", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(RefundListQuerySchema, location="query")
-@blp.response(200, RefundListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds", access=(Permission.ADMIN_PAYOUTS_MANAGE,), query=RefundListQuerySchema,
+          response=(200, RefundListSchema))
 def list_refunds(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Refunds, newest first, filtered by `status` (`proposed` are those waiting for a second administrator)."""
     rows = refunds.list_refunds(db.session, current_user, status=query["status"], limit=query["limit"] + 1,
@@ -79,26 +70,18 @@ def list_refunds(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [refund_payload(r) for r in page], "next_cursor": next_cursor}
 
 
-@blp.route("/admin/contribution-refunds/<int:refund_id>", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, RefundSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such refund")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds/<int:refund_id>", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=(200, RefundSchema), refusals={404: "No such refund"})
 def get_refund(refund_id: int):  # type: ignore[no-untyped-def]
     """One refund, with its transfer once approved."""
     return refund_payload(refunds.get_refund(db.session, current_user, refund_id))
 
 
-@blp.route("/admin/contribution-refunds/<int:refund_id>/approve", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, RefundSchema)
-@blp.alt_response(403, schema=ApiErrorSchema, description="The caller proposed this refund (`four_eyes`)")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such refund")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided (`illegal_transition`), or the contribution "
-                                                          "no longer holds that much too much "
-                                                          "(`refund_exceeds_overpayment`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="The fund's own account is not configured correctly")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds/<int:refund_id>/approve", method="POST",
+          access=(Permission.ADMIN_PAYOUTS_MANAGE,), response=(200, RefundSchema),
+          refusals={403: "The caller proposed this refund (`four_eyes`)", 404: "No such refund", 409: "Already decided (`illegal_transition`), or the contribution "
+                   "no longer holds that much too much "
+                   "(`refund_exceeds_overpayment`)", 422: "The fund's own account is not configured correctly"})
 def approve_refund(refund_id: int):  # type: ignore[no-untyped-def]
     """Approve a proposed refund (not the administrator who proposed it): its pain.001 file is made (download it at
     `download_url`, upload it to the fund's bank) and the employer is told. The contribution gives the money back
@@ -107,36 +90,26 @@ def approve_refund(refund_id: int):  # type: ignore[no-untyped-def]
     refund = refunds.approve_refund(db.session, current_user, refund_id, today=today_in_brussels(), now=utcnow(),
                                     debtor_iban=settings["FUND_IBAN"], debtor_name=settings["FUND_NAME"],
                                     debtor_bic=settings["FUND_BIC"], xsd_path=settings["PAIN001_XSD_PATH"])
-    commit()
     return refund_payload(refund)
 
 
-@blp.route("/admin/contribution-refunds/<int:refund_id>/refuse", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(RefusalSchema)
-@blp.response(200, RefundSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such refund")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided (`illegal_transition`)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds/<int:refund_id>/refuse", method="POST",
+          access=(Permission.ADMIN_PAYOUTS_MANAGE,), body=RefusalSchema, response=(200, RefundSchema),
+          refusals={404: "No such refund", 409: "Already decided (`illegal_transition`)"})
 def refuse_refund(data: dict[str, Any], refund_id: int):  # type: ignore[no-untyped-def]
     """Refuse a proposed refund with a reason (its proposer may withdraw it this way)."""
     refund = refunds.refuse_refund(db.session, current_user, refund_id, reason=data["reason"], now=utcnow())
-    commit()
     return refund_payload(refund)
 
 
-@blp.route("/admin/contribution-refunds/<int:refund_id>/mark-paid", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, RefundSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such refund")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Not approved, or already paid or returned "
-                                                          "(`illegal_transition`)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/contribution-refunds/<int:refund_id>/mark-paid", method="POST",
+          access=(Permission.ADMIN_PAYOUTS_MANAGE,), response=(200, RefundSchema),
+          refusals={404: "No such refund", 409: "Not approved, or already paid or returned "
+                   "(`illegal_transition`)"})
 def mark_refund_paid(refund_id: int):  # type: ignore[no-untyped-def]
     """The bank executed the refund's file (when neither the fund's statement nor a status report said so): the
     contribution gives the money back and the ledger follows, once."""
     refund = refunds.mark_refund_paid(db.session, current_user, refund_id, today=today_in_brussels(), now=utcnow())
-    commit()
     return refund_payload(refund)
 
 

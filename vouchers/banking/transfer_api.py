@@ -8,6 +8,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from portal.api_views import endpoint
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
@@ -51,11 +52,8 @@ def report_payload(report: PayoutStatusReport, **extra: Any) -> dict[str, Any]:
             "unknown_ids": (report.unknown_ids or "").split(), "imported_at": report.imported_at, **extra}
 
 
-@blp.route("/admin/payout-transfers", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(TransferListQuerySchema, location="query")
-@blp.response(200, TransferListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-transfers", access=(Permission.ADMIN_PAYOUTS_MANAGE,), query=TransferListQuerySchema,
+          response=(200, TransferListSchema))
 def list_transfers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The transfers of our pain.001 files in the order they were made, filtered by payout batch (`batch_id`) and
     `status`: what the bank did with each (from the fund's statement, a pain.002 report, or a person)."""
@@ -66,26 +64,18 @@ def list_transfers(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [transfer_payload(t) for t in page], "next_cursor": next_cursor}
 
 
-@blp.route("/admin/payout-transfers/<int:transfer_id>", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, TransferSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such transfer")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-transfers/<int:transfer_id>", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=(200, TransferSchema), refusals={404: "No such transfer"})
 def get_transfer(transfer_id: int):  # type: ignore[no-untyped-def]
     """One transfer."""
     return transfer_payload(transfer_services.get_transfer(db.session, current_user, transfer_id))
 
 
-@blp.route("/admin/payout-transfers/<int:transfer_id>/return", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(ReturnSchema)
-@blp.response(200, TransferSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such transfer")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The transfer was already refused or returned "
-                                                          "(`transfer_already_failed`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason, a reason code that is no code, or a bank line "
-                                                          "that is no credit of the transfer's amount")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-transfers/<int:transfer_id>/return", method="POST",
+          access=(Permission.ADMIN_PAYOUTS_MANAGE,), body=ReturnSchema, response=(200, TransferSchema),
+          refusals={404: "No such transfer", 409: "The transfer was already refused or returned "
+                   "(`transfer_already_failed`)", 422: "No reason, a reason code that is no code, or a bank line "
+                   "that is no credit of the transfer's amount"})
 def record_return(data: dict[str, Any], transfer_id: int):  # type: ignore[no-untyped-def]
     """Record by hand that the bank refused or gave back a transfer. A paid one is `returned`: counter-entries bring
     its money back into the ledger; a waiting one is `rejected`. Its claim is `approved` again, out of its batch,
@@ -94,7 +84,6 @@ def record_return(data: dict[str, Any], transfer_id: int):  # type: ignore[no-un
     transfer = transfer_services.record_return(db.session, current_user, transfer_id, reason=data["reason"],
                                                reason_code=data["reason_code"], line_id=data["bank_line_id"],
                                                today=today_in_brussels(), now=utcnow())
-    commit()
     return transfer_payload(transfer)
 
 
@@ -127,11 +116,8 @@ def upload_status_report(files: dict[str, Any]):  # type: ignore[no-untyped-def]
             200 if result.duplicate else 201)
 
 
-@blp.route("/admin/payout-status-reports", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(ListQuerySchema, location="query")
-@blp.response(200, StatusReportListSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-status-reports", access=(Permission.ADMIN_PAYOUTS_MANAGE,), query=ListQuerySchema,
+          response=(200, StatusReportListSchema))
 def list_status_reports(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The status reports imported, newest first."""
     rows = status_reports.list_reports(db.session, current_user, limit=query["limit"] + 1,
@@ -140,11 +126,8 @@ def list_status_reports(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": [report_payload(r) for r in page], "next_cursor": next_cursor}
 
 
-@blp.route("/admin/payout-status-reports/<int:report_id>", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.response(200, StatusReportSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such report")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-status-reports/<int:report_id>", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=(200, StatusReportSchema), refusals={404: "No such report"})
 def get_status_report(report_id: int):  # type: ignore[no-untyped-def]
     """One status report and what it changed."""
     return report_payload(status_reports.get_report(db.session, current_user, report_id))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from portal.api_views import endpoint
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
@@ -244,15 +245,10 @@ def receipt_pdf(declaration: Any, lang: str) -> bytes:
 # --- routes -------------------------------------------------------------------------------------
 
 
-@blp.route("/dismissals", methods=["POST"])
-@api_access(Permission.DISMISSAL_DECLARE)
-@blp.arguments(DismissalCreateSchema)
-@blp.response(201, DismissalCreatedSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The same worker and contract end date are already declared")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS or a contract end date "
-                                                          "before 2024-04-01 or in the future")
-@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals", method="POST", access=(Permission.DISMISSAL_DECLARE,), body=DismissalCreateSchema,
+          response=(201, DismissalCreatedSchema),
+          refusals={409: "The same worker and contract end date are already declared", 422: "Invalid input, e.g. a wrong NISS or a contract end date "
+                   "before 2024-04-01 or in the future", 403: API_REFUSAL}, commits=False)
 def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Declare a contract ended for medical force majeure. Creates the €1,800 contribution due 45 days after the
     contract end. Late declarations and contracts ending within 21 days of the physician's decision are accepted
@@ -271,11 +267,8 @@ def declare(data: dict[str, Any]):  # type: ignore[no-untyped-def]
             "contribution": summary, "warnings": [{"code": w.code, "message": w.message} for w in result.warnings]}
 
 
-@blp.route("/dismissals", methods=["GET"])
-@api_access(Permission.DISMISSAL_VIEW_OWN)
-@blp.arguments(DismissalQuerySchema, location="query")
-@blp.response(200, DismissalPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals", access=(Permission.DISMISSAL_VIEW_OWN,), query=DismissalQuerySchema,
+          response=(200, DismissalPageSchema))
 def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The caller's declarations (every employer it acts for), newest first, paged with `next_cursor`.
     `overdue=true` keeps unpaid contributions past their due day."""
@@ -287,25 +280,17 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/dismissals/<int:declaration_id>", methods=["GET"])
-@api_access(Permission.DISMISSAL_VIEW_OWN)
-@blp.response(200, DismissalSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals/<int:declaration_id>", access=(Permission.DISMISSAL_VIEW_OWN,),
+          response=(200, DismissalSchema), refusals={404: "Not found, or not yours to see"})
 def get_dismissal(declaration_id: int):  # type: ignore[no-untyped-def]
     """One declaration with its contribution: amount, paid so far, due day, structured reference, status."""
     declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
     return contributions.declaration_summary(db.session, declaration, today=today_in_brussels())
 
 
-@blp.route("/dismissals/<int:declaration_id>/payment-intent", methods=["POST"])
-@api_access(Permission.CONTRIBUTION_PAY)
-@blp.response(200, PaymentIntentSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already paid, or a payment is being processed")
-@blp.alt_response(503, schema=ApiErrorSchema, description="The payment provider cannot be reached")
-@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals/<int:declaration_id>/payment-intent", method="POST",
+          access=(Permission.CONTRIBUTION_PAY,), response=(200, PaymentIntentSchema),
+          refusals={404: "Not found, or not yours to see", 409: "Already paid, or a payment is being processed", 503: "The payment provider cannot be reached", 403: API_REFUSAL})
 def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     """A Stripe PaymentIntent (card or Bancontact, EUR) for what is still owed, created with the idempotency key
     `contribution-<id>`. Its metadata carries ids only. The payment is confirmed by Stripe.js with `client_secret`;
@@ -316,7 +301,6 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     except Conflict:
         commit()  # keep what re-reading the previous PaymentIntent learned (e.g. that it succeeded)
         raise
-    commit()
     return {"payment_intent_id": intent.id, "client_secret": intent.client_secret}
 
 

@@ -9,9 +9,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.db import db
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission
 from vouchers.employers.services import background_imports
 
 blp = Blueprint("employer_imports_api", __name__, description="Large CSV files of declarations, read in the background")
@@ -45,11 +45,8 @@ def import_job_payload(job: Any) -> dict[str, Any]:
                        for e in background_imports.line_errors(job)]}
 
 
-@blp.route("/dismissals/imports/<int:import_id>", methods=["GET"])
-@api_access(Permission.DISMISSAL_DECLARE)
-@blp.response(200, ImportJobSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such import, or not one you sent")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals/imports/<int:import_id>", access=(Permission.DISMISSAL_DECLARE,),
+          response=(200, ImportJobSchema), refusals={404: "No such import, or not one you sent"})
 def get_import(import_id: int):  # type: ignore[no-untyped-def]
     """A CSV file read in the background (`POST /dismissals/import` answered 202): how far it is, then what came of
     it. Only the person who sent it sees it."""

@@ -10,11 +10,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import ValidationFailed
-from portal.mail import commit
 from portal.pagination import decode_id_cursor, encode_cursor
 from portal.permissions import Permission, api_access
 from portal.schema_fields import BEARER
@@ -39,10 +38,7 @@ from vouchers.ledger.views import bank_lines_url
 
 blp = Blueprint("ledger_api", __name__, description="The fund's reconciliation of a period, and its reports")
 
-@blp.route("/admin/fund-position", methods=["GET"])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.response(200, FundPositionSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/fund-position", access=(Permission.ADMIN_REPORTS_VIEW,), response=(200, FundPositionSchema))
 def fund_position():  # type: ignore[no-untyped-def]
     """The fund's balance as sums over the ledger: cash, committed, payable and what is available."""
     today = today_in_brussels()
@@ -221,11 +217,8 @@ def reconciliation_payload(figures: reconciliation.Reconciliation) -> dict[str, 
     }
 
 
-@blp.route("/admin/reconciliation", methods=["GET"])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.arguments(PeriodQuerySchema, location="query")
-@blp.response(200, ReconciliationSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/reconciliation", access=(Permission.ADMIN_REPORTS_VIEW,), query=PeriodQuerySchema,
+          response=(200, ReconciliationSchema))
 def get_reconciliation(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The period's reconciliation: contributions due in it (expected, paid, partially paid, overpaid,
     refunded, overdue), money in and out, unmatched bank money, claims approved and paid, and the fund's
@@ -257,11 +250,8 @@ def row_payload(row: Any) -> dict[str, Any]:
             "contribution_id": row.contribution_id, "claim_id": row.claim_id}
 
 
-@blp.route("/admin/reconciliation/rows", methods=["GET"])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.arguments(RowsQuerySchema, location="query")
-@blp.response(200, RowsPageSchema)
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/reconciliation/rows", access=(Permission.ADMIN_REPORTS_VIEW,), query=RowsQuerySchema,
+          response=(200, RowsPageSchema))
 def get_reconciliation_rows(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The records behind one figure of the period's reconciliation, in id order."""
     page = reconciliation.figure_rows(db.session, current_user, Period(query["from_on"], query["to_on"]),
@@ -323,11 +313,8 @@ def entry_payload(entry: Any) -> dict[str, Any]:
             "corrects_entry_id": entry.corrects_entry_id, "created_at": entry.created_at}
 
 
-@blp.route("/admin/ledger/entries/<int:entry_id>", methods=["GET"])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.response(200, LedgerEntryHistorySchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such entry")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/ledger/entries/<int:entry_id>", access=(Permission.ADMIN_REPORTS_VIEW,),
+          response=(200, LedgerEntryHistorySchema), refusals={404: "No such entry"})
 def get_entry(entry_id: int):  # type: ignore[no-untyped-def]
     """One ledger entry, what it stands at now, and the entries that correct it."""
     history = corrections.entry_history(db.session, current_user, entry_id)
@@ -335,21 +322,15 @@ def get_entry(entry_id: int):  # type: ignore[no-untyped-def]
             "corrections": [entry_payload(c) for c in history.corrections]}
 
 
-@blp.route("/admin/ledger/entries/<int:entry_id>/corrections", methods=["POST"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(CorrectionSchema)
-@blp.response(201, LedgerEntrySchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such entry")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The entry is itself a correction: correct the entry it "
-                                                          "corrects")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No reason; the entry already stands at this amount; an "
-                                                          "amount out of bounds")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/ledger/entries/<int:entry_id>/corrections", method="POST",
+          access=(Permission.ADMIN_RECONCILE,), body=CorrectionSchema, response=(201, LedgerEntrySchema),
+          refusals={404: "No such entry", 409: "The entry is itself a correction: correct the entry it "
+                   "corrects", 422: "No reason; the entry already stands at this amount; an "
+                   "amount out of bounds"})
 def correct_entry(data: dict[str, Any], entry_id: int):  # type: ignore[no-untyped-def]
     """Correct a ledger entry: entries are never changed or deleted (the database refuses), so the correction is
     a new entry of the same account, kind and record, booked today for the difference between `amount_cents`
     and what the entry stands at. The answer is the correcting entry; the audit log keeps who, when and why."""
     correction = corrections.correct_entry(db.session, current_user, entry_id, amount_cents=data["amount_cents"],
                                            reason=data["reason"], today=today_in_brussels(), now=utcnow())
-    commit()
     return entry_payload(correction)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from coaching.calendar.services import seats
 from portal import audit
+from portal.api_views import endpoint
 from portal.auth.ratelimits import confirmation_resend_limits, registration_limits
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
@@ -18,7 +19,6 @@ from portal.errors import Conflict, json_error
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, any_of, api_access
-from portal.schema_fields import BEARER
 from vouchers.decisions.services import QueueFilters, list_requests_for_fund
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
@@ -111,11 +111,9 @@ def send_confirmation_again():  # type: ignore[no-untyped-def]
     return {"status": "check_your_mailbox", "message": "We sent the link again."}
 
 
-@blp.route("/beneficiary/declared-dismissal", methods=["GET"])
-@api_access(Permission.REQUEST_CREATE)
-@blp.response(200, DeclaredDismissalSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="No declaration, or the caller's NISS is not proven")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/beneficiary/declared-dismissal", access=(Permission.REQUEST_CREATE,),
+          response=(200, DeclaredDismissalSchema),
+          refusals={404: "No declaration, or the caller's NISS is not proven"})
 def declared_dismissal():  # type: ignore[no-untyped-def]
     """The latest dismissal for medical force majeure an employer declared about the caller's own NISS: a starting
     point for `POST /voucher-requests`. Only for a NISS proven by signing in with itsme or eID; a typed one gets
@@ -130,10 +128,8 @@ def _request_data(data: dict[str, Any]) -> RequestData:
     return RequestData(**{k: v for k, v in data.items() if k != "address"}, address=dict(data["address"]))
 
 
-@blp.route("/eligibility", methods=["POST"])
-@api_access(public=True)
-@blp.arguments(EligibilityQuerySchema)
-@blp.response(200, EligibilityVerdictSchema)
+@endpoint(blp, "/eligibility", method="POST", public=True, body=EligibilityQuerySchema,
+          response=(200, EligibilityVerdictSchema), bearer=False, commits=False)
 def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Check eligibility as of today (Brussels time). No account needed; nothing is stored.
 
@@ -146,25 +142,17 @@ def check_eligibility(data: dict[str, Any]):  # type: ignore[no-untyped-def]
             "reasons": [{"code": r.code, "message": r.message} for r in verdict.reasons]}
 
 
-@blp.route("/voucher-requests", methods=["POST"])
-@api_access(Permission.REQUEST_CREATE)
-@blp.arguments(VoucherRequestCreateSchema)
-@blp.response(201, VoucherRequestCreatedSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="An open voucher or another open request exists")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Incomplete, or not eligible: `error.reasons` lists why")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/voucher-requests", method="POST", access=(Permission.REQUEST_CREATE,),
+          body=VoucherRequestCreateSchema, response=(201, VoucherRequestCreatedSchema),
+          refusals={409: "An open voucher or another open request exists", 422: "Incomplete, or not eligible: `error.reasons` lists why"})
 def submit_request(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Submit a complete voucher request. Its submission day starts the fund's 45-day clock."""
     request = request_services.submit_voucher_request(db.session, current_user, _request_data(data),
                                                       today=today_in_brussels(), now=utcnow())
-    commit()
     return request
 
 
-@blp.route("/voucher-requests/<int:request_id>", methods=["GET"])
-@api_access()
-@blp.response(200, VoucherRequestSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/voucher-requests/<int:request_id>", response=(200, VoucherRequestSchema))
 def get_request(request_id: int):  # type: ignore[no-untyped-def]
     """A request: status, timeline of transitions, days left to the decision."""
     request = request_services.read_request(db.session, current_user, request_id)
@@ -177,29 +165,20 @@ def get_request(request_id: int):  # type: ignore[no-untyped-def]
     return data
 
 
-@blp.route("/voucher-requests/<int:request_id>/withdraw", methods=["POST"])
-@api_access(Permission.REQUEST_WITHDRAW)
-@blp.arguments(WithdrawSchema)
-@blp.response(200, VoucherRequestSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The request is no longer open")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/voucher-requests/<int:request_id>/withdraw", method="POST", access=(Permission.REQUEST_WITHDRAW,),
+          body=WithdrawSchema, response=(200, VoucherRequestSchema), refusals={409: "The request is no longer open"})
 def withdraw_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
     """Withdraw an open request (the body and its `reason` are optional)."""
     request = request_services.withdraw_voucher_request(db.session, current_user, request_id, now=utcnow(),
                                                         reason=data.get("reason"))
-    commit()
     return request_dict(db.session, request, today=today_in_brussels())
 
 
-@blp.route("/voucher-requests/<int:request_id>/complete", methods=["POST"])
-@api_access(any_of(Permission.REQUEST_ANSWER, Permission.COORDINATOR_ANSWER))
-@blp.arguments(CompleteRequestSchema(partial=COMPLETE_PARTIAL))
-@blp.response(200, VoucherRequestSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The request is not waiting for information")
-@blp.alt_response(422, schema=ApiErrorSchema,
-                  description="No answer, or the corrected facts make the person ineligible (`error.reasons`); "
-                              "the request then keeps waiting for an answer")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/voucher-requests/<int:request_id>/complete", method="POST",
+          access=(any_of(Permission.REQUEST_ANSWER, Permission.COORDINATOR_ANSWER),),
+          body=CompleteRequestSchema(partial=COMPLETE_PARTIAL), response=(200, VoucherRequestSchema),
+          refusals={409: "The request is not waiting for information", 422: "No answer, or the corrected facts make the person ineligible (`error.reasons`); "
+                   "the request then keeps waiting for an answer"})
 def complete_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
     """Answer the fund's request for information (the beneficiary, or the coordinator who filed the request),
     correcting any field of the request. Eligibility is judged
@@ -209,38 +188,26 @@ def complete_request(data: dict[str, Any], request_id: int):  # type: ignore[no-
     request = answers.complete_voucher_request(db.session, current_user, request_id,
                                                answers.corrected(request, data), today=today_in_brussels(),
                                                now=utcnow(), answer=data["answer"])
-    commit()
     return request_dict(db.session, request, today=today_in_brussels())
 
 
-@blp.route("/vouchers/<int:voucher_id>/withdraw", methods=["POST"])
-@api_access(Permission.VOUCHER_WITHDRAW)
-@blp.arguments(VoucherWithdrawSchema)
-@blp.response(200, VoucherSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The voucher is no longer open")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/vouchers/<int:voucher_id>/withdraw", method="POST", access=(Permission.VOUCHER_WITHDRAW,),
+          body=VoucherWithdrawSchema, response=(200, VoucherSchema), refusals={409: "The voucher is no longer open"})
 def withdraw_voucher(data: dict[str, Any], voucher_id: int):  # type: ignore[no-untyped-def]
     """Give up an open voucher (`reason` optional): planned sessions are cancelled and their coach told, the
     value not delivered goes back to the fund, and sessions already delivered stay claimable."""
     voucher = seats.withdraw_voucher(db.session, current_user, voucher_id, data.get("reason"), now=utcnow())
-    commit()
     return voucher_dict(db.session, voucher)
 
 
-@blp.route("/vouchers/<int:voucher_id>", methods=["GET"])
-@api_access()
-@blp.response(200, VoucherSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/vouchers/<int:voucher_id>", response=(200, VoucherSchema))
 def get_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
     """A voucher with its balance (the beneficiary's own, or one assigned to the caller's provider)."""
     return voucher_read_dict(voucher_services.read_voucher(db.session, current_user, voucher_id))
 
 
-@blp.route("/admin/voucher-requests", methods=["GET"])
-@api_access(Permission.ADMIN_REQUESTS_VIEW)
-@blp.arguments(AdminRequestQuerySchema, location="query")
-@blp.response(200, AdminRequestPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/admin/voucher-requests", access=(Permission.ADMIN_REQUESTS_VIEW,), query=AdminRequestQuerySchema,
+          response=(200, AdminRequestPageSchema))
 def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The fund's queue, soonest due first, paged with `next_cursor`; `q` searches it (name, national number,
     request or voucher number, voucher code, provider's enterprise number)."""
@@ -257,15 +224,12 @@ def admin_list_requests(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/admin/voucher-requests/<int:request_id>/decision", methods=["POST"])
-@api_access(Permission.ADMIN_REQUESTS_DECIDE)
-@blp.arguments(DecisionSchema)
-@blp.response(200, DecisionResultSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="Already decided, or decided by someone else at the same "
-                  "time; `email_not_confirmed`: the beneficiary has not confirmed their e-mail address yet (a request "
-                  "is decided only once they have)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="A rejection or information request needs a reason")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/admin/voucher-requests/<int:request_id>/decision", method="POST",
+          access=(Permission.ADMIN_REQUESTS_DECIDE,), body=DecisionSchema, response=(200, DecisionResultSchema),
+          refusals={409: "Already decided, or decided by someone else at the same "
+                   "time; `email_not_confirmed`: the beneficiary has not confirmed their e-mail address yet (a request "
+                   "is decided only once they have)", 422: "A rejection or information request needs a reason"},
+          commits=False)
 def decide_request(data: dict[str, Any], request_id: int):  # type: ignore[no-untyped-def]
     """Approve, reject or ask for information. Route B goes to `waitlisted` when the fund balance is short."""
     today = today_in_brussels()

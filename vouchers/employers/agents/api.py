@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from portal.api_views import endpoint
 from portal.auth.email_rule import EmailAddressField
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
@@ -94,12 +95,8 @@ def _invitation(invitation: agents.PendingInvitation) -> dict[str, Any]:
             "created_at": invitation.created_at, "sent_at": invitation.sent_at, "expires_at": invitation.expires_at}
 
 
-@blp.route("/employer/agents", methods=["GET"])
-@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
-@blp.arguments(AgentQuerySchema, location="query")
-@blp.response(200, AgentPageSchema)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself (e.g. an agent)")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/agents", access=(Permission.EMPLOYER_AGENTS_MANAGE,), query=AgentQuerySchema,
+          response=(200, AgentPageSchema), refusals={403: "Not a user of the employer itself (e.g. an agent)"})
 def list_agents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The accounts acting for the caller's company, oldest link first, and its pending invitations."""
     links, next_cursor = agents.list_agents(db.session, current_user, limit=query["limit"], cursor=query["cursor"])
@@ -143,14 +140,10 @@ class ColleagueInvitedSchema(Schema):
     status = fields.String(required=True, metadata={"description": "Always `invitation_sent`, whatever the address."})
 
 
-@blp.route("/employer/users", methods=["POST"])
-@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
-@blp.arguments(ColleagueCreateSchema)
-@blp.response(202, ColleagueInvitedSchema)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
-                                                          f"(`not_your_company`); or: {API_REFUSAL}")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid e-mail address")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/users", method="POST", access=(Permission.EMPLOYER_AGENTS_MANAGE,),
+          body=ColleagueCreateSchema, response=(202, ColleagueInvitedSchema),
+          refusals={403: "Not a user of the employer itself, e.g. an agent "
+                   f"(`not_your_company`); or: {API_REFUSAL}", 422: "Not a valid e-mail address"})
 def invite_colleague(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Invite a colleague to the caller's company account. The answer is the same whatever the address (an
     existing user of the company, another company's user, nobody yet): the link, valid 14 days, says the rest
@@ -159,41 +152,31 @@ def invite_colleague(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     invitation = agents.invite_colleague(db.session, current_user, email=data["email"], name=name, now=utcnow())
     if invitation is not None:
         send_invitation(db.session, current_user, invitation)
-    commit()
     return {"status": "invitation_sent"}
 
 
-@blp.route("/employer/agents/<int:agent_id>", methods=["DELETE"])
-@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
-@blp.response(204)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
-                                                          f"(`not_your_company`); or: {API_REFUSAL}")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such agent link for the caller's company")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/agents/<int:agent_id>", method="DELETE", access=(Permission.EMPLOYER_AGENTS_MANAGE,),
+          response=(204, None), refusals={403: "Not a user of the employer itself, e.g. an agent "
+                   f"(`not_your_company`); or: {API_REFUSAL}", 404: "No such agent link for the caller's company"},
+          commits=False)
 def remove_agent(agent_id: int):  # type: ignore[no-untyped-def]
     """The agent stops acting for the caller's company. What it declared stays, recorded under its name."""
     agents.remove_agent(db.session, current_user, agent_id, now=utcnow())
     commit()
 
 
-@blp.route("/employer/agents/invitations/<int:invitation_id>", methods=["DELETE"])
-@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
-@blp.response(204)
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
-                                                          f"(`not_your_company`); or: {API_REFUSAL}")
-@blp.alt_response(404, schema=ApiErrorSchema, description="No such invitation for the caller's company")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The invitation was already accepted or cancelled")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/agents/invitations/<int:invitation_id>", method="DELETE",
+          access=(Permission.EMPLOYER_AGENTS_MANAGE,), response=(204, None),
+          refusals={403: "Not a user of the employer itself, e.g. an agent "
+                   f"(`not_your_company`); or: {API_REFUSAL}", 404: "No such invitation for the caller's company", 409: "The invitation was already accepted or cancelled"},
+          commits=False)
 def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
     """Cancel a pending invitation: the link in its e-mail stops working."""
     agents.cancel_invitation(db.session, current_user, invitation_id, now=utcnow())
     commit()
 
 
-@blp.route("/employer/employers", methods=["GET"])
-@api_access(Permission.DISMISSAL_DECLARE)
-@blp.response(200, EmployerPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/employers", access=(Permission.DISMISSAL_DECLARE,), response=(200, EmployerPageSchema))
 def my_employers():  # type: ignore[no-untyped-def]
     """The employers the caller may declare for: give one as `employer_id` to `POST /dismissals` when there are
     several."""

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from portal.api_views import endpoint
 from portal.auth.ratelimits import registration_limits
 from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
@@ -108,10 +109,8 @@ def send_confirmation_again():  # type: ignore[no-untyped-def]
     return {"status": "check_your_mailbox", "message": "We sent the link again."}
 
 
-@blp.route("/employer/ownership-claims", methods=["GET"])
-@api_access(Permission.COMPANY_CLAIM)
-@blp.response(200, OwnershipClaimPageSchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/ownership-claims", access=(Permission.COMPANY_CLAIM,),
+          response=(200, OwnershipClaimPageSchema))
 def list_claims():  # type: ignore[no-untyped-def]
     """The caller's requests to act for a company, newest first. Until one is `proven`, an account that acts for
     no company gets 403 `ownership_not_proven` when it declares, imports, pays or invites."""
