@@ -70,7 +70,7 @@ def read_search(text: str | None) -> Search | None:
     compact = _SEPARATORS.sub("", typed).removeprefix("#")
     if _ENTERPRISE.fullmatch(compact):
         return _enterprise(compact)
-    if compact.isdigit():
+    if compact.isascii() and compact.isdigit():  # "¹" or "٣" are digits to Python, not to a number typed here
         return _digits(compact)
     code = typed.upper().replace(" ", "")
     if _CODE_LIKE.fullmatch(code):

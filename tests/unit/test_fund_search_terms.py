@@ -95,3 +95,8 @@ def test_anything_typed_is_read_without_error(text):
     assert found is None or found.kind in (NAME, NUMBER, VOUCHER_CODE, NISS, ENTERPRISE, REFERENCE, NOTHING)
     if found is not None and found.kind == NAME:
         assert 1 <= len(found.words) <= MAX_WORDS
+
+
+@pytest.mark.parametrize("text", ["¹", "²³", "٣٤", "1¹"])
+def test_digits_of_other_scripts_are_read_as_a_name_not_a_number(text):
+    assert read_search(text).kind in (NAME, NOTHING)  # never an int() of "¹" (a ValueError, found on PostgreSQL)
