@@ -138,7 +138,7 @@ def test_a_clerk_registers_proves_the_company_declares_and_downloads_the_letter(
     page.get_by_label("Worker's last name").fill("Vermeulen")
     page.get_by_label("Worker's national register number (or BIS number)").fill(new_niss())
     page.get_by_label("Last day of the contract").fill(contract_end.isoformat())
-    page.get_by_role("button", name="Declare").click()
+    page.get_by_role("button", name="Declare", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bram Vermeulen")
     expect(page.locator(".reference")).to_have_text(re.compile(r"^\+\+\+\d{3}/\d{4}/\d{5}\+\+\+$"))
     expect(page.get_by_role("main")).to_contain_text("€1,800.00")

@@ -124,6 +124,34 @@ def test_development_and_test_runs_pay_with_the_test_card_too(app, client, monke
     assert TEST_BUTTON.search(client.get(_declare(client, today)).get_data(as_text=True))
 
 
+PAY_NOW = 'name="pay_now" value="test"'
+
+
+def test_the_demo_clerk_declares_and_pays_in_one_go(app, client, db_session, demo, employer_user, today):
+    login(client, employer_user.email)
+    assert PAY_NOW in client.get("/employer/declare").get_data(as_text=True)
+    location = _declare(client, today, pay_now="test")
+    page = client.get(location).get_data(as_text=True)
+    assert "The dismissal is declared and the contribution is paid. Thank you." in page
+    assert not TEST_BUTTON.search(page), "nothing left to pay"
+    contribution = declaration_services.get_declaration(
+        db_session, employer_user, int(location.rsplit("/", 1)[1])).contribution
+    db_session.refresh(contribution)
+    assert contribution.status == "paid"
+    assert _ledger_entries(db_session, contribution.id) == [("contribution_paid", 180_000)]
+    told_exactly(app, db_session, "contribution_received", [employer_user])
+
+
+def test_without_test_payments_the_form_only_declares(app, client, db_session, monkeypatch, employer_user, today):
+    _run_as(app, monkeypatch)  # production without keys
+    login(client, employer_user.email)
+    assert PAY_NOW not in client.get("/employer/declare").get_data(as_text=True)
+    location = _declare(client, today, pay_now="test")  # a forged button pays nothing
+    contribution = declaration_services.get_declaration(
+        db_session, employer_user, int(location.rsplit("/", 1)[1])).contribution
+    assert contribution.status != "paid" and _ledger_entries(db_session, contribution.id) == []
+
+
 def test_production_without_keys_shows_no_card_button_and_takes_no_test_payment(app, client, db_session, monkeypatch,
                                                                               employer_user, today):
     _run_as(app, monkeypatch)  # neither debug, testing nor ALLOW_FAKE_PAYMENTS, no key

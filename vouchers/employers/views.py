@@ -144,15 +144,36 @@ def declare():  # type: ignore[no-untyped-def]
             db.session.rollback()
             attach_errors(form, error)
         else:
+            declaration_id = result.declaration.id
+            if request.form.get("pay_now") == "test" and _card_payment_mode() == "test":
+                return _declared_and_paid(declaration_id)
             commit()
             due_on = result.declaration.contribution.due_on
             # Its warnings are on the declaration's page, where this leads: not flashed a second time. A due day
             # already past is the late declaration's warning there: not said again here.
             flash(_("The dismissal is declared. The contribution is due by %(day)s.", day=long_date(due_on))
                   if due_on >= today_in_brussels() else _("The dismissal is declared."), "success")
-            return redirect(url_for("employers.declaration", declaration_id=result.declaration.id))
+            return redirect(url_for("employers.declaration", declaration_id=declaration_id))
     status = 422 if form.is_submitted() else 200
-    return render_template("employers/declare.html", form=form, several=len(employers) > 1), status
+    return render_template("employers/declare.html", form=form, several=len(employers) > 1,
+                           card_payment=_card_payment_mode()), status
+
+
+def _declared_and_paid(declaration_id: int):  # type: ignore[no-untyped-def]
+    """A demo's clerk declared and asked to pay at once (the test card): one screen less. A refused payment
+    leaves the declaration made, and its page says why and offers the other ways to pay."""
+    try:
+        with db.session.begin_nested():
+            demo_payments.pay_with_test_card(db.session, current_user, declaration_id, gateway_for(current_app),
+                                             today=today_in_brussels(), now=utcnow())
+    except DomainError as error:
+        commit()
+        flash(_("The dismissal is declared."), "success")
+        flash(_(error.message), "error")
+    else:
+        commit()
+        flash(_("The dismissal is declared and the contribution is paid. Thank you."), "success")
+    return redirect(url_for("employers.declaration", declaration_id=declaration_id))
 
 
 def _card_payment_mode() -> str | None:
