@@ -14,6 +14,7 @@ import pytest
 from coaching.claims.models import Claim
 from portal.permissions import Role
 from tests.support.factories import make_provider, make_user, new_niss
+from tests.support.search_terms import api_rows, dotted, formatted, linked_ids
 from tests.support.web import bearer, login
 from vouchers.requests.models import Beneficiary, Voucher, VoucherRequest
 
@@ -69,21 +70,7 @@ def fund_client(client, fund_admin):
 
 
 def rows(response) -> set[int]:
-    assert response.status_code == 200, response.status_code
-    return {int(i) for i in ROW_LINK.findall(response.get_data(as_text=True))}
-
-
-def api_rows(response) -> set[int]:
-    assert response.status_code == 200, response.get_json()
-    return {item["id"] for item in response.get_json()["items"]}
-
-
-def _dotted(niss: str) -> str:
-    return f"{niss[:2]}.{niss[2:4]}.{niss[4:6]}-{niss[6:9]}.{niss[9:]}"
-
-
-def _formatted(enterprise: str) -> str:
-    return f"BE {enterprise[:4]}.{enterprise[4:7]}.{enterprise[7:]}"
+    return linked_ids(response, ROW_LINK)
 
 
 CASES = {
@@ -91,9 +78,9 @@ CASES = {
     "the provider's name, in capitals, without accents": (lambda c: "ELAN", ["dupont_open", "dupont_paid"]),
     "a word of each": (lambda c: "lambert actif", ["lambert_open"]),
     "a word of neither": (lambda c: "lambert élan", []),
-    "the beneficiary's national number, with dots and a dash": (lambda c: _dotted(c["niss_lambert"]),
+    "the beneficiary's national number, with dots and a dash": (lambda c: dotted(c["niss_lambert"]),
                                                                  ["lambert_open"]),
-    "the provider's enterprise number, formatted": (lambda c: _formatted(c["actif"].enterprise_number),
+    "the provider's enterprise number, formatted": (lambda c: formatted(c["actif"].enterprise_number),
                                                      ["lambert_open"]),
     "the provider's enterprise number, digits": (lambda c: c["elan"].enterprise_number,
                                                  ["dupont_open", "dupont_paid"]),

@@ -12,6 +12,7 @@ import pytest
 
 from portal.clock import utcnow
 from tests.support.factories import make_provider
+from tests.support.search_terms import api_rows, linked_ids
 from tests.support.web import login
 
 ROW = re.compile(r'<tr id="provider-(\d+)">')
@@ -33,13 +34,7 @@ def fund_client(client, fund_admin):
 
 
 def rows(response) -> set[int]:
-    assert response.status_code == 200, response.status_code
-    return {int(i) for i in ROW.findall(response.get_data(as_text=True))}
-
-
-def api_rows(response) -> set[int]:
-    assert response.status_code == 200, response.get_json()
-    return {item["id"] for item in response.get_json()["items"]}
+    return linked_ids(response, ROW)
 
 
 CASES = {

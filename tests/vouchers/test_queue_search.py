@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from portal.permissions import Role
 from portal.search import FOLDED_NAME_INDEXES, contains_pattern, folded
 from tests.support.factories import make_provider, make_user, new_niss
+from tests.support.search_terms import api_rows, dotted, formatted, linked_ids
 from tests.support.web import login
 from vouchers.requests.models import (
     Beneficiary,
@@ -78,21 +79,7 @@ def admin_client(client, admin):
 
 
 def rows(response) -> set[int]:
-    assert response.status_code == 200, response.status_code
-    return {int(i) for i in ROW_LINK.findall(response.get_data(as_text=True))}
-
-
-def api_rows(response) -> set[int]:
-    assert response.status_code == 200, response.get_json()
-    return {item["id"] for item in response.get_json()["items"]}
-
-
-def _dotted(niss: str) -> str:
-    return f"{niss[:2]}.{niss[2:4]}.{niss[4:6]}-{niss[6:9]}.{niss[9:]}"
-
-
-def _formatted(enterprise: str) -> str:
-    return f"BE {enterprise[:4]}.{enterprise[4:7]}.{enterprise[7:]}"
+    return linked_ids(response, ROW_LINK)
 
 
 CASES = {
@@ -103,12 +90,12 @@ CASES = {
     "two words, one not found": (lambda p: "zoe martin", []),
     "a member invited by a coordinator": (lambda p: "ngoma", ["member"]),
     "a national number as digits": (lambda p: p["niss"]["jean"], ["jean"]),
-    "a national number with dots and a dash": (lambda p: _dotted(p["niss"]["helene"]), ["helene"]),
-    "an invited member's national number": (lambda p: _dotted(p["niss"]["member"]), ["member"]),
+    "a national number with dots and a dash": (lambda p: dotted(p["niss"]["helene"]), ["helene"]),
+    "an invited member's national number": (lambda p: dotted(p["niss"]["member"]), ["member"]),
     "a request's number": (lambda p: str(p["jean"].id), ["jean"]),
     "a request's number with #": (lambda p: f"#{p['member'].id}", ["member"]),
     "a voucher code in lower case without dashes": (lambda p: "tnw7k2m9qxa", ["zoe"]),
-    "the provider's enterprise number, formatted": (lambda p: _formatted(p["other_enterprise"]), ["jean"]),
+    "the provider's enterprise number, formatted": (lambda p: formatted(p["other_enterprise"]), ["jean"]),
     "a structured reference (no request has one)": (lambda p: "+++090/9337/55493+++", []),
     "someone else": (lambda p: "Vandenbroucke", []),
 }

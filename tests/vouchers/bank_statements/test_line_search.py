@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.permissions import Role
 from tests.support.factories import make_user, new_enterprise_number
+from tests.support.search_terms import api_rows, formatted, linked_ids
 from tests.vouchers.bank_statements.conftest import Entry, Tx, camt
 from vouchers.banking.models import BankLine
 from vouchers.employers.domain import format_structured_reference
@@ -50,17 +51,7 @@ def lines(db_session, client, admin_headers, declare):
 
 
 def rows(response) -> set[int]:
-    assert response.status_code == 200, response.status_code
-    return {int(i) for i in ROW_LINK.findall(response.get_data(as_text=True))}
-
-
-def api_rows(response) -> set[int]:
-    assert response.status_code == 200, response.get_json()
-    return {item["id"] for item in response.get_json()["items"]}
-
-
-def _formatted(enterprise: str) -> str:
-    return f"BE {enterprise[:4]}.{enterprise[4:7]}.{enterprise[7:]}"
+    return linked_ids(response, ROW_LINK)
 
 
 def _spaced(reference: str) -> str:
@@ -71,7 +62,7 @@ CASES = {
     "the payer's name, without accents": (lambda s: "eclair", ["eclair"]),
     "the payer's name, in capitals, with accents": (lambda s: "SOCIÉTÉ", ["eclair"]),
     "two words of the payer's name": (lambda s: "dupont fils", ["dupont"]),
-    "the payer's enterprise number, formatted": (lambda s: _formatted(s["eclair_number"]), ["eclair"]),
+    "the payer's enterprise number, formatted": (lambda s: formatted(s["eclair_number"]), ["eclair"]),
     "the enterprise number of the employer whose contribution it paid": (lambda s: s["employer_number"], ["paid"]),
     "the reference, as banks print it": (lambda s: format_structured_reference(s["contribution"].structured_reference),
                                          ["paid"]),
