@@ -15,8 +15,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import ValidationFailed
 from portal.pagination import decode_id_cursor, encode_cursor
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
+from portal.permissions import Permission
 from vouchers.ledger import domain
 from vouchers.ledger.domain import Period, check_period
 from vouchers.ledger.schemas import (
@@ -218,7 +217,7 @@ def reconciliation_payload(figures: reconciliation.Reconciliation) -> dict[str, 
 
 
 @endpoint(blp, "/admin/reconciliation", access=(Permission.ADMIN_REPORTS_VIEW,), query=PeriodQuerySchema,
-          response=(200, ReconciliationSchema))
+          response=(200, ReconciliationSchema), commits=True)  # keeps the past months it closed (services.closings)
 def get_reconciliation(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The period's reconciliation: contributions due in it (expected, paid, partially paid, overpaid,
     refunded, overdue), money in and out, unmatched bank money, claims approved and paid, and the fund's
@@ -261,15 +260,13 @@ def get_reconciliation_rows(query: dict[str, Any]):  # type: ignore[no-untyped-d
             "next_cursor": encode_cursor([page.next_after]) if page.next_after is not None else None}
 
 
-@blp.route("/admin/reports/<name>.csv", methods=["GET"], parameters=[{
-    "in": "path", "name": "name", "required": True, "description": "The report.",
-    "schema": {"type": "string", "enum": list(reports.REPORTS)}}])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.arguments(ReportQuerySchema, location="query")
-@blp.doc(security=BEARER, responses={
-    "200": {"description": "UTF-8 CSV with a header row; money in integer cents, each amount also in euros.",
-            "content": {"text/csv": {"schema": {"type": "string"}}}},
-    "404": {"description": "No report has this name."}})
+@endpoint(blp, "/admin/reports/<name>.csv", access=(Permission.ADMIN_REPORTS_VIEW,), query=ReportQuerySchema,
+          parameters=[{"in": "path", "name": "name", "required": True, "description": "The report.",
+                       "schema": {"type": "string", "enum": list(reports.REPORTS)}}],
+          response=None, doc={"responses": {
+              "200": {"description": "UTF-8 CSV with a header row; money in integer cents, each amount also in euros.",
+                      "content": {"text/csv": {"schema": {"type": "string"}}}},
+              "404": {"description": "No report has this name."}}})
 def report_csv(query: dict[str, Any], name: str):  # type: ignore[no-untyped-def]
     """A report as CSV: money-in-out, contribution-aging, decision-compliance, provider-volumes, waiting-list
     or reconciliation (the same figures as `GET /admin/reconciliation`)."""
@@ -282,17 +279,15 @@ def report_csv(query: dict[str, Any], name: str):  # type: ignore[no-untyped-def
         "Content-Disposition": f'attachment; filename="{name}_{suffix}.csv"', "Cache-Control": "no-store"})
 
 
-@blp.route("/admin/ledger/journal.csv", methods=["GET"])
-@api_access(Permission.ADMIN_REPORTS_VIEW)
-@blp.arguments(PeriodQuerySchema, location="query")
-@blp.doc(security=BEARER, responses={
-    "200": {"description": "UTF-8 CSV with a header row, one line per ledger entry booked in the period, in booking "
-                           "order (booked_on, then entry_id). `account` takes the amount on the debit "
-                           "(`debit_cents`) or the credit side (`credit_cents`); `counter_account` takes it on "
-                           "the other side, so each line balances. `account_code` and `counter_account_code` are "
-                           "codes of the Belgian minimum chart of accounts. A correction names the entry it "
-                           "corrects (`corrects_entry_id`).",
-            "content": {"text/csv": {"schema": {"type": "string"}}}}})
+@endpoint(blp, "/admin/ledger/journal.csv", access=(Permission.ADMIN_REPORTS_VIEW,), query=PeriodQuerySchema,
+          response=None, doc={"responses": {
+              "200": {"description": "UTF-8 CSV with a header row, one line per ledger entry booked in the period, in "
+                                     "booking order (booked_on, then entry_id). `account` takes the amount on the "
+                                     "debit (`debit_cents`) or the credit side (`credit_cents`); `counter_account` "
+                                     "takes it on the other side, so each line balances. `account_code` and "
+                                     "`counter_account_code` are codes of the Belgian minimum chart of accounts. A "
+                                     "correction names the entry it corrects (`corrects_entry_id`).",
+                      "content": {"text/csv": {"schema": {"type": "string"}}}}}})
 def journal_csv(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The accounting journal of a period: every ledger entry booked from `from_on` to `to_on` (at most 366
     days), with its counter-account, for the fund's accounting system. Accounts: cash (550000), committed

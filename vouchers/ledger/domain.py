@@ -88,6 +88,45 @@ def last_twelve_months(today: date) -> Period:
     return Period(add_month(first_of_month(today), -11), add_month(first_of_month(today)) - timedelta(days=1))
 
 
+def months_between(first: date, until: date) -> int:
+    """How many months from the month of ``first`` up to, not including, the month of ``until`` (0 if none)."""
+    return max(0, (until.year - first.year) * 12 + until.month - first.month)
+
+
+@dataclass(frozen=True)
+class LedgerSplit:
+    """Where a period's ledger sums come from (``services.closings``): the stored closings of the whole months
+    before ``until_on``, and the entries themselves for the rest, so that the entries read are those of the
+    months from ``until_on`` to the period's end, and of the month it starts in from ``from_on`` on, never the
+    whole history.
+
+    ``until_on`` is the first day of today's month (``cut_on``, no closing exists for it or later) or of the
+    month after ``to_on``, whichever comes first: a month counts from its closing only when it lies whole
+    within the days summed. A period starting inside a closed month (``from_on`` not a first) splits that
+    month: its closing gives the balances, and its days from ``from_on`` (``live_from_on``..``live_to_on``) are
+    summed from the entries for the period's movements (an empty range, ``live_to_on`` before
+    ``live_from_on``, otherwise).
+    """
+
+    from_on: date
+    to_on: date
+    until_on: date
+    live_from_on: date
+    live_to_on: date
+    cut_on: date
+
+
+def ledger_split(period: Period, today: date) -> LedgerSplit:
+    cut = first_of_month(today)
+    until = min(cut, first_of_month(period.to_on + timedelta(days=1)))
+    start = first_of_month(period.from_on)
+    if start < period.from_on and start < until:  # the period's days of a closed month
+        live_from, live_to = period.from_on, add_month(start) - timedelta(days=1)
+    else:
+        live_from, live_to = period.from_on, period.from_on - timedelta(days=1)
+    return LedgerSplit(period.from_on, period.to_on, until, live_from, live_to, cut)
+
+
 def _percent(part: int, whole: int) -> int | None:
     """part / whole in whole percent, rounded half up; None when there is nothing to divide."""
     return (200 * part + whole) // (2 * whole) if whole else None

@@ -280,6 +280,7 @@ def reconciliation_page():  # type: ignore[no-untyped-def]
     figures = chart = None
     if period is not None:
         figures = reconciliation.reconcile(db.session, current_user, period, today=today)
+        db.session.commit()  # the past months the figures closed on the way (services.closings) are kept
         cash = figures.cash
         chart = bar_chart([("opening", _("Cash at the start"), cash.opening_cents),
                            ("in", _("Contributions received"), cash.received.cents),

@@ -7,6 +7,7 @@
 - Cash out, per claim: a paid claim's amount, once; nothing for the others.
 - Payout batches: their totals and counts are those of their transfers, whose states their claims and
   refunds share (``banking.services.payout_checks``).
+- Closed months (``closings``): each stored month's totals are those of its entries, per account and kind.
 - Money in, per contribution (``consistency_money_in``): what it was paid (its payments) = its cash
   ledger entries = its bank allocations + its card payments, and its state is the one its money gives;
   per bank line, its allocations are its amount when it is matched, nothing otherwise.
@@ -17,6 +18,7 @@ one plain line, so the CLI, the nightly job and a test can all show it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import click
@@ -24,7 +26,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coaching.claims.models import Claim
-from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.models import LedgerEntry, LedgerPeriodClosing
+from vouchers.ledger.services.closings import closing_problems, recompute_closings
 from vouchers.ledger.services.consistency_money_in import money_in_problems
 from vouchers.requests.models import Voucher
 
@@ -137,11 +140,12 @@ def _batch_problems(session: Session) -> list[str]:
 def check_ledger(session: Session) -> list[str]:
     """Every disagreement between the ledger's sums and the records; empty when all agree."""
     return (money_in_problems(session) + _voucher_problems(session) + _claim_problems(session)
-            + _total_problems(session) + _batch_problems(session))
+            + _total_problems(session) + _batch_problems(session) + closing_problems(session))
 
 
 def register_consistency_command(app: Any) -> None:
-    """``flask --app portal check-ledger``: prints each mismatch and exits with 1 if there is any."""
+    """``flask --app portal check-ledger``: prints each mismatch and exits with 1 if there is any;
+    ``flask --app portal recompute-ledger-closings [--month YYYY-MM]``: closes months again from their entries."""
 
     @app.cli.command("check-ledger")
     def check_ledger_command() -> None:
@@ -155,3 +159,21 @@ def register_consistency_command(app: Any) -> None:
             click.echo(f"{len(problems)} mismatches.", err=True)
             raise SystemExit(1)
         click.echo("The ledger agrees with the records.")
+
+    @app.cli.command("recompute-ledger-closings")
+    @click.option("--month", "months", multiple=True, metavar="YYYY-MM",
+                  help="A closed month to compute again (repeatable); every closed month when none is given.")
+    def recompute_closings_command(months: tuple[str, ...]) -> None:
+        """Compute the ledger's closed months again from their entries: what to do when check-ledger names one."""
+        from portal.clock import today_in_brussels
+        from portal.db import db
+
+        try:
+            chosen = [date.fromisoformat(f"{month}-01") for month in months]
+        except ValueError as error:
+            raise click.BadParameter("give each month as YYYY-MM", param_hint="--month") from error
+        if not chosen:
+            chosen = list(db.session.scalars(select(LedgerPeriodClosing.month_on)))
+        closed = recompute_closings(db.session, chosen, today=today_in_brussels())
+        db.session.commit()
+        click.echo(f"Months closed again: {closed}.")

@@ -30,7 +30,8 @@ as of the period's last day (the as-of day above): money booked after it does no
 though a late match of a line booked by then does, as said.
 
 Each figure names its rows (``figure_rows``), so a page can list the records behind it.
-Nothing here writes: the module only reads.
+The ledger's sums read the stored closings of the past months and the entries of the rest (``closings``); the
+closings a reader makes on the way (the past months not closed yet) are the only thing written here.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from portal.permissions import Permission, can
 from vouchers.employers.models import Declaration, Employer
 from vouchers.ledger.domain import Period
 from vouchers.ledger.models import LedgerEntry
+from vouchers.ledger.services import closings
 from vouchers.ledger.services import entries as ledger
 from vouchers.ledger.services.reconciliation_sql import (
     contribution_cohort,
@@ -214,19 +216,11 @@ def _contribution_figures(rows: list[Any]) -> ContributionFigures:
                                **{state: Figure(counts[state], cents[state]) for state in CONTRIBUTION_STATES})
 
 
-def cash_and_claims(session: Session, period: Period) -> tuple[CashFigures, Figure, Figure, ledger.FundPosition]:
-    """One pass over the ledger up to ``to_on``: balances by account, and the period's movements by kind."""
-
-    def build() -> Any:
-        days, _on = period_parameters()
-        in_period = LedgerEntry.booked_on >= days.from_on
-        return (select(LedgerEntry.account, LedgerEntry.kind, func.sum(LedgerEntry.amount_cents),
-                       func.count().filter(in_period), func.sum(LedgerEntry.amount_cents).filter(in_period))
-                .where(LedgerEntry.booked_on <= days.to_on)
-                .group_by(LedgerEntry.account, LedgerEntry.kind))
-
-    rows = session.execute(prepared("reconciliation_ledger", build),
-                           {"from_on": period.from_on, "to_on": period.to_on})
+def cash_and_claims(session: Session, period: Period, *,
+                    today: date) -> tuple[CashFigures, Figure, Figure, ledger.FundPosition]:
+    """Balances by account up to ``to_on``, and the period's movements by kind: the stored closings of the whole
+    months before the period ends, and the entries of the rest (``closings.period_sums``)."""
+    rows = closings.period_sums(session, period, today=today).rows
     closing: dict[str, int] = {}
     moved: dict[tuple[str, str], Figure] = {}
     for account, kind, total, number, in_period_cents in rows:
@@ -261,7 +255,7 @@ def require_reports(actor: Any) -> None:
 def reconcile(session: Session, actor: Any, period: Period, *, today: date) -> Reconciliation:
     """Every figure of the period (see the module's docstring for what each one means)."""
     require_reports(actor)
-    cash, approved, paid, position = cash_and_claims(session, period)
+    cash, approved, paid, position = cash_and_claims(session, period, today=today)
     contributions, unmatched = contribution_and_unmatched_figures(session, period, today=today)
     return Reconciliation(period=period, as_of_on=period.as_of(today), contributions=contributions, cash=cash,
                           claims_approved=approved, claims_paid=paid, unmatched=unmatched, position=position)
