@@ -28,7 +28,7 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.errors import N_, Conflict
 from portal.mail import commit
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission
 
 blp = Blueprint("calendar_api", __name__, description="Sessions: booking, logging, cancelling, confirmations, and coaches' calendar feeds")
 
@@ -133,13 +133,12 @@ def dispute(data: dict[str, Any], session_id: int):  # type: ignore[no-untyped-d
     return _seat_payload(seat)
 
 
-@blp.route("/coaches/<int:coach_id>/calendar.ics", methods=["GET"])
-@api_access(public=True)
-@blp.doc(parameters=[{"in": "query", "name": "token", "required": True, "schema": {"type": "string"},
-                      "description": "The coach's secret calendar token (from calendar_url)."}],
-         responses={"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
-                    "404": {"description": "Unknown coach or wrong token"},
-                    "422": {"description": "A NUL character in the token (`invalid_characters`)"}})
+@endpoint(blp, "/coaches/<int:coach_id>/calendar.ics", public=True, response=None, doc={
+    "parameters": [{"in": "query", "name": "token", "required": True, "schema": {"type": "string"},
+                    "description": "The coach's secret calendar token (from calendar_url)."}],
+    "responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                  "404": {"description": "Unknown coach or wrong token"},
+                  "422": {"description": "A NUL character in the token (`invalid_characters`)"}}})
 def calendar_feed(coach_id: int):  # type: ignore[no-untyped-def]
     """The coach's iCalendar feed, reached through its secret URL (no login: calendar apps cannot log in)."""
     coach = db.session.get(Coach, coach_id)

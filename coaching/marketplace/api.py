@@ -18,10 +18,8 @@ from coaching.marketplace.services import search as marketplace
 from coaching.marketplace.services.search import ProviderCard
 from coaching.providers.domain import offer_cost_cents
 from coaching.providers.models import Offer
-from portal.auth.schemas import ApiErrorSchema
+from portal.api_views import endpoint
 from portal.db import db
-from portal.permissions import api_access
-from portal.public_cache import public_page
 
 blp = Blueprint("marketplace_api", __name__, description="The public marketplace of listed providers")
 
@@ -55,12 +53,9 @@ def card_dict(card: ProviderCard) -> dict[str, Any]:
             "matching_contact_points": card.matching_contact_points, "offers": [offer_dict(o) for o in card.offers]}
 
 
-@blp.route("/providers", methods=["GET"])
-@api_access(public=True)
-@public_page
-@blp.arguments(MarketplaceSearchQuerySchema, location="query")
-@blp.response(200, MarketplaceProviderPageSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="An unknown filter value, a bad cursor or an unknown place")
+@endpoint(blp, "/providers", public=True, public_page=True, query=MarketplaceSearchQuerySchema,
+          response=(200, MarketplaceProviderPageSchema),
+          refusals={422: "An unknown filter value, a bad cursor or an unknown place"})
 def search(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Listed providers, by name, paged with `next_cursor`. Delisted providers never appear.
 
@@ -72,11 +67,8 @@ def search(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     return jsonify({"items": [card_dict(card) for card in page.items], "next_cursor": page.next_cursor})
 
 
-@blp.route("/providers/<int:provider_id>", methods=["GET"])
-@api_access(public=True)
-@public_page
-@blp.response(200, MarketplaceProfileSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Unknown or delisted provider")
+@endpoint(blp, "/providers/<int:provider_id>", public=True, public_page=True, response=(200, MarketplaceProfileSchema),
+          refusals={404: "Unknown or delisted provider"})
 def profile(provider_id: int):  # type: ignore[no-untyped-def]
     """A listed provider's profile: offers, contact points, languages, catalogue and outcome figures.
 

@@ -16,19 +16,15 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.errors import json_error
 from portal.mail import commit
-from portal.permissions import api_access
 
 blp = Blueprint("auth_api", __name__, description="Accounts and bearer tokens")
 
 
-@blp.route("/auth/token", methods=["POST"])
-@api_access(public=True)
-@blp.arguments(TokenRequestSchema)
-@blp.response(201, TokenSchema)
-@blp.alt_response(401, description="Wrong e-mail or password (`invalid_credentials`), or, for an account with "
-                                    "two-step sign-in, the right password without a valid `otp` (`otp_required`)")
-@blp.alt_response(429, description="Too many attempts")
-@login_limits
+@endpoint(blp, "/auth/token", method="POST", public=True, body=TokenRequestSchema, response=(201, TokenSchema),
+          refusals={401: (None, ("Wrong e-mail or password (`invalid_credentials`), or, for an account with two-step "
+                                "sign-in, the right password without a valid `otp` (`otp_required`)")),
+                    429: (None, "Too many attempts")},
+          limits=(login_limits,), commits=False)  # the view commits the token, and only when it gives one
 def create_token(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Exchange an e-mail and password (and, with two-step sign-in, the `otp`: a code from the app or a recovery
     code) for a bearer token.

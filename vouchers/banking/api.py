@@ -9,14 +9,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from portal.api_views import endpoint
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_account import fund_account_settings
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, id_page
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER, ListQuerySchema
+from portal.permissions import Permission
+from portal.schema_fields import ListQuerySchema
 from vouchers.banking.models import BankLine, BankStatement, PayoutBatch
 from vouchers.banking.schemas import (
     DismissSchema,
@@ -97,26 +96,22 @@ def line_payload(line: BankLine, **extra: Any) -> dict[str, Any]:
             "decision_reason": line.decision_reason, **extra}
 
 
-@blp.route("/admin/bank-statements", methods=["POST"])
-@api_access(Permission.ADMIN_RECONCILE)
-@blp.arguments(StatementUploadSchema, location="files")
-@blp.response(201, UploadResultSchema, description="New statements were imported; credit lines with a contribution's "
-                                                   "structured reference are matched")
-@blp.alt_response(200, schema=UploadResultSchema, description="Every statement in the file was imported before: "
-                                                              "nothing was added (`duplicate` is true)")
-@blp.alt_response(202, schema=UploadResultSchema, description="A large file (more than 200 lines): it was checked, "
-                                                              "and is read in the background (`status: importing`); "
-                                                              "follow `GET /admin/bank-statements/{id}`")
-@blp.alt_response(409, schema=ApiErrorSchema, description="The same statement is being imported at this moment")
-@blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 20 MB (`file_too_large`): "
-                                                          "nothing was imported")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No file, or not a readable CAMT.053 or CODA statement "
-                                                          "(neither format: `statement_format_unknown`; malformed "
-                                                          "XML, another message type, an entry without amount or "
-                                                          "date; a CODA line that is no record, out of place, or "
-                                                          "with an unreadable amount or date, named by its line "
-                                                          "and positions): nothing was imported")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/bank-statements", method="POST", access=(Permission.ADMIN_RECONCILE,),
+          body=StatementUploadSchema, body_location="files", response=(201, UploadResultSchema),
+          response_description="New statements were imported; credit lines with a contribution's structured "
+                               "reference are matched",
+          answers={200: (UploadResultSchema, ("Every statement in the file was imported before: nothing was added "
+                                             "(`duplicate` is true)")),
+                   202: (UploadResultSchema, ("A large file (more than 200 lines): it was checked, and is read in the "
+                                             "background (`status: importing`); follow "
+                                             "`GET /admin/bank-statements/{id}`"))},
+          refusals={409: "The same statement is being imported at this moment",
+                    413: "The file is larger than 20 MB (`file_too_large`): nothing was imported",
+                    422: "No file, or not a readable CAMT.053 or CODA statement (neither format: "
+                         "`statement_format_unknown`; malformed XML, another message type, an entry without amount "
+                         "or date; a CODA line that is no record, out of place, or with an unreadable amount or "
+                         "date, named by its line and positions): nothing was imported"},
+          commits=False)  # the view commits before it builds the answer
 def upload_statement(files: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Import a CAMT.053 or CODA file (multipart field `file`; the format is read from the content, never the file
     name). Importing the same statement again adds nothing and answers 200 with `duplicate: true` and the
@@ -284,11 +279,11 @@ def get_payout_batch(batch_id: int):  # type: ignore[no-untyped-def]
     return batch_payload(payouts.get_batch(db.session, current_user, batch_id))
 
 
-@blp.route("/admin/payout-batches/<int:batch_id>/pain.001.xml", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.doc(security=BEARER, responses={
-    "200": {"description": "The pain.001.001.03 file", "content": {"application/xml": {"schema": {"type": "string"}}}},
-    "404": {"description": "No such batch, or a batch without transfers (only zero claims)"}})
+@endpoint(blp, "/admin/payout-batches/<int:batch_id>/pain.001.xml", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=None, doc={"responses": {
+              "200": {"description": "The pain.001.001.03 file",
+                      "content": {"application/xml": {"schema": {"type": "string"}}}},
+              "404": {"description": "No such batch, or a batch without transfers (only zero claims)"}}})
 def download_payout_file(batch_id: int):  # type: ignore[no-untyped-def]
     """The batch's SEPA credit-transfer file, as generated (to upload to the fund's bank)."""
     batch = payouts.get_batch(db.session, current_user, batch_id)

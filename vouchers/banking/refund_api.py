@@ -15,8 +15,7 @@ from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.fund_account import fund_account_settings
 from portal.pagination import decode_id_cursor, id_page
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER
+from portal.permissions import Permission
 from vouchers.banking.payout_models import ContributionRefund
 from vouchers.banking.payout_schemas import (
     RefundListQuerySchema,
@@ -113,11 +112,11 @@ def mark_refund_paid(refund_id: int):  # type: ignore[no-untyped-def]
     return refund_payload(refund)
 
 
-@blp.route("/admin/contribution-refunds/<int:refund_id>/pain.001.xml", methods=["GET"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.doc(security=BEARER, responses={
-    "200": {"description": "The pain.001.001.03 file", "content": {"application/xml": {"schema": {"type": "string"}}}},
-    "404": {"description": "No such refund, or one not approved (it has no file)"}})
+@endpoint(blp, "/admin/contribution-refunds/<int:refund_id>/pain.001.xml", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          response=None, doc={"responses": {
+              "200": {"description": "The pain.001.001.03 file",
+                      "content": {"application/xml": {"schema": {"type": "string"}}}},
+              "404": {"description": "No such refund, or one not approved (it has no file)"}}})
 def download_refund_file(refund_id: int):  # type: ignore[no-untyped-def]
     """The refund's SEPA credit-transfer file, as made at approval (to upload to the fund's bank)."""
     refund = refunds.get_refund(db.session, current_user, refund_id)

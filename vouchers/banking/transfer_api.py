@@ -9,13 +9,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from portal.api_views import endpoint
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.mail import commit
 from portal.pagination import decode_id_cursor, id_page
-from portal.permissions import Permission, api_access
-from portal.schema_fields import BEARER, ListQuerySchema
+from portal.permissions import Permission
+from portal.schema_fields import ListQuerySchema
 from vouchers.banking.payout_models import PayoutStatusReport, PayoutTransfer
 from vouchers.banking.payout_schemas import (
     ReturnSchema,
@@ -87,18 +86,16 @@ def record_return(data: dict[str, Any], transfer_id: int):  # type: ignore[no-un
     return transfer_payload(transfer)
 
 
-@blp.route("/admin/payout-status-reports", methods=["POST"])
-@api_access(Permission.ADMIN_PAYOUTS_MANAGE)
-@blp.arguments(StatusReportUploadSchema, location="files")
-@blp.response(201, StatusReportResultSchema, description="The report was read and applied to its file's transfers")
-@blp.alt_response(200, schema=StatusReportResultSchema, description="The same report was imported before: "
-                                                                    "nothing changed (`duplicate` is true)")
-@blp.alt_response(413, schema=ApiErrorSchema, description="The file is larger than 5 MB (`file_too_large`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="No file; not a readable pain.002 report (malformed XML, "
-                                                          "another message, a status this portal does not know, a "
-                                                          "transaction naming no transfer); or a report about a "
-                                                          "file this portal did not make (`pain002_unknown_file`)")
-@blp.doc(security=BEARER)
+@endpoint(blp, "/admin/payout-status-reports", method="POST", access=(Permission.ADMIN_PAYOUTS_MANAGE,),
+          body=StatusReportUploadSchema, body_location="files", response=(201, StatusReportResultSchema),
+          response_description="The report was read and applied to its file's transfers",
+          answers={200: (StatusReportResultSchema, ("The same report was imported before: nothing changed "
+                                                   "(`duplicate` is true)"))},
+          refusals={413: "The file is larger than 5 MB (`file_too_large`)",
+                    422: "No file; not a readable pain.002 report (malformed XML, another message, a status this "
+                         "portal does not know, a transaction naming no transfer); or a report about a file this "
+                         "portal did not make (`pain002_unknown_file`)"},
+          commits=False)  # the view commits before it builds the answer
 def upload_status_report(files: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Apply a pain.002 payment status report from the fund's bank (multipart field `file`) to the transfers of the
     file it names (`OrgnlMsgId`: a payout batch or a refund). Each transfer takes its own status

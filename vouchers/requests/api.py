@@ -12,13 +12,12 @@ from coaching.calendar.services import seats
 from portal import audit
 from portal.api_views import endpoint
 from portal.auth.ratelimits import confirmation_resend_limits, registration_limits
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import Conflict, json_error
 from portal.fund_settings import rules_on
 from portal.mail import commit
-from portal.permissions import Permission, any_of, api_access
+from portal.permissions import Permission, any_of
 from vouchers.decisions.services import QueueFilters, list_requests_for_fund
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
@@ -66,17 +65,14 @@ REGISTERED_MESSAGE = ("We sent an e-mail to this address. Sign in with POST /aut
                       "request is decided only once the address is confirmed with the link in that e-mail.")
 
 
-@blp.route("/beneficiaries", methods=["POST"])
-@api_access(public=True)
-@blp.arguments(BeneficiaryRegistrationSchema)
-@blp.response(201, BeneficiaryRegisteredSchema, description=(
-    "Registered. The body is the same whether or not the address already had an account, and carries no id: "
-    "otherwise anyone could learn who has an account (and so who asked the fund for help) by trying addresses. "
-    "What happened is told only to the mailbox."))
-@blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input, e.g. a wrong NISS or a weak password; every "
-                                                          "field's problem at once")
-@blp.alt_response(429, description="Too many registrations from this address, or to this e-mail address")
-@registration_limits
+@endpoint(blp, "/beneficiaries", method="POST", public=True, body=BeneficiaryRegistrationSchema,
+          response=(201, BeneficiaryRegisteredSchema), response_description=(
+              "Registered. The body is the same whether or not the address already had an account, and carries no "
+              "id: otherwise anyone could learn who has an account (and so who asked the fund for help) by trying "
+              "addresses. What happened is told only to the mailbox."),
+          refusals={422: "Invalid input, e.g. a wrong NISS or a weak password; every field's problem at once",
+                    429: (None, "Too many registrations from this address, or to this e-mail address")},
+          limits=(registration_limits,), commits=False)  # the view commits the account and its mail
 def register_beneficiary(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Self-registration of a beneficiary.
 
@@ -94,13 +90,10 @@ def register_beneficiary(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"email": registered.email, "status": "registered", "message": REGISTERED_MESSAGE}
 
 
-@blp.route("/beneficiary/confirmation-email", methods=["POST"])
-@api_access(Permission.REQUEST_VIEW_OWN)
-@blp.response(202, ConfirmationSentSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The address is confirmed already (`already_confirmed`)")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Sent again too often")
-@blp.doc(security=[{"bearerAuth": []}])
-@confirmation_resend_limits
+@endpoint(blp, "/beneficiary/confirmation-email", method="POST", access=(Permission.REQUEST_VIEW_OWN,),
+          response=(202, ConfirmationSentSchema),
+          refusals={409: "The address is confirmed already (`already_confirmed`)", 429: "Sent again too often"},
+          limits=(confirmation_resend_limits,), commits=False)  # the view commits the mail
 def send_confirmation_again():  # type: ignore[no-untyped-def]
     """Send the link that confirms the account's e-mail address again. Until it is followed, the fund's decision on
     the account's requests answers `409 email_not_confirmed`."""

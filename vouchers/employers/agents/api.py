@@ -14,11 +14,10 @@ from marshmallow import Schema, fields, validate
 
 from portal.api_views import endpoint
 from portal.auth.email_rule import EmailAddressField
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
 from portal.mail import commit
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission
 from vouchers.employers.agents import services as agents
 from vouchers.employers.agents.views import send_invitation
 from vouchers.employers.company_access.gate import API_REFUSAL
@@ -105,18 +104,14 @@ def list_agents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
             "invitations": [_invitation(i) for i in invitations]}
 
 
-@blp.route("/employer/agents", methods=["POST"])
-@api_access(Permission.EMPLOYER_AGENTS_MANAGE)
-@blp.arguments(AgentCreateSchema)
-@blp.response(202, InvitationSentSchema, description="The invitation was e-mailed; the agent is listed once it "
-                                                     "accepts")
-@blp.alt_response(403, schema=ApiErrorSchema, description="Not a user of the employer itself, e.g. an agent "
-                                                          f"(`not_your_company`); or: {API_REFUSAL}")
-@blp.alt_response(409, schema=ApiErrorSchema, description="This agent already acts for the company "
-                                                          "(`agent_exists`), or too many invitations are pending "
-                                                          "(`too_many_invitations`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Not a valid address, or one of the company's own users")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/agents", method="POST", access=(Permission.EMPLOYER_AGENTS_MANAGE,), body=AgentCreateSchema,
+          response=(202, InvitationSentSchema),
+          response_description="The invitation was e-mailed; the agent is listed once it accepts",
+          refusals={403: f"Not a user of the employer itself, e.g. an agent (`not_your_company`); or: {API_REFUSAL}",
+                    409: "This agent already acts for the company (`agent_exists`), or too many invitations are "
+                         "pending (`too_many_invitations`)",
+                    422: "Not a valid address, or one of the company's own users"},
+          commits=False)  # the view commits before it builds the answer
 def invite_agent(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Invite a social secretariat to declare and pay for the caller's company: a link valid for
     14 days is e-mailed to the address. Inviting an address with a pending invitation sends it again."""

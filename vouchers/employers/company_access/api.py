@@ -11,12 +11,11 @@ from marshmallow import Schema, fields, validate
 
 from portal.api_views import endpoint
 from portal.auth.ratelimits import registration_limits
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import Conflict, json_error
 from portal.mail import commit
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission
 from vouchers.employers.company_access import claims, domain, emails, registration
 from vouchers.employers.company_access.limits import code_limits, resend_limits
 from vouchers.employers.company_access.models import CLAIM_STATUSES
@@ -71,15 +70,12 @@ def _claim(view: claims.ClaimView) -> dict[str, Any]:
             "attempts_left": view.attempts_left, "may_ask_new_letter": view.may_ask_new_letter}
 
 
-@blp.route("/employers", methods=["POST"])
-@api_access(public=True)
-@blp.arguments(EmployerRegistrationSchema)
-@blp.response(202, RegistrationAnswerSchema)
-@blp.alt_response(422, schema=ApiErrorSchema, description="Input wrong on its face: an invalid enterprise number, "
-                                                          "IBAN or e-mail address, a weak password")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Too many registrations from this client or for this "
-                                                          "address")
-@registration_limits
+@endpoint(blp, "/employers", method="POST", public=True, body=EmployerRegistrationSchema,
+          response=(202, RegistrationAnswerSchema),
+          refusals={422: "Input wrong on its face: an invalid enterprise number, IBAN or e-mail address, a weak "
+                         "password",
+                    429: "Too many registrations from this client or for this address"},
+          limits=(registration_limits,), commits=False)  # the view commits the registration and its mail
 def register_employer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Register an employer and its first user. The answer is the same whether or not the e-mail address or the
     company is known (no account id is returned): what happened is said only by e-mail to the address given. A new
@@ -92,13 +88,10 @@ def register_employer(data: dict[str, Any]):  # type: ignore[no-untyped-def]
     return {"status": "check_your_mailbox", "message": REGISTERED_MESSAGE}
 
 
-@blp.route("/employer/confirmation-email", methods=["POST"])
-@api_access(Permission.COMPANY_CLAIM)
-@blp.response(202, RegistrationAnswerSchema)
-@blp.alt_response(409, schema=ApiErrorSchema, description="The address is confirmed already (`already_confirmed`)")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Sent again too often")
-@blp.doc(security=[{"bearerAuth": []}])
-@resend_limits
+@endpoint(blp, "/employer/confirmation-email", method="POST", access=(Permission.COMPANY_CLAIM,),
+          response=(202, RegistrationAnswerSchema),
+          refusals={409: "The address is confirmed already (`already_confirmed`)", 429: "Sent again too often"},
+          limits=(resend_limits,), commits=False)  # the view commits the mail
 def send_confirmation_again():  # type: ignore[no-untyped-def]
     """Send the link that confirms the account's e-mail address again. Until it is confirmed, declaring, importing,
     paying and inviting answer 403 `email_not_confirmed`."""
@@ -118,18 +111,14 @@ def list_claims():  # type: ignore[no-untyped-def]
             "next_cursor": None}
 
 
-@blp.route("/employer/ownership-claims/<int:ownership_claim_id>/code", methods=["POST"])
-@api_access(Permission.COMPANY_CLAIM)
-@blp.arguments(CodeSchema)
-@blp.response(200, OwnershipClaimSchema)
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours")
-@blp.alt_response(409, schema=ApiErrorSchema, description="No code to type: `letter_not_sent`, `code_expired`, "
-                                                          "`too_many_wrong_codes`, `already_proven`, `claim_closed`, "
-                                                          "`other_company`")
-@blp.alt_response(422, schema=ApiErrorSchema, description="`wrong_code`, with `attempts_left` beside `fields`")
-@blp.alt_response(429, schema=ApiErrorSchema, description="Too many wrong codes from this account")
-@blp.doc(security=[{"bearerAuth": []}])
-@code_limits
+@endpoint(blp, "/employer/ownership-claims/<int:ownership_claim_id>/code", method="POST",
+          access=(Permission.COMPANY_CLAIM,), body=CodeSchema, response=(200, OwnershipClaimSchema),
+          refusals={404: "Not found, or not yours",
+                    409: "No code to type: `letter_not_sent`, `code_expired`, `too_many_wrong_codes`, "
+                         "`already_proven`, `claim_closed`, `other_company`",
+                    422: "`wrong_code`, with `attempts_left` beside `fields`",
+                    429: "Too many wrong codes from this account"},
+          limits=(code_limits,), commits=False)  # the view commits a wrong code too, before it answers 422
 def enter_code(data: dict[str, Any], ownership_claim_id: int):  # type: ignore[no-untyped-def]
     """Type the code of the letter sent to the company's registered office. The right code makes the account one of
     the company's users (it declares and pays for it); each wrong one is counted, and after
@@ -142,15 +131,14 @@ def enter_code(data: dict[str, Any], ownership_claim_id: int):  # type: ignore[n
     return _claim(claims.view_of(db.session, proof.claim, now=utcnow()))
 
 
-@blp.route("/employer/ownership-claims/<int:ownership_claim_id>/letter", methods=["POST"])
-@api_access(Permission.COMPANY_CLAIM)
-@blp.response(202, OwnershipClaimSchema, description="The letter is asked for: the claim waiting for it (a new one "
-                                                     "when the last letter's code no longer works)")
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours")
-@blp.alt_response(409, schema=ApiErrorSchema, description="A letter is on its way or its code still works "
-                                                          "(`letter_pending`), the address is not confirmed "
-                                                          "(`letter_not_sent`), or the request is closed")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/employer/ownership-claims/<int:ownership_claim_id>/letter", method="POST",
+          access=(Permission.COMPANY_CLAIM,), response=(202, OwnershipClaimSchema),
+          response_description="The letter is asked for: the claim waiting for it (a new one when the last letter's "
+                               "code no longer works)",
+          refusals={404: "Not found, or not yours",
+                    409: "A letter is on its way or its code still works (`letter_pending`), the address is not "
+                         "confirmed (`letter_not_sent`), or the request is closed"},
+          commits=False)  # the view commits before it builds the answer
 def ask_letter(ownership_claim_id: int):  # type: ignore[no-untyped-def]
     """Ask the fund for the letter: a new one once the last one's code has expired or was mistyped too often."""
     claim = claims.ask_letter(db.session, current_user, ownership_claim_id, now=utcnow())
