@@ -77,20 +77,36 @@ def page_arg(name: str = "before") -> int | None:
 
 def form_post(form: FlaskForm, action: Callable[[], T], *, done: Callable[[T], ResponseReturnValue],
               again: Callable[[int], ResponseReturnValue], errors: tuple[type[DomainError], ...] = FORM_ERRORS,
-              aliases: dict[str, str] | None = None) -> ResponseReturnValue:
+              aliases: dict[str, str] | None = None, refusal_status: int | None = None,
+              flashed: tuple[type[DomainError], ...] = (), back: str | None = None,
+              refusal: Callable[[DomainError], ResponseReturnValue] | None = None) -> ResponseReturnValue:
     """The shape of every HTML form post, so that a view says only what it does.
 
     A GET, or a form that fails its own checks, is shown again (``again(status)``: 200, or 422 with every
     problem at once and what was typed). Otherwise ``action`` calls the service; a refusal it raises is put on
-    the form the same way (with the error's status). On success the request's one commit happens, then
-    ``done(result)`` answers, usually through ``saved``.
+    the form the same way (with the error's status, or ``refusal_status`` for a page that always answered one).
+    A refusal of a kind in ``flashed`` is not the form's to show (the situation changed under it): what was
+    flushed is undone, its reason is flashed and the person goes ``back``. A page whose refusals are neither
+    (a link that no longer works has its own page, a reason belongs next to one field) answers them itself: what
+    was flushed is undone, then ``refusal(error)`` answers instead of ``again``. On success the request's one
+    commit happens, then ``done(result)`` answers, usually through ``saved``.
     """
+    if flashed and back is None:
+        raise TypeError("a flashed refusal needs a page to go back to")
     if not form.validate_on_submit():
         return again(422 if form.is_submitted() else 200)
     try:
         result = action()
+    except flashed as error:
+        db.session.rollback()
+        flash(gettext(error.message), "error")
+        return redirect(back)
     except errors as error:
-        return again(refused(form, error, aliases))
+        if refusal is not None:
+            db.session.rollback()
+            return refusal(error)
+        status = refused(form, error, aliases)
+        return again(refusal_status or status)
     commit()
     return done(result)
 

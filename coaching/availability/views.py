@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,13 +20,12 @@ from coaching.availability.forms import (
 from coaching.providers.forms import COACH_TIMEZONES
 from coaching.providers.models import Coach
 from coaching.providers.services import offers as offer_services
-from coaching.providers.views import FORM_ERRORS, refused
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.forms import ActionForm, choices
 from portal.i18n import local_day
-from portal.mail import commit
 from portal.permissions import Permission, Role, require
+from portal.web import form_post, saved
 
 bp = Blueprint("availability", __name__)
 
@@ -78,22 +77,18 @@ def availability(coach_id: int):  # type: ignore[no-untyped-def]
     """The weekly hours (POST saves the whole week), with the exceptions below."""
     coach = availability_services.calendar_coach(db.session, current_user, coach_id)  # someone else's: 404
     form = _weekly_form(coach)
-    status = 422 if form.is_submitted() else 200
-    if not form.is_submitted():
-        return _page(coach_id)
-    if form.validate_on_submit():
+
+    def save() -> None:
         ranges = [availability_services.WeeklyInput(day, start, end) for day in WEEKDAY_LABELS
                   for start, end in form[f"weekday_{day}"].data]
-        try:
-            availability_services.replace_weekly(db.session, current_user, coach.id, ranges,
-                                                 timezone=form.timezone.data, now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The weekly hours are saved."), "success")
-            return redirect(url_for(".availability", coach_id=coach_id))
-    return _page(coach_id, weekly_form=form, status=status)
+        availability_services.replace_weekly(db.session, current_user, coach.id, ranges,
+                                             timezone=form.timezone.data, now=utcnow())
+
+    # A GET shows the saved week; a sent one comes back as typed.
+    return form_post(form, save, done=lambda _r: saved(_("The weekly hours are saved."),
+                                                       url_for(".availability", coach_id=coach_id)),
+                     again=lambda status: _page(coach_id, weekly_form=form if form.is_submitted() else None,
+                                                status=status))
 
 
 @bp.route("/coach/availability/<int:coach_id>/exceptions", methods=["POST"])
@@ -101,30 +96,24 @@ def availability(coach_id: int):  # type: ignore[no-untyped-def]
 def add_exception(coach_id: int):  # type: ignore[no-untyped-def]
     """A day or days off, hours off, or extra hours."""
     availability_services.calendar_coach(db.session, current_user, coach_id)  # someone else's: 404
-    form, status = ExceptionForm(), 422
-    if form.validate_on_submit():
-        try:
-            availability_services.add_exception(
-                db.session, current_user, coach_id,
-                availability_services.ExceptionInput(
-                    from_on=form.from_on.data, until_on=form.until_on.data, available=form.kind.data == "extra",
-                    start_time=form.start_time.data, end_time=form.end_time.data, reason=form.reason.data or ""),
-                today=today_in_brussels(), now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The exception is saved."), "success")
-            return redirect(url_for(".availability", coach_id=coach_id))
-    return _page(coach_id, exception_form=form, status=status)
+    form = ExceptionForm()
+    return form_post(form, lambda: availability_services.add_exception(
+        db.session, current_user, coach_id,
+        availability_services.ExceptionInput(
+            from_on=form.from_on.data, until_on=form.until_on.data, available=form.kind.data == "extra",
+            start_time=form.start_time.data, end_time=form.end_time.data, reason=form.reason.data or ""),
+        today=today_in_brussels(), now=utcnow()),
+        done=lambda _e: saved(_("The exception is saved."), url_for(".availability", coach_id=coach_id)),
+        again=lambda status: _page(coach_id, exception_form=form, status=status))
 
 
 @bp.route("/coach/availability/<int:coach_id>/exceptions/<int:exception_id>/delete", methods=["POST"])
 @require(Permission.CALENDAR_MANAGE)
 def delete_exception(coach_id: int, exception_id: int):  # type: ignore[no-untyped-def]
     availability_services.calendar_coach(db.session, current_user, coach_id)  # someone else's: 404
-    if ActionForm().validate_on_submit():
-        availability_services.remove_exception(db.session, current_user, coach_id, exception_id, now=utcnow())
-        commit()
-        flash(_("The exception is removed."), "success")
-    return redirect(url_for(".availability", coach_id=coach_id))
+    back = url_for(".availability", coach_id=coach_id)
+    # A bare button: without its token it goes back without a word; a refusal goes to the error page.
+    return form_post(ActionForm(), lambda: availability_services.remove_exception(db.session, current_user, coach_id,
+                                                                                  exception_id, now=utcnow()),
+                     errors=(), done=lambda _r: saved(_("The exception is removed."), back),
+                     again=lambda _status: redirect(back))

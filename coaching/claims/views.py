@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -28,7 +28,7 @@ from portal.forms import choices
 from portal.i18n import labels_in
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import FORM_ERRORS, PAGE_SIZE, page_arg, refused
+from portal.web import PAGE_SIZE, form_post, page_arg, saved
 from vouchers.requests.services import vouchers as voucher_services
 from vouchers.search import read_search
 
@@ -72,39 +72,28 @@ def _render_claim(detail: claim_services.ClaimDetail, approve_form: FlaskForm, r
 @bp.post("/admin/fund/claims/<int:claim_id>/approve")
 @require(Permission.ADMIN_CLAIMS_DECIDE)
 def approve(claim_id: int):  # type: ignore[no-untyped-def]
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return _render_claim(claim_services.claim_detail(db.session, current_user, claim_id), form, RejectForm(), 422)
-    try:
-        claim_services.approve_claim(db.session, current_user, claim_id, today=today_in_brussels(), now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(_(error.message), "error")
-    else:
-        commit()
-        flash(_("Claim %(id)s is approved: it will be paid with the next payout batch.", id=claim_id), "success")
-    return redirect(url_for(".fund_claim", claim_id=claim_id))
+    form, back = ApproveForm(), url_for(".fund_claim", claim_id=claim_id)
+    # A claim decided meanwhile is flashed on its page; any other refusal goes to the error page.
+    return form_post(form, lambda: claim_services.approve_claim(db.session, current_user, claim_id,
+                                                                today=today_in_brussels(), now=utcnow()),
+                     errors=(), flashed=(Conflict,), back=back,
+                     done=lambda _c: saved(_("Claim %(id)s is approved: it will be paid with the next payout batch.",
+                                             id=claim_id), back),
+                     again=lambda status: _render_claim(claim_services.claim_detail(db.session, current_user, claim_id),
+                                                        form, RejectForm(), status))
 
 
 @bp.post("/admin/fund/claims/<int:claim_id>/reject")
 @require(Permission.ADMIN_CLAIMS_DECIDE)
 def reject(claim_id: int):  # type: ignore[no-untyped-def]
-    form, status = RejectForm(), 422
-    if form.validate_on_submit():
-        try:
-            claim_services.reject_claim(db.session, current_user, claim_id, form.reason.data or "",
-                                        today=today_in_brussels(), now=utcnow())
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for(".fund_claim", claim_id=claim_id))
-        except ValidationFailed as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("Claim %(id)s is rejected. Its sessions can be claimed again.", id=claim_id), "success")
-            return redirect(url_for(".fund_claim", claim_id=claim_id))
-    return _render_claim(claim_services.claim_detail(db.session, current_user, claim_id), ApproveForm(), form, status)
+    form, back = RejectForm(), url_for(".fund_claim", claim_id=claim_id)
+    return form_post(form, lambda: claim_services.reject_claim(db.session, current_user, claim_id, form.reason.data or "",
+                                                               today=today_in_brussels(), now=utcnow()),
+                     errors=(ValidationFailed,), flashed=(Conflict,), back=back,
+                     done=lambda _c: saved(_("Claim %(id)s is rejected. Its sessions can be claimed again.",
+                                             id=claim_id), back),
+                     again=lambda status: _render_claim(claim_services.claim_detail(db.session, current_user, claim_id),
+                                                        ApproveForm(), form, status))
 
 
 def _claimable() -> dict[int, dict[str, Any]]:
@@ -142,21 +131,17 @@ def claims():  # type: ignore[no-untyped-def]
 def submit_claim(voucher_id: int):  # type: ignore[no-untyped-def]
     """Claim the chosen sessions of one voucher (each session once; capped at the voucher's value)."""
     voucher_services.get_voucher(db.session, current_user, voucher_id)  # someone else's: 404
-    groups = _claimable()
-    form, status = _claim_form(groups.get(voucher_id)), 422
-    if form.validate_on_submit():
-        try:
-            claim_services.submit_claim(db.session, current_user, voucher_id, list(form.session_ids.data),
-                                        now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
+    form = _claim_form(_claimable().get(voucher_id))
+
+    def again(status: int):  # type: ignore[no-untyped-def]
+        groups = _claimable()  # read again: a refusal undid what the service had flushed
+        if voucher_id in groups:
+            groups[voucher_id]["form"] = form
         else:
-            commit()
-            flash(_("The claim is sent to the fund."), "success")
-            return redirect(url_for(".claims"))
-        groups = _claimable()
-    if voucher_id in groups:
-        groups[voucher_id]["form"] = form
-    else:
-        flash(_(form.form_errors[0]) if form.form_errors else _("There is nothing to claim on this voucher."), "error")
-    return _claims_page(groups, status)
+            flash(_(form.form_errors[0]) if form.form_errors else _("There is nothing to claim on this voucher."),
+                  "error")
+        return _claims_page(groups, status)
+
+    return form_post(form, lambda: claim_services.submit_claim(db.session, current_user, voucher_id,
+                                                               list(form.session_ids.data), now=utcnow()),
+                     done=lambda _c: saved(_("The claim is sent to the fund."), url_for(".claims")), again=again)

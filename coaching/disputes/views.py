@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,13 +20,13 @@ from coaching.disputes.forms import (
     DisputeDecisionForm,
     EscalateDisputeForm,
 )
-from coaching.providers.views import FORM_ERRORS, refused
 from portal import audit
 from portal.clock import utcnow
 from portal.db import db
 from portal.forms import choices
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.web import form_post, saved
 
 bp = Blueprint("disputes", __name__)
 
@@ -84,19 +84,13 @@ def provider_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 def accept(dispute_id: int):  # type: ignore[no-untyped-def]
     """The beneficiary is right: correct the session as they say."""
     view = dispute_services.dispute_for_provider(db.session, current_user, dispute_id)  # someone else's: 404
-    form, status = _corrections(AcceptDisputeForm(), view), 422
-    if form.validate_on_submit():
-        try:
-            dispute_services.accept_dispute(db.session, current_user, dispute_id, attendance=form.attendance.data,
-                                            duration_minutes=form.duration_minutes.data, note=form.note.data,
-                                            now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The dispute is accepted and the session corrected. The beneficiary is told."), "success")
-            return redirect(url_for(".provider_dispute", dispute_id=dispute_id))
-    return _provider_page(dispute_id, accept=form, status=status)
+    form = _corrections(AcceptDisputeForm(), view)
+    return form_post(form, lambda: dispute_services.accept_dispute(
+        db.session, current_user, dispute_id, attendance=form.attendance.data,
+        duration_minutes=form.duration_minutes.data, note=form.note.data, now=utcnow()),
+        done=lambda _d: saved(_("The dispute is accepted and the session corrected. The beneficiary is told."),
+                              url_for(".provider_dispute", dispute_id=dispute_id)),
+        again=lambda status: _provider_page(dispute_id, accept=form, status=status))
 
 
 @bp.route("/provider/disputes/<int:dispute_id>/escalate", methods=["POST"])
@@ -104,18 +98,12 @@ def accept(dispute_id: int):  # type: ignore[no-untyped-def]
 def escalate(dispute_id: int):  # type: ignore[no-untyped-def]
     """The log is right: send the dispute to the fund with the provider's side."""
     dispute_services.dispute_for_provider(db.session, current_user, dispute_id)  # someone else's: 404
-    form, status = EscalateDisputeForm(), 422
-    if form.validate_on_submit():
-        try:
-            dispute_services.escalate_dispute(db.session, current_user, dispute_id, form.note.data or "",
-                                              now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The dispute is sent to the fund."), "success")
-            return redirect(url_for(".provider_dispute", dispute_id=dispute_id))
-    return _provider_page(dispute_id, escalate=form, status=status)
+    form = EscalateDisputeForm()
+    return form_post(form, lambda: dispute_services.escalate_dispute(db.session, current_user, dispute_id,
+                                                                     form.note.data or "", now=utcnow()),
+                     done=lambda _d: saved(_("The dispute is sent to the fund."),
+                                           url_for(".provider_dispute", dispute_id=dispute_id)),
+                     again=lambda status: _provider_page(dispute_id, escalate=form, status=status))
 
 
 @bp.route("/admin/fund/disputes")
@@ -151,16 +139,10 @@ def fund_dispute(dispute_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.ADMIN_DISPUTES_DECIDE)
 def decide(dispute_id: int):  # type: ignore[no-untyped-def]
     view = dispute_services.dispute_for_fund(db.session, current_user, dispute_id)  # not at the fund: 404
-    form, status = _corrections(DisputeDecisionForm(), view), 422
-    if form.validate_on_submit():
-        try:
-            dispute_services.decide_dispute(db.session, current_user, dispute_id, decision=form.decision.data,
-                                            note=form.note.data or "", attendance=form.attendance.data or None,
-                                            duration_minutes=form.duration_minutes.data, now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The decision is recorded. The provider and the beneficiary are told."), "success")
-            return redirect(url_for(".fund_dispute", dispute_id=dispute_id))
-    return _fund_page(dispute_id, form=form, status=status)
+    form = _corrections(DisputeDecisionForm(), view)
+    return form_post(form, lambda: dispute_services.decide_dispute(
+        db.session, current_user, dispute_id, decision=form.decision.data, note=form.note.data or "",
+        attendance=form.attendance.data or None, duration_minutes=form.duration_minutes.data, now=utcnow()),
+        done=lambda _d: saved(_("The decision is recorded. The provider and the beneficiary are told."),
+                              url_for(".fund_dispute", dispute_id=dispute_id)),
+        again=lambda status: _fund_page(dispute_id, form=form, status=status))

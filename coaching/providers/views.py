@@ -51,9 +51,8 @@ from portal.errors import Conflict, ValidationFailed
 from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
 from portal.i18n import LANGUAGE_NAMES, hours
-from portal.mail import commit
 from portal.permissions import Permission, Role, can, require
-from portal.web import FORM_ERRORS, form_post, refused, saved
+from portal.web import form_post, saved
 from vouchers.requests.models import Voucher
 from vouchers.requests.reads import voucher_read
 from vouchers.requests.services import vouchers as voucher_services
@@ -61,12 +60,6 @@ from vouchers.requests.usage import usage_totals
 from vouchers.search import read_search
 
 bp = Blueprint("providers", __name__)
-
-
-
-
-
-
 
 
 @bp.get("/admin/fund/providers")
@@ -91,28 +84,24 @@ def _format_enterprise(number: str) -> str:
 @bp.route("/admin/fund/providers/new", methods=["GET", "POST"])
 @require(Permission.ADMIN_PROVIDERS_MANAGE)
 def new_provider():  # type: ignore[no-untyped-def]
-    form, status = ProviderForm(), 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            data = ProviderListing(
-                name=form.name.data or "", enterprise_number=form.enterprise_number.data or "",
-                quality_label=form.quality_label.data or "", label_valid_until_on=form.label_valid_until_on.data,
-                iban=form.iban.data or "", regions=list(form.regions.data or []),
-                languages=list(form.languages.data or []), admin_email=form.admin_email.data or "",
-                admin_name=form.admin_name.data or "")
-            try:
-                provider, user = listing.list_provider(db.session, current_user, data,
-                                                              today=today_in_brussels(), now=utcnow())
-            except (ValidationFailed, Conflict) as error:
-                status = refused(form, error)
-            else:
-                queue_password_reset(db.session, user)
-                commit()
-                flash(_("%(name)s is listed. Its administrator %(email)s is invited by e-mail.", name=provider.name,
-                        email=user.email), "success")
-                return redirect(url_for(".providers"))
-    return render_template("fund_admin/provider_form.html", form=form), status
+    form = ProviderForm()
+
+    def list_it() -> tuple[Provider, Any]:
+        data = ProviderListing(
+            name=form.name.data or "", enterprise_number=form.enterprise_number.data or "",
+            quality_label=form.quality_label.data or "", label_valid_until_on=form.label_valid_until_on.data,
+            iban=form.iban.data or "", regions=list(form.regions.data or []),
+            languages=list(form.languages.data or []), admin_email=form.admin_email.data or "",
+            admin_name=form.admin_name.data or "")
+        provider, user = listing.list_provider(db.session, current_user, data, today=today_in_brussels(), now=utcnow())
+        queue_password_reset(db.session, user)
+        return provider, user
+
+    return form_post(form, list_it,
+                     done=lambda listed: saved(_("%(name)s is listed. Its administrator %(email)s is invited by "
+                                                 "e-mail.", name=listed[0].name, email=listed[1].email),
+                                               url_for(".providers")),
+                     again=lambda status: (render_template("fund_admin/provider_form.html", form=form), status))
 
 
 @bp.route("/admin/fund/providers/<int:provider_id>/edit", methods=["GET", "POST"])
@@ -140,37 +129,15 @@ def delist(provider_id: int):  # type: ignore[no-untyped-def]
     provider = db.session.get(Provider, provider_id)
     if provider is None:
         abort(404)
-    form, status = DelistForm(), 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            try:
-                listing.delist_provider(db.session, current_user, provider_id, now=utcnow(),
-                                               reason=form.reason.data)
-            except Conflict as error:
-                db.session.rollback()
-                flash(_(error.message), "error")
-                return redirect(url_for(".providers"))
-            commit()
-            flash(_("%(name)s is delisted. Its history is kept.", name=provider.name), "success")
-            return redirect(url_for(".providers"))
-    return render_template("fund_admin/delist.html", form=form, provider=provider), status
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    form = DelistForm()
+    # Already delisted is flashed on the list; any other refusal goes to the error page.
+    return form_post(form, lambda: listing.delist_provider(db.session, current_user, provider_id, now=utcnow(),
+                                                           reason=form.reason.data),
+                     errors=(), flashed=(Conflict,), back=url_for(".providers"),
+                     done=lambda _p: saved(_("%(name)s is delisted. Its history is kept.", name=provider.name),
+                                           url_for(".providers")),
+                     again=lambda status: (render_template("fund_admin/delist.html", form=form, provider=provider),
+                                           status))
 
 
 def _voucher_row(voucher: Voucher) -> dict[str, Any]:
@@ -262,22 +229,20 @@ def voucher(voucher_id: int):  # type: ignore[no-untyped-def]
 def accept_voucher(voucher_id: int):  # type: ignore[no-untyped-def]
     """Accept the voucher (also after a change of provider) and fix its mix, or re-plan it later."""
     voucher = voucher_services.get_voucher(db.session, current_user, voucher_id)
-    form, status = _accept_form(voucher), 422
+    form = _accept_form(voucher)
     replanning = voucher.individual_hours is not None and voucher.provider_id == current_user.provider_id
-    if form.validate_on_submit():
-        try:
-            now = utcnow()
-            if voucher.pending_provider_id == current_user.provider_id:
-                voucher_services.accept_provider_change(db.session, current_user, voucher.id, now=now)
-            offer_services.accept_voucher(db.session, current_user, voucher.id, form.offer_id.data, now=now)
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The mix is re-planned.") if replanning else _("The voucher is accepted and its mix is fixed."),
-                  "success")
-            return redirect(url_for(".voucher", voucher_id=voucher_id))
-    return _voucher_page(voucher, form, status)
+
+    def accept() -> None:
+        now = utcnow()
+        if voucher.pending_provider_id == current_user.provider_id:
+            voucher_services.accept_provider_change(db.session, current_user, voucher.id, now=now)
+        offer_services.accept_voucher(db.session, current_user, voucher.id, form.offer_id.data, now=now)
+
+    return form_post(form, accept,
+                     done=lambda _r: saved(_("The mix is re-planned.") if replanning
+                                           else _("The voucher is accepted and its mix is fixed."),
+                                           url_for(".voucher", voucher_id=voucher_id)),
+                     again=lambda status: _voucher_page(voucher, form, status))
 
 
 def _standard_key(individual_hours: int, collective_sessions: int) -> str:
@@ -315,43 +280,30 @@ def _offers_page(form: OfferForm | None = None, standard: StandardOfferForm | No
 def offers():  # type: ignore[no-untyped-def]
     """The provider's offers; a custom mix is created here (POST)."""
     form = _offer_form()
-    status = (422 if form.is_submitted() else 200)
-    if form.validate_on_submit():
-        try:
-            offer_services.create_offer(
-                db.session, current_user, name=form.name.data or "", individual_hours=form.individual_hours.data,
-                collective_sessions=form.collective_sessions.data,
-                individual_unit_cents=form.individual_unit_cents.data,
-                collective_unit_cents=form.collective_unit_cents.data, today=today_in_brussels())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The offer is created."), "success")
-            return redirect(url_for(".offers"))
-    return _offers_page(form=form, status=status)
+    return form_post(form, lambda: offer_services.create_offer(
+        db.session, current_user, name=form.name.data or "", individual_hours=form.individual_hours.data,
+        collective_sessions=form.collective_sessions.data, individual_unit_cents=form.individual_unit_cents.data,
+        collective_unit_cents=form.collective_unit_cents.data, today=today_in_brussels()),
+        done=lambda _o: saved(_("The offer is created."), url_for(".offers")),
+        again=lambda status: _offers_page(form=form, status=status))
 
 
 @bp.route("/provider/offers/standard", methods=["POST"])
 @require(Permission.PROVIDER_OFFERS_MANAGE)
 def create_standard_offer():  # type: ignore[no-untyped-def]
     """One click on one of the fund's standard mixes, at the fund's default unit prices."""
-    form, status = _standard_form(), 422
-    if form.validate_on_submit():
+    form = _standard_form()
+
+    def create() -> Offer:
         individual_hours, collective_sessions = (int(n) for n in form.mix.data.split("-"))
-        try:
-            offer_services.create_offer(
-                db.session, current_user, individual_unit_cents=None, collective_unit_cents=None,
-                name=ngettext("%(h)s h individual + %(num)d group session", "%(h)s h individual + %(num)d group sessions",
-                              collective_sessions, h=individual_hours),
-                individual_hours=individual_hours, collective_sessions=collective_sessions, today=today_in_brussels())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The offer is created."), "success")
-            return redirect(url_for(".offers"))
-    return _offers_page(standard=form, status=status)
+        return offer_services.create_offer(
+            db.session, current_user, individual_unit_cents=None, collective_unit_cents=None,
+            name=ngettext("%(h)s h individual + %(num)d group session", "%(h)s h individual + %(num)d group sessions",
+                          collective_sessions, h=individual_hours),
+            individual_hours=individual_hours, collective_sessions=collective_sessions, today=today_in_brussels())
+
+    return form_post(form, create, done=lambda _o: saved(_("The offer is created."), url_for(".offers")),
+                     again=lambda status: _offers_page(standard=form, status=status))
 
 
 @bp.route("/provider/offers/<int:offer_id>/deactivate", methods=["POST"])
@@ -369,15 +321,18 @@ def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
 
 def _set_offer_active(offer_id: int, active: bool):  # type: ignore[no-untyped-def]
     offer = offer_services.get_offer(db.session, current_user, offer_id)  # someone else's: 404
-    if not ActionForm().validate_on_submit():
+
+    def expired(_status: int):  # type: ignore[no-untyped-def]
         flash(_("The form had expired. Please send it again."), "error")
         return redirect(url_for(".offers"))
-    offer_services.set_offer_active(db.session, current_user, offer.id, active, now=utcnow())
-    commit()
-    flash(_("The offer %(name)s can be chosen again.", name=offer.name) if active else
-          _("The offer %(name)s is deactivated: vouchers already planned with it keep their mix.", name=offer.name),
-          "success")
-    return redirect(url_for(".offers"))
+
+    # A bare button: a refusal goes to the error page.
+    return form_post(ActionForm(), lambda: offer_services.set_offer_active(db.session, current_user, offer.id, active,
+                                                                           now=utcnow()),
+                     errors=(), again=expired,
+                     done=lambda _o: saved(_("The offer %(name)s can be chosen again.", name=offer.name) if active else
+                                           _("The offer %(name)s is deactivated: vouchers already planned with it "
+                                             "keep their mix.", name=offer.name), url_for(".offers")))
 
 
 @bp.route("/provider/coaches", methods=["GET", "POST"])
@@ -385,17 +340,16 @@ def _set_offer_active(offer_id: int, active: bool):  # type: ignore[no-untyped-d
 def coaches():  # type: ignore[no-untyped-def]
     """The provider's coaches; inviting one creates the account and e-mails a link to choose a password."""
     form = CoachForm()
-    status = (422 if form.is_submitted() else 200)
-    if form.validate_on_submit():
-        try:
-            _coach, user = offer_services.add_coach(db.session, current_user, name=form.name.data or "",
-                                                    email=form.email.data or "", timezone=form.timezone.data,
-                                                    language=form.language.data)
-            queue_password_reset(db.session, user)
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The coach is added and gets an e-mail to choose a password."), "success")
-            return redirect(url_for(".coaches"))
-    return render_template("coaching/staff/coaches.html", form=form, coaches=active_coaches(db.session, current_user.provider_id)), status
+
+    def invite() -> None:
+        _coach, user = offer_services.add_coach(db.session, current_user, name=form.name.data or "",
+                                                email=form.email.data or "", timezone=form.timezone.data,
+                                                language=form.language.data)
+        queue_password_reset(db.session, user)
+
+    return form_post(form, invite,
+                     done=lambda _r: saved(_("The coach is added and gets an e-mail to choose a password."),
+                                           url_for(".coaches")),
+                     again=lambda status: (render_template("coaching/staff/coaches.html", form=form,
+                                                           coaches=active_coaches(db.session,
+                                                                                  current_user.provider_id)), status))

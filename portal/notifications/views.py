@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import NoReturn
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.clock import utcnow
 from portal.db import db
-from portal.mail import commit
 from portal.notifications import services
 from portal.notifications.forms import ChoicesForm, MarkReadForm
-from portal.web import page_arg, safe_next
+from portal.notifications.models import Notification
+from portal.web import form_post, page_arg, safe_next, saved
 
 bp = Blueprint("notifications", __name__)
 PAGE = 30
@@ -33,24 +35,28 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def open_notice(notification_id: int):  # type: ignore[no-untyped-def]
     """Mark it read and go to its page: the one step a person takes from the list."""
-    if not MarkReadForm().validate_on_submit():
-        abort(400)
-    notice = services.mark_read(db.session, current_user.id, notification_id, now=utcnow())
-    if notice is None:
-        abort(404)
-    commit()
-    return redirect(safe_next(services.render(notice).link, "notifications.index"))
+    def mark_read() -> Notification:
+        notice = services.mark_read(db.session, current_user.id, notification_id, now=utcnow())
+        if notice is None:
+            abort(404)
+        return notice
+
+    return form_post(MarkReadForm(), mark_read, errors=(), again=_bad_request,
+                     done=lambda notice: redirect(safe_next(services.render(notice).link, "notifications.index")))
+
+
+def _bad_request(status: int) -> NoReturn:
+    """The buttons of the list carry only a token: a post that fails its check is malformed."""
+    abort(400)
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @login_required
 def read_all():  # type: ignore[no-untyped-def]
-    if not MarkReadForm().validate_on_submit():
-        abort(400)
-    services.mark_all_read(db.session, current_user.id, now=utcnow())
-    commit()
-    flash(_("All your notifications are marked as read."), "success")
-    return redirect(url_for("notifications.index"))
+    return form_post(MarkReadForm(), lambda: services.mark_all_read(db.session, current_user.id, now=utcnow()),
+                     errors=(), again=_bad_request,
+                     done=lambda count: saved(_("All your notifications are marked as read."),
+                                              url_for("notifications.index")))
 
 
 @bp.route("/notifications/settings", methods=["GET", "POST"])
@@ -60,12 +66,13 @@ def settings():  # type: ignore[no-untyped-def]
     optional = services.optional_kinds_for(current_user.role)
     form = ChoicesForm()
     form.wanted.choices = [(kind.name, _(kind.label)) for kind in optional]
-    if form.validate_on_submit():
-        services.keep_only(db.session, current_user, set(form.wanted.data or []))
-        commit()
-        flash(_("Your choices are saved."), "success")
-        return redirect(url_for("notifications.settings"))
-    if request.method == "GET":
-        off = services.opted_out_kinds(db.session, current_user.id)
-        form.wanted.data = [kind.name for kind in optional if kind.name not in off]
-    return render_template("notifications/settings.html", form=form)
+
+    def page(status: int) -> str:
+        if request.method == "GET":
+            off = services.opted_out_kinds(db.session, current_user.id)
+            form.wanted.data = [kind.name for kind in optional if kind.name not in off]
+        return render_template("notifications/settings.html", form=form)  # a failed post too answers 200
+
+    return form_post(form, lambda: services.keep_only(db.session, current_user, set(form.wanted.data or [])),
+                     errors=(), again=page,
+                     done=lambda kept: saved(_("Your choices are saved."), url_for("notifications.settings")))

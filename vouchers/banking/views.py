@@ -37,7 +37,7 @@ from portal.fund_account import fund_account_settings
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import page_arg, refused
+from portal.web import form_post, page_arg, saved
 from vouchers.banking import pain002
 from vouchers.banking.forms import (
     IGNORE_REASON_LABELS,
@@ -236,51 +236,45 @@ def _render_line(line_id: int, match_form: MatchForm, dismiss_form: DismissForm,
 def match(line_id: int):  # type: ignore[no-untyped-def]
     if request.form.get("split"):  # the split form posts here too: one address for matching a line, any way
         return _split(line_id)
-    form, status = MatchForm(), 422
-    if form.validate_on_submit():
-        try:
-            _line, changed = line_services.match_line(db.session, current_user, line_id,
-                                                 contribution_id=form.contribution_id.data,
-                                                 reference=form.structured_reference.data, reason=form.reason.data,
-                                                 now=utcnow())
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for(".line", line_id=line_id))
-        except ValidationFailed as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The line is matched: its money is recorded as a payment of the contribution.") if changed
-                  else _("The line was already matched to this contribution: nothing changed."), "success")
-            return redirect(url_for(".line", line_id=line_id))
-    return _render_line(line_id, form, DismissForm(formdata=None), SplitForm(formdata=None), status)
+    form = MatchForm()
+    back = url_for(".line", line_id=line_id)
+    return form_post(
+        form, lambda: line_services.match_line(db.session, current_user, line_id,
+                                               contribution_id=form.contribution_id.data,
+                                               reference=form.structured_reference.data, reason=form.reason.data,
+                                               now=utcnow()),
+        errors=(ValidationFailed,), flashed=(Conflict,), back=back,
+        done=lambda matched: saved(_("The line is matched: its money is recorded as a payment of the contribution.")
+                                   if matched[1] else _("The line was already matched to this contribution: nothing "
+                                                        "changed."), back),
+        again=lambda status: _render_line(line_id, form, DismissForm(formdata=None), SplitForm(formdata=None), status))
 
 
 def _split(line_id: int) -> Any:
     """Split a line over the contributions of the form's filled rows, to the cent (the service checks the sum)."""
-    form, status = SplitForm(), 422
-    if form.validate_on_submit():
+    form = SplitForm()
+    back = url_for(".line", line_id=line_id)
+
+    def split() -> Any:
         rows = [row for row in form.allocations if row.contribution_id.data is not None or row.amount.data is not None]
         try:
-            _line, changed = line_services.match_line(
+            return line_services.match_line(
                 db.session, current_user, line_id, reason=form.reason.data, now=utcnow(),
                 allocations=[{"contribution_id": row.contribution_id.data, "amount_cents": row.amount.data}
                              for row in rows])
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for(".line", line_id=line_id))
         except ValidationFailed as error:
-            status = refused(form, _on_rows(error, rows))
-        else:
-            commit()
-            flash(_("The line is split: each part is recorded as a payment of its contribution.") if changed
-                  else _("The line was already split this way: nothing changed."), "success")
-            return redirect(url_for(".line", line_id=line_id))
-    elif any(row.errors for row in form.allocations):
-        form.form_errors.append(_("Check the rows marked below."))
-    return _render_line(line_id, MatchForm(formdata=None), DismissForm(formdata=None), form, status)
+            raise _on_rows(error, rows)  # the problems of a row shown on it
+
+    def again(status: int) -> tuple[str, int]:
+        # The form's own checks found a row wrong (a refusal has its reason at the top already).
+        if not form.form_errors and any(row.errors for row in form.allocations):
+            form.form_errors.append(_("Check the rows marked below."))
+        return _render_line(line_id, MatchForm(formdata=None), DismissForm(formdata=None), form, status)
+
+    return form_post(form, split, errors=(ValidationFailed,), flashed=(Conflict,), back=back, again=again,
+                     done=lambda split_: saved(_("The line is split: each part is recorded as a payment of its "
+                                                 "contribution.") if split_[1]
+                                               else _("The line was already split this way: nothing changed."), back))
 
 
 def _on_rows(error: ValidationFailed, rows: list[Any]) -> ValidationFailed:
@@ -300,23 +294,15 @@ def _on_rows(error: ValidationFailed, rows: list[Any]) -> ValidationFailed:
 @bp.post("/bank-lines/<int:line_id>/dismiss")
 @require(Permission.ADMIN_RECONCILE)
 def dismiss(line_id: int):  # type: ignore[no-untyped-def]
-    form, status = DismissForm(), 422
-    if form.validate_on_submit():
-        try:
-            _line, changed = line_services.dismiss_line(db.session, current_user, line_id, reason=form.reason.data,
-                                                   now=utcnow())
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for(".line", line_id=line_id))
-        except ValidationFailed as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The line is dismissed: it has left the queue.") if changed
-                  else _("The line was already dismissed: nothing changed."), "success")
-            return redirect(url_for(".line", line_id=line_id))
-    return _render_line(line_id, MatchForm(formdata=None), form, SplitForm(formdata=None), status)
+    form = DismissForm()
+    back = url_for(".line", line_id=line_id)
+    return form_post(
+        form, lambda: line_services.dismiss_line(db.session, current_user, line_id, reason=form.reason.data,
+                                                 now=utcnow()),
+        errors=(ValidationFailed,), flashed=(Conflict,), back=back,
+        done=lambda dismissed: saved(_("The line is dismissed: it has left the queue.") if dismissed[1]
+                                     else _("The line was already dismissed: nothing changed."), back),
+        again=lambda status: _render_line(line_id, MatchForm(formdata=None), form, SplitForm(formdata=None), status))
 
 
 BATCH_STATUS_LABELS = {"created": _l("File created, not paid yet"), "paid": _l("Paid"),
@@ -344,20 +330,18 @@ def _render_batches(form: FlaskForm, status: int = 200) -> tuple[str, int]:
 @require(Permission.ADMIN_PAYOUTS_MANAGE)
 def create_batch():  # type: ignore[no-untyped-def]
     form = CreateBatchForm()
-    if not form.validate_on_submit():
-        return _render_batches(form, 422)
-    settings = fund_account_settings(current_app.config)
-    try:
-        batch = payouts.create_payout_batch(
+
+    def create() -> Any:
+        settings = fund_account_settings(current_app.config)
+        return payouts.create_payout_batch(
             db.session, current_user, today=today_in_brussels(), now=utcnow(), debtor_iban=settings["FUND_IBAN"],
             debtor_name=settings["FUND_NAME"], debtor_bic=settings["FUND_BIC"],
             xsd_path=settings["PAIN001_XSD_PATH"])
-    except (Conflict, ValidationFailed) as error:
-        return _render_batches(form, refused(form, error))
-    commit()
-    flash(_("Payout batch %(id)s is ready: download its file and upload it to the fund's bank.", id=batch.id),
-          "success")
-    return redirect(url_for(".payout_batch", batch_id=batch.id))
+
+    return form_post(form, create, again=lambda status: _render_batches(form, status),
+                     done=lambda batch: saved(_("Payout batch %(id)s is ready: download its file and upload it to the "
+                                                "fund's bank.", id=batch.id),
+                                              url_for(".payout_batch", batch_id=batch.id)))
 
 
 @bp.get("/payouts/<int:batch_id>")
@@ -387,14 +371,10 @@ def download_batch(batch_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.ADMIN_PAYOUTS_MANAGE)
 def mark_paid(batch_id: int):  # type: ignore[no-untyped-def]
     form = MarkPaidForm()
-    if not form.validate_on_submit():
-        return _render_batch(batch_id, form, 422)
-    try:
-        payouts.mark_batch_paid(db.session, current_user, batch_id, today=today_in_brussels(), now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(_(error.message), "error")
-    else:
-        commit()
-        flash(_("Payout batch %(id)s is marked as paid. Its claims are paid.", id=batch_id), "success")
-    return redirect(url_for(".payout_batch", batch_id=batch_id))
+    back = url_for(".payout_batch", batch_id=batch_id)
+    return form_post(form, lambda: payouts.mark_batch_paid(db.session, current_user, batch_id,
+                                                           today=today_in_brussels(), now=utcnow()),
+                     errors=(), flashed=(Conflict,), back=back,
+                     again=lambda status: _render_batch(batch_id, form, status),
+                     done=lambda paid: saved(_("Payout batch %(id)s is marked as paid. Its claims are paid.",
+                                               id=batch_id), back))

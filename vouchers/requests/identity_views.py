@@ -32,7 +32,7 @@ from portal.extensions import client_ip, limiter
 from portal.forms import ActionForm
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import refused, safe_next
+from portal.web import form_post, refused, safe_next, saved
 from vouchers.requests.emails import queue_beneficiary_confirmation
 from vouchers.requests.forms import ProvenAccountForm
 from vouchers.requests.services import identity as identity_services
@@ -118,32 +118,34 @@ def complete():  # type: ignore[no-untyped-def]
     form = ProvenAccountForm()
     if not form.is_submitted():
         form.first_name.data, form.last_name.data = identity.given_name, identity.family_name
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = identity_services.create_proven_account(
-                db.session, niss=niss, email=form.email.data or "", language=form.language.data or "fr",
-                first_name=identity.given_name if names_given else (form.first_name.data or "").strip(),
-                last_name=identity.family_name if names_given else (form.last_name.data or "").strip(), now=utcnow())
-        except DomainError as error:
-            status = refused(form, error)
-            if isinstance(error, Conflict) and error.code == "email_taken":
-                form.form_errors.clear()
-                form.email.errors = [_("This address already has an account. If it is yours, log in to it (link "
-                                       "above the form): your itsme or eID identity is then added to it. Otherwise, "
-                                       "give another address.")]
-        else:
-            queue_beneficiary_confirmation(db.session, user)  # the address was typed: its link confirms it
-            fas.start_session(user)
-            commit()
-            flash(_("Welcome! Your account is made, with your national register number proven. We sent you an e-mail "
-                    "to confirm your address."), "success")
-            return redirect(url_for("main.home"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("identity/complete.html", form=form, identity=identity, names_given=names_given,
-                           niss_tail=niss[-4:], typed_elsewhere=bool(identity_services.typed_holders(db.session, niss)),
-                           ), status
+
+    def make() -> Any:
+        user = identity_services.create_proven_account(
+            db.session, niss=niss, email=form.email.data or "", language=form.language.data or "fr",
+            first_name=identity.given_name if names_given else (form.first_name.data or "").strip(),
+            last_name=identity.family_name if names_given else (form.last_name.data or "").strip(), now=utcnow())
+        queue_beneficiary_confirmation(db.session, user)  # the address was typed: its link confirms it
+        fas.start_session(user)  # a new session id, logged in; committed with the account
+        return user
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        return render_template("identity/complete.html", form=form, identity=identity, names_given=names_given,
+                               niss_tail=niss[-4:],
+                               typed_elsewhere=bool(identity_services.typed_holders(db.session, niss))), status
+
+    def refusal(error: DomainError):  # type: ignore[no-untyped-def]
+        status = refused(form, error)
+        if isinstance(error, Conflict) and error.code == "email_taken":  # one sentence says it all
+            form.form_errors.clear()
+            form.email.errors = [_("This address already has an account. If it is yours, log in to it (link "
+                                   "above the form): your itsme or eID identity is then added to it. Otherwise, "
+                                   "give another address.")]
+        return page(status)
+
+    return form_post(form, make, errors=(DomainError,), refusal=refusal, again=page,
+                     done=lambda user: saved(_("Welcome! Your account is made, with your national register number "
+                                               "proven. We sent you an e-mail to confirm your address."),
+                                             url_for("main.home")))
 
 
 # --- a self-registration, and the confirmation of the address -------------------------------------------------

@@ -37,7 +37,7 @@ from portal.fund_settings import rules_on
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, can, require
-from portal.web import attach_errors, refused
+from portal.web import attach_errors, form_post, refused, saved
 from vouchers.employers.services.declarations import dismissal_declared_for
 from vouchers.requests import domain
 from vouchers.requests.emails import queue_registration_mail
@@ -202,21 +202,33 @@ def registration_page():  # type: ignore[no-untyped-def]
         email=form.email.data or "", password=form.password.data or "", first_name=form.first_name.data or "",
         last_name=form.last_name.data or "", niss=form.niss.data or "", language=form.language.data or "fr",
     )
-    if form.is_submitted() and not form.validate():
-        _add_what_the_form_cannot_see(form, data)
-    elif form.is_submitted():
-        try:
-            registered = registration.register(db.session, data, now=utcnow())
-            if registered.created and answers is not None:
-                answers.address = address_of(form)
-                request_services.save_draft(db.session, registered.user, answers, step=3, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            return _registered(registered, carried=answers is not None)
-    status = 422 if form.is_submitted() else 200
-    return render_template("vouchers/register_beneficiary.html", form=form, answers=answers, verdict=verdict), status
+
+    def register() -> registration.Registered:
+        registered = registration.register(db.session, data, now=utcnow())
+        if registered.created and answers is not None:
+            answers.address = address_of(form)
+            request_services.save_draft(db.session, registered.user, answers, step=3, now=utcnow())
+        queue_registration_mail(db.session, registered)
+        if registered.created:
+            session.pop(ANSWERS_KEY, None)
+            registered.user.last_login_at = utcnow()
+        return registered
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        return render_template("vouchers/register_beneficiary.html", form=form, answers=answers,
+                               verdict=verdict), status
+
+    def again(status: int):  # type: ignore[no-untyped-def]
+        if status == 422:  # the form's own checks failed: the service's are told with them
+            _add_what_the_form_cannot_see(form, data)
+        return page(status)
+
+    def refusal(error: DomainError):  # type: ignore[no-untyped-def]
+        attach_errors(form, error)
+        return page(422)
+
+    return form_post(form, register, errors=(DomainError,), refusal=refusal, again=again,
+                     done=lambda registered: _registered(registered, carried=answers is not None))
 
 
 def _add_what_the_form_cannot_see(form: Any, data: accounts.BeneficiaryRegistration) -> None:
@@ -232,14 +244,10 @@ def _add_what_the_form_cannot_see(form: Any, data: accounts.BeneficiaryRegistrat
 
 
 def _registered(registered: registration.Registered, *, carried: bool):  # type: ignore[no-untyped-def]
-    queue_registration_mail(db.session, registered)
+    """After the commit: a known address was only written to; a new person is logged in."""
     if not registered.created:
-        commit()
         session[SENT_TO_KEY] = registered.email
         return redirect(url_for("identity.registration_sent"))
-    session.pop(ANSWERS_KEY, None)
-    registered.user.last_login_at = utcnow()
-    commit()
     sign_in_fresh(registered.user)  # a new session id: the one used before the account existed may be known
     flash(_("Welcome! Your account is created. We sent you an e-mail: open its link to confirm your address. "
             "You can fill in your request now; the fund decides it once your address is confirmed."), "success")
@@ -280,31 +288,31 @@ def send():  # type: ignore[no-untyped-def]
     found = providers_to_choose(db.session, postcode=postcode, today=today_in_brussels())
     form.provider_id.choices = choices({p.id: p.name for p in found.providers})
     form.insurer_code.choices = choices({0: _("Choose…"), **domain.INSURERS})
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
+
+    def submit() -> VoucherRequest:
         data = draft_data(draft)
         data.address = address_of(form)
         data.insurer_code = form.insurer_code.data or None
         data.provider_id, data.initiative = form.provider_id.data, form.initiative.data
         data.planned_start_on, data.planned_end_on = form.planned_start_on.data, form.planned_end_on.data
-        try:
-            sent = request_services.submit_voucher_request(db.session, current_user, data, today=today_in_brussels(),
-                                                           now=utcnow(), draft_id=draft.id)
-        except DomainError as error:
-            if error.code == "not_eligible":  # told with the answers of step 1, below
-                db.session.rollback()
-                status = error.status
-            else:
-                status = refused(form, error)
-        else:
-            commit()
-            flash(_("Your request is sent. The fund decides within 45 days, by %(day)s.",
-                    day=long_date(sent.decision_due_on)), "success")
-            return redirect(url_for("vouchers.request_detail", request_id=sent.id, sent=1))
-    verdict = verdict_for(draft_data(draft))  # the answers of step 1 may have aged since: told here, not after
-    address_errors = any(getattr(form, name).errors for name in ADDRESS)
-    return render_template(
-        "vouchers/request_send.html", form=form, draft=draft, providers={p.id: p for p in found.providers},
-        region=str(REGION_LABELS[found.region]) if found.region else None, postcode=postcode,
-        address_open=address_errors or not _address_known(draft),
-        reasons=[reason_text(r) for r in verdict.reasons]), status
+        return request_services.submit_voucher_request(db.session, current_user, data, today=today_in_brussels(),
+                                                       now=utcnow(), draft_id=draft.id)
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        verdict = verdict_for(draft_data(draft))  # the answers of step 1 may have aged since: told here, not after
+        address_errors = any(getattr(form, name).errors for name in ADDRESS)
+        return render_template(
+            "vouchers/request_send.html", form=form, draft=draft, providers={p.id: p for p in found.providers},
+            region=str(REGION_LABELS[found.region]) if found.region else None, postcode=postcode,
+            address_open=address_errors or not _address_known(draft),
+            reasons=[reason_text(r) for r in verdict.reasons]), status
+
+    def refusal(error: DomainError):  # type: ignore[no-untyped-def]
+        if error.code == "not_eligible":  # told with the answers of step 1, below
+            return page(error.status)
+        return page(refused(form, error))
+
+    return form_post(form, submit, errors=(DomainError,), refusal=refusal, again=page,
+                     done=lambda sent: saved(_("Your request is sent. The fund decides within 45 days, by %(day)s.",
+                                               day=long_date(sent.decision_due_on)),
+                                             url_for("vouchers.request_detail", request_id=sent.id, sent=1)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -28,9 +27,8 @@ from portal.db import db
 from portal.errors import DomainError
 from portal.forms import choices
 from portal.i18n import long_date
-from portal.mail import commit
 from portal.permissions import Permission, Role, any_of, require
-from portal.web import attach_errors, form_post, saved
+from portal.web import form_post, saved
 from vouchers.employers.company_access import emails as employer_access_emails
 from vouchers.employers.company_access import registration as employer_registration
 from vouchers.employers.services.declarations import dismissal_declared_for
@@ -75,7 +73,8 @@ def register_employer():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = EmployerRegistrationForm()
-    if form.validate_on_submit():
+
+    def register() -> str:
         data = employer_registration.EmployerRegistration(
             email=form.email.data or "", password=form.password.data or "",
             company_name=form.company_name.data or "", enterprise_number=form.enterprise_number.data or "",
@@ -83,20 +82,17 @@ def register_employer():  # type: ignore[no-untyped-def]
             iban=form.iban.data or "", first_name=form.first_name.data or "", last_name=form.last_name.data or "",
             language=form.language.data or "fr",
         )
-        try:
-            registered = employer_registration.register_employer(db.session, data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            employer_access_emails.queue_registration_mail(db.session, registered)
-            commit()
-            flash(_("Thank you. We sent an e-mail to %(email)s: open its link to confirm your address, then log in. "
-                    "The fund then sends a letter with a code to your company's registered office.",
-                    email=data.email.strip()), "success")
-            return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("vouchers/register_employer.html", form=form), status
+        registered = employer_registration.register_employer(db.session, data, now=utcnow())
+        employer_access_emails.queue_registration_mail(db.session, registered)
+        return data.email.strip()
+
+    # Every refusal is a 422: the registration limits count only the posts that wrote an e-mail (< 400).
+    return form_post(form, register, errors=(DomainError,), refusal_status=422,
+                     done=lambda email: saved(_("Thank you. We sent an e-mail to %(email)s: open its link to confirm "
+                                                "your address, then log in. The fund then sends a letter with a code "
+                                                "to your company's registered office.", email=email),
+                                              url_for("auth.login")),
+                     again=lambda status: (render_template("vouchers/register_employer.html", form=form), status))
 
 
 WIZARD_STEPS = (1, 2, 3, 4)
@@ -161,26 +157,32 @@ def request_step(step: int):  # type: ignore[no-untyped-def]
     # Nothing answered yet: start from the employer's declaration for the same NISS, if there is one.
     declared = dismissal_declared_for(db.session, current_user) if step == 1 and draft is None else None
     form = _step_form(step, draft, declared)
-    if step < 4 and form.validate_on_submit():
+
+    def page(status: int) -> tuple[str, int]:
+        summary = _summary(draft) if step == 4 else None
+        return render_template("vouchers/request_step.html", step=step, form=form, draft=draft, summary=summary,
+                               reasons=[], declared=declared), status
+
+    if step == 4:  # the summary, sent to request_submit
+        return page(200)
+
+    def save() -> domain.EligibilityVerdict | None:
         data = _merge(step, form, draft)
         verdict = path.verdict_for(data) if step == 1 else None
-        try:
-            request_services.save_draft(db.session, current_user, data, step=step + 1 if verdict is None
-                                        or verdict.eligible else step, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for("vouchers.dashboard"))
-        commit()
-        if verdict is not None and not verdict.eligible:
+        request_services.save_draft(db.session, current_user, data, step=step + 1 if verdict is None
+                                    or verdict.eligible else step, now=utcnow())
+        return verdict
+
+    def next_step(verdict: domain.EligibilityVerdict | None):  # type: ignore[no-untyped-def]
+        if verdict is not None and not verdict.eligible:  # saved as answered, and told why not
             reasons = [reason_text(r) for r in verdict.reasons]
             return render_template("vouchers/request_step.html", step=step, form=form, draft=draft,
                                    reasons=reasons), 422
         return redirect(url_for("vouchers.request_step", step=step + 1))
-    status = 422 if form.is_submitted() and form.errors else 200
-    summary = _summary(draft) if step == 4 else None
-    return render_template("vouchers/request_step.html", step=step, form=form, draft=draft, summary=summary,
-                           reasons=[], declared=declared), status
+
+    # A refusal (an open request already) is followed on the person's page.
+    return form_post(form, save, errors=(), flashed=(DomainError,), back=url_for("vouchers.dashboard"),
+                     done=next_step, again=page)
 
 
 def _summary(draft: VoucherRequest | None) -> dict[str, object] | None:
@@ -197,23 +199,16 @@ def request_submit():  # type: ignore[no-untyped-def]
     draft = request_services.current_draft(db.session, current_user)
     if draft is None:
         return redirect(url_for("vouchers.request_step", step=1))
-    if not form.validate_on_submit():
-        return render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
-                               summary=_summary(draft), reasons=[]), 422
-    try:
-        request = request_services.submit_voucher_request(db.session, current_user, path.draft_data(draft),
-                                                          today=today_in_brussels(), now=utcnow(), draft_id=draft.id)
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.extend(_(m) for problems in error.fields.values() for m in problems)
-        if not error.fields:
-            form.form_errors.append(_(error.message))
-        return render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
-                               summary=_summary(draft), reasons=[]), error.status
-    commit()
-    flash(_("Your request is sent. The fund decides within 45 days, by %(day)s.",
-            day=long_date(request.decision_due_on)), "success")
-    return redirect(url_for("vouchers.request_detail", request_id=request.id))
+    return form_post(
+        form, lambda: request_services.submit_voucher_request(db.session, current_user, path.draft_data(draft),
+                                                              today=today_in_brussels(), now=utcnow(),
+                                                              draft_id=draft.id),
+        errors=(DomainError,),
+        done=lambda sent: saved(_("Your request is sent. The fund decides within 45 days, by %(day)s.",
+                                  day=long_date(sent.decision_due_on)),
+                                url_for("vouchers.request_detail", request_id=sent.id)),
+        again=lambda status: (render_template("vouchers/request_step.html", step=4, form=form, draft=draft,
+                                              summary=_summary(draft), reasons=[]), status))
 
 
 @bp.route("/my")
@@ -271,12 +266,13 @@ def request_answer(request_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.REQUEST_WITHDRAW)
 def request_withdraw(request_id: int):  # type: ignore[no-untyped-def]
     form = WithdrawForm()
-    if form.validate_on_submit():
-        request_services.withdraw_voucher_request(db.session, current_user, request_id, now=utcnow(),
-                                                  reason=form.reason.data or None)
-        commit()
-        flash(_("Your request is withdrawn."), "success")
-    return redirect(url_for("vouchers.dashboard"))
+    dashboard = url_for("vouchers.dashboard")
+    # A bare button: a post that fails its check (an expired token) only goes back.
+    return form_post(form, lambda: request_services.withdraw_voucher_request(db.session, current_user, request_id,
+                                                                             now=utcnow(),
+                                                                             reason=form.reason.data or None),
+                     errors=(), done=lambda withdrawn: saved(_("Your request is withdrawn."), dashboard),
+                     again=lambda status: redirect(dashboard))
 
 
 @bp.route("/vouchers/<int:voucher_id>")
@@ -314,18 +310,13 @@ def _voucher_page(voucher: VoucherRead, form: ChangeProviderForm | None = None, 
 def voucher_change_provider(voucher_id: int):  # type: ignore[no-untyped-def]
     voucher = voucher_services.read_voucher(db.session, current_user, voucher_id)
     form = _change_provider_form(voucher.provider_id)
-    if form.validate_on_submit():
-        try:
-            voucher_services.request_provider_change(db.session, current_user, voucher_id, form.provider_id.data,
-                                                     now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            commit()
-            flash(_("We asked the new provider to accept your voucher. Until then, nothing changes."), "success")
-            return redirect(url_for("vouchers.voucher_detail", voucher_id=voucher_id))
-    return _voucher_page(voucher_services.read_voucher(db.session, current_user, voucher_id), form, 422)
+    return form_post(form, lambda: voucher_services.request_provider_change(db.session, current_user, voucher_id,
+                                                                            form.provider_id.data, now=utcnow()),
+                     errors=(DomainError,), refusal_status=422,
+                     done=lambda asked: saved(_("We asked the new provider to accept your voucher. Until then, nothing "
+                                                "changes."), url_for("vouchers.voucher_detail", voucher_id=voucher_id)),
+                     again=lambda status: _voucher_page(voucher_services.read_voucher(db.session, current_user,
+                                                                                      voucher_id), form, status))
 
 
 @bp.route("/vouchers/<int:voucher_id>/withdraw", methods=["POST"])
@@ -357,16 +348,13 @@ def export_data():  # type: ignore[no-untyped-def]
 @require(Permission.DATA_EXPORT_OWN)
 def close_account():  # type: ignore[no-untyped-def]
     form = CloseAccountForm()
-    if form.validate_on_submit():
-        try:
-            privacy.close_beneficiary_account(db.session, current_user, form.password.data or "", now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            commit()
-            logout_user()
-            session.clear()
-            flash(_("Your account is closed and your personal data is erased."), "success")
-            return redirect(url_for("main.home"))
-    return render_template("vouchers/close_account.html", form=form), 422 if form.errors else 200
+
+    def closed(_nothing: None):  # type: ignore[no-untyped-def]
+        logout_user()
+        session.clear()
+        return saved(_("Your account is closed and your personal data is erased."), url_for("main.home"))
+
+    return form_post(form, lambda: privacy.close_beneficiary_account(db.session, current_user,
+                                                                     form.password.data or "", now=utcnow()),
+                     errors=(DomainError,), refusal_status=422, done=closed,
+                     again=lambda status: (render_template("vouchers/close_account.html", form=form), status))

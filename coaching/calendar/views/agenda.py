@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,11 +19,11 @@ from coaching.disputes import late
 from coaching.disputes.forms import DISPUTE_STATUS_LABELS, DisputeForm
 from coaching.disputes.models import SessionDispute
 from coaching.providers.models import Coach, Provider
-from coaching.providers.views import FORM_ERRORS, refused
 from portal.clock import utcnow
 from portal.db import db
-from portal.mail import commit
+from portal.forms import ActionForm
 from portal.permissions import Permission, require
+from portal.web import form_post, saved
 from vouchers.requests.models import Beneficiary, Voucher
 
 bp = Blueprint("agenda", __name__)
@@ -77,10 +77,11 @@ def agenda():  # type: ignore[no-untyped-def]
 @require(Permission.SESSION_CONFIRM)
 def confirm(session_id: int):  # type: ignore[no-untyped-def]
     """Yes, this session took place as logged: the provider may then claim it."""
-    session_services.confirm_session(db.session, current_user, session_id, now=utcnow())  # 404 / 409
-    commit()
-    flash(_("Thank you. The session is confirmed."), "success")
-    return redirect(url_for(".agenda"))
+    # A bare button (its token is checked for every POST): a refusal (404 / 409) goes to the error page.
+    return form_post(ActionForm(), lambda: session_services.confirm_session(db.session, current_user, session_id,
+                                                                            now=utcnow()),
+                     errors=(), done=lambda _r: saved(_("Thank you. The session is confirmed."), url_for(".agenda")),
+                     again=lambda _status: redirect(url_for(".agenda")))
 
 
 @bp.route("/my/sessions/<int:session_id>/dispute", methods=["POST"])
@@ -89,19 +90,12 @@ def dispute(session_id: int):  # type: ignore[no-untyped-def]
     """No, something is wrong: the provider looks at it first, then the fund. After the day to answer, the words
     go to the provider as a message (the session stays confirmed)."""
     _own_session_or_404(session_id)
-    form, status = DisputeForm(), 422
-    if form.validate_on_submit():
-        try:
-            answer = late.dispute_or_write(db.session, current_user, session_id, form.reason.data or "", now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            if answer.late:
-                flash(_("Your message is sent to your coaching provider. The session still counts as confirmed."),
-                      "success")
-            else:
-                flash(_("Your disagreement is sent to the provider. The session cannot be paid until it is "
-                        "settled."), "success")
-            return redirect(url_for(".agenda"))
-    return _agenda_page(dispute=(session_id, form), status=status)
+    form = DisputeForm()
+    return form_post(form, lambda: late.dispute_or_write(db.session, current_user, session_id, form.reason.data or "",
+                                                         now=utcnow()),
+                     done=lambda answer: saved(
+                         _("Your message is sent to your coaching provider. The session still counts as confirmed.")
+                         if answer.late else
+                         _("Your disagreement is sent to the provider. The session cannot be paid until it is "
+                           "settled."), url_for(".agenda")),
+                     again=lambda status: _agenda_page(dispute=(session_id, form), status=status))

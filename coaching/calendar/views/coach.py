@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +51,7 @@ from vouchers.requests.models import Beneficiary, Voucher
 bp = Blueprint("calendar", __name__)
 from coaching.providers.services.providers import active_coaches
 from portal.i18n import hours, person_name
-from portal.web import FORM_ERRORS, form_post, refused, saved
+from portal.web import form_post, saved
 
 
 def duration_choices(kind: str | None = None) -> list[Any]:
@@ -221,40 +222,48 @@ def schedule():  # type: ignore[no-untyped-def]
     """Book a session from the week view; a double booking or an exhausted voucher shows the form again."""
     staff = _staff()
     form = _schedule_form(None, today_in_brussels(), staff, chosen=_chosen_voucher_ids())
-    status = 422
-    if form.validate_on_submit():
-        try:
-            coach = offer_services.get_coach(db.session, current_user, form.coach_id.data)
-            plan = session_services.SessionPlan(
-                coach_id=coach.id, kind=form.kind.data, voucher_ids=list(form.voucher_ids.data),
-                starts_at=local_to_utc(form.start_on.data, form.start_time.data, coach.timezone),
-                duration_minutes=form.duration_minutes.data, mode=form.mode.data,
-                capacity=form.capacity.data if form.kind.data == "collective" else None,
-                location=(form.location.data or "").strip(), theme=(form.theme.data or "").strip())
-            booked = session_services.schedule_session(db.session, current_user, plan, now=utcnow())
-            warnings = availability_services.booking_warnings(db.session, booked)
-        except FORM_ERRORS as error:
-            status = refused(form, error, aliases={"starts_at": "start_time"})
-        else:
-            commit()
-            flash(_("The session is scheduled."), "success")
-            for warning in warnings:
-                flash(translate(warning["message"]), "warning")  # an N_ message of the availability rules
-            return redirect(url_for(".week", coach_id=coach.id, day=form.start_on.data.isoformat()))
-    known = {choice.value for choice in form.coach_id.choices}
-    coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None, staff)
-    return _week_page(coach, form.start_on.data or today_in_brussels(), staff, form, status)
+
+    def book() -> tuple[Coach, list[dict[str, str]]]:
+        coach = offer_services.get_coach(db.session, current_user, form.coach_id.data)
+        plan = session_services.SessionPlan(
+            coach_id=coach.id, kind=form.kind.data, voucher_ids=list(form.voucher_ids.data),
+            starts_at=local_to_utc(form.start_on.data, form.start_time.data, coach.timezone),
+            duration_minutes=form.duration_minutes.data, mode=form.mode.data,
+            capacity=form.capacity.data if form.kind.data == "collective" else None,
+            location=(form.location.data or "").strip(), theme=(form.theme.data or "").strip())
+        booked = session_services.schedule_session(db.session, current_user, plan, now=utcnow())
+        return coach, availability_services.booking_warnings(db.session, booked)
+
+    def scheduled(result: tuple[Coach, list[dict[str, str]]]):  # type: ignore[no-untyped-def]
+        coach, warnings = result
+        response = saved(_("The session is scheduled."), url_for(".week", coach_id=coach.id,
+                                                                 day=form.start_on.data.isoformat()))
+        for warning in warnings:
+            flash(translate(warning["message"]), "warning")  # an N_ message of the availability rules
+        return response
+
+    def again(status: int):  # type: ignore[no-untyped-def]
+        known = {choice.value for choice in form.coach_id.choices}
+        coach = _viewed_coach(form.coach_id.data if form.coach_id.data in known else None, staff)
+        return _week_page(coach, form.start_on.data or today_in_brussels(), staff, form, status)
+
+    return form_post(form, book, done=scheduled, again=again, aliases={"starts_at": "start_time"})
 
 
 @bp.route("/coach/calendar/<int:coach_id>/reset", methods=["POST"])
 @require(Permission.CALENDAR_MANAGE)
 def reset_calendar(coach_id: int):  # type: ignore[no-untyped-def]
     """A new secret calendar link; subscriptions with the old one stop."""
-    if ActionForm().validate_on_submit():
-        reset_calendar_token(db.session, current_user, coach_id, now=utcnow())
-        commit()
-        flash(_("The calendar link is reset. Subscribe again with the new link."), "success")
-    return redirect(url_for(".week", coach_id=coach_id))
+    return _button(lambda: reset_calendar_token(db.session, current_user, coach_id, now=utcnow()),
+                   _("The calendar link is reset. Subscribe again with the new link."),
+                   url_for(".week", coach_id=coach_id))
+
+
+def _button(action: Callable[[], object], message: str, target: str):  # type: ignore[no-untyped-def]
+    """A button with only its CSRF token: done, or (token gone) back without a word; a refusal goes to the error
+    page."""
+    return form_post(ActionForm(), action, errors=(), done=lambda _r: saved(message, target),
+                     again=lambda _status: redirect(target))
 
 
 def _log_form(booked: CoachingSession, seats: list[dict[str, Any]]) -> LogForm:
@@ -302,11 +311,9 @@ def add_seat(session_id: int):  # type: ignore[no-untyped-def]
 @require(Permission.SESSION_SCHEDULE)
 def remove_seat(session_id: int, voucher_id: int):  # type: ignore[no-untyped-def]
     """Take a beneficiary out of a planned group session; what it booked on their voucher is released."""
-    if ActionForm().validate_on_submit():
-        seat_services.remove_seat(db.session, current_user, session_id, voucher_id, now=utcnow())
-        commit()
-        flash(_("The beneficiary no longer has a seat in this session and is told."), "success")
-    return redirect(url_for(".session_detail", session_id=session_id))
+    return _button(lambda: seat_services.remove_seat(db.session, current_user, session_id, voucher_id, now=utcnow()),
+                   _("The beneficiary no longer has a seat in this session and is told."),
+                   url_for(".session_detail", session_id=session_id))
 
 
 @bp.route("/coach/sessions/<int:session_id>")
@@ -327,19 +334,13 @@ def session_detail(session_id: int):  # type: ignore[no-untyped-def]
 def log_session(session_id: int):  # type: ignore[no-untyped-def]
     """Who came, the real duration and a short neutral note; the beneficiaries then confirm."""
     booked = session_services.get_session_for_staff(db.session, current_user, session_id)
-    seats = _seat_rows([booked.id])[booked.id]
-    form, status = _log_form(booked, seats), 422
-    if form.validate_on_submit():
-        try:
-            session_services.log_session(db.session, current_user, booked.id, form.attendance_data(),
-                                         form.duration_minutes.data, form.note.data, now=utcnow())
-        except FORM_ERRORS as error:
-            status = refused(form, error)
-        else:
-            commit()
-            flash(_("The session is logged. The beneficiary is asked to confirm it."), "success")
-            return redirect(url_for(".session_detail", session_id=session_id))
-    return _session_page(booked, _seat_rows([booked.id])[booked.id], form, status)
+    form = _log_form(booked, _seat_rows([booked.id])[booked.id])
+    return form_post(form, lambda: session_services.log_session(db.session, current_user, booked.id,
+                                                                form.attendance_data(), form.duration_minutes.data,
+                                                                form.note.data, now=utcnow()),
+                     done=lambda _r: saved(_("The session is logged. The beneficiary is asked to confirm it."),
+                                           url_for(".session_detail", session_id=session_id)),
+                     again=lambda status: _session_page(booked, _seat_rows([booked.id])[booked.id], form, status))
 
 
 @bp.route("/coach/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -347,8 +348,5 @@ def log_session(session_id: int):  # type: ignore[no-untyped-def]
 def cancel_session(session_id: int):  # type: ignore[no-untyped-def]
     """Cancel a scheduled session: its hours and euros are released from the vouchers."""
     booked = session_services.get_session_for_staff(db.session, current_user, session_id)
-    if ActionForm().validate_on_submit():
-        session_services.cancel_session(db.session, current_user, booked.id, now=utcnow())  # 409 once logged
-        commit()
-        flash(_("The session is cancelled."), "success")
-    return redirect(url_for(".session_detail", session_id=session_id))
+    return _button(lambda: session_services.cancel_session(db.session, current_user, booked.id, now=utcnow()),
+                   _("The session is cancelled."), url_for(".session_detail", session_id=session_id))  # 409 once logged

@@ -6,6 +6,8 @@ contact point or theme is "not found".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,16 +25,16 @@ from coaching.marketplace.forms import (
 )
 from coaching.marketplace.services import profiles
 from portal.db import db
-from portal.mail import commit
 from portal.permissions import Permission, require
 from portal.web import form_post, saved
 
 bp = Blueprint("provider_profile", __name__, url_prefix="/provider")
 
 
-def _removed(message: str):  # type: ignore[no-untyped-def]
-    commit()
-    return saved(message, url_for(".edit_profile"))
+def _remove(action: Callable[[], object], message: str):  # type: ignore[no-untyped-def]
+    """The remove buttons: a sent form without its token is a bad request; a refusal goes to the error page."""
+    return form_post(ConfirmRemoveForm(), action, errors=(), again=lambda _status: abort(400),
+                     done=lambda _r: saved(message, url_for(".edit_profile")))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -86,10 +88,8 @@ def edit_contact_point(contact_point_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/contact-points/<int:contact_point_id>/remove")
 @require(Permission.PROVIDER_PROFILE_EDIT)
 def remove_contact_point(contact_point_id: int):  # type: ignore[no-untyped-def]
-    if not ConfirmRemoveForm().validate_on_submit():
-        abort(400)
-    profiles.remove_contact_point(db.session, current_user, contact_point_id)
-    return _removed(_("The contact point is removed."))
+    return _remove(lambda: profiles.remove_contact_point(db.session, current_user, contact_point_id),
+                   _("The contact point is removed."))
 
 
 def _theme_data(form: ThemeForm) -> profiles.ThemeData:
@@ -121,7 +121,5 @@ def edit_theme(theme_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/catalogue/<int:theme_id>/remove")
 @require(Permission.PROVIDER_PROFILE_EDIT)
 def remove_theme(theme_id: int):  # type: ignore[no-untyped-def]
-    if not ConfirmRemoveForm().validate_on_submit():
-        abort(400)
-    profiles.remove_catalogue_theme(db.session, current_user, theme_id)
-    return _removed(_("The theme is removed from your catalogue."))
+    return _remove(lambda: profiles.remove_catalogue_theme(db.session, current_user, theme_id),
+                   _("The theme is removed from your catalogue."))

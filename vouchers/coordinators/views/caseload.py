@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -154,16 +155,17 @@ def answer(request_id: int):  # type: ignore[no-untyped-def]
 def invite_again(request_id: int):  # type: ignore[no-untyped-def]
     """A new invitation link for a member who has not taken up the request yet."""
     form = ActionForm()
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(url_for(".request_page", request_id=request_id))
-    try:
+    back = url_for(".request_page", request_id=request_id)
+
+    def invite() -> Any:
         invitation = invitations.resend_invitation(db.session, current_user, request_id, now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(_(error.message), "error")
-        return redirect(url_for(".request_page", request_id=request_id))
-    send_member_invitation(db.session, current_user, invitation)
-    commit()
-    flash(_("A new invitation is on its way to %(email)s.", email=invitation.email), "success")
-    return redirect(url_for(".request_page", request_id=request_id))
+        send_member_invitation(db.session, current_user, invitation)
+        return invitation
+
+    def expired(status: int) -> ResponseReturnValue:
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(back)
+
+    return form_post(form, invite, errors=(), flashed=(Conflict,), back=back, again=expired,
+                     done=lambda invitation: saved(_("A new invitation is on its way to %(email)s.",
+                                                     email=invitation.email), back))

@@ -3,6 +3,7 @@ account (logging in with the invited address, or creating the account with it), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -17,17 +18,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.auth.models import User
 from portal.auth.session_start import sign_in_fresh
 from portal.clock import utcnow
 from portal.db import db
 from portal.errors import Conflict, DomainError
 from portal.forms import ActionForm
-from portal.mail import commit
-from portal.web import attach_errors
+from portal.web import form_post, refused, saved
 from vouchers.coordinators.forms import MemberAccountForm
 from vouchers.coordinators.services import invitations
 from vouchers.requests.domain import INSURERS
-from vouchers.requests.models import MemberInvitation
+from vouchers.requests.models import MemberInvitation, VoucherRequest
 
 bp = Blueprint("member_invitations", __name__)
 
@@ -52,8 +53,22 @@ def _unusable(error: invitations.InvitationUnusable):  # type: ignore[no-untyped
 
 
 def _taken_up(request_id: int):  # type: ignore[no-untyped-def]
-    flash(_("The request is now in your account. Your coordinator keeps following it with you."), "success")
-    return redirect(url_for("vouchers.request_detail", request_id=request_id))
+    return saved(_("The request is now in your account. Your coordinator keeps following it with you."),
+                 url_for("vouchers.request_detail", request_id=request_id))
+
+
+def _not_taken_up(error: DomainError):  # type: ignore[no-untyped-def]
+    """Used, expired or no longer possible meanwhile: the invitation's page says so, with its status."""
+    if isinstance(error, invitations.InvitationUnusable):
+        return _unusable(error)
+    return _refused(error.message, error.status)
+
+
+def _confirm(invitation: MemberInvitation, form: ActionForm, accept: Callable[[], VoucherRequest]):  # type: ignore[no-untyped-def]
+    """The button that takes the request up; a post that fails its check shows it again (with a 200, as ever)."""
+    return form_post(form, accept, errors=(DomainError,), refusal=_not_taken_up,
+                     done=lambda taken: _taken_up(taken.id),
+                     again=lambda status: render_template(PAGE, state="confirm", form=form, **_context(invitation)))
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -72,19 +87,8 @@ def accept(token: str):  # type: ignore[no-untyped-def]
     problem = invitations.acceptance_problem(db.session, invitation, current_user)
     if problem is not None:
         return _refused(problem.message, problem.status)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            taken = invitations.accept_invitation(db.session, invitation, current_user, now=now)
-        except invitations.InvitationUnusable as error:
-            db.session.rollback()
-            return _unusable(error)
-        except DomainError as error:
-            db.session.rollback()
-            return _refused(error.message, error.status)
-        commit()
-        return _taken_up(taken.id)
-    return render_template(PAGE, state="confirm", form=form, **_context(invitation))
+    return _confirm(invitation, ActionForm(),
+                    lambda: invitations.accept_invitation(db.session, invitation, current_user, now=now))
 
 
 @bp.route("/join/proven/<int:invitation_id>", methods=["GET", "POST"])
@@ -96,20 +100,9 @@ def accept_proven(invitation_id: int):  # type: ignore[no-untyped-def]
     if invitation is None or invitation.accepted_at is not None or invitations.acceptance_problem(
             db.session, invitation, current_user, by_proven_niss=True) is not None:
         abort(404)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            taken = invitations.accept_invitation(db.session, invitation, current_user, now=utcnow(),
-                                                  by_proven_niss=True)
-        except invitations.InvitationUnusable as error:
-            db.session.rollback()
-            return _unusable(error)
-        except DomainError as error:
-            db.session.rollback()
-            return _refused(error.message, error.status)
-        commit()
-        return _taken_up(taken.id)
-    return render_template(PAGE, state="confirm", form=form, **_context(invitation))
+    return _confirm(invitation, ActionForm(),
+                    lambda: invitations.accept_invitation(db.session, invitation, current_user, now=utcnow(),
+                                                          by_proven_niss=True))
 
 
 def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-untyped-def]
@@ -117,25 +110,24 @@ def _register(invitation: MemberInvitation, token: str):  # type: ignore[no-unty
     form = MemberAccountForm()
     if not form.is_submitted():
         form.first_name.data, form.last_name.data = invitation.first_name, invitation.last_name
-    if form.validate_on_submit():
-        try:
-            user, taken = invitations.register_and_accept(
-                db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
-                password=form.password.data or "", language=form.language.data or "fr", now=utcnow())
-        except invitations.InvitationUnusable as error:
-            db.session.rollback()
-            return _unusable(error)
-        except Conflict as error:
-            db.session.rollback()
-            if error.code == "email_taken":  # an account was made for this address meanwhile: log in with it
-                return redirect(url_for("auth.login", next=url_for("member_invitations.accept", token=token)))
-            return _refused(error.message, error.status)
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            commit()
-            sign_in_fresh(user)  # a new session id for the new account
-            return _taken_up(taken.id)
-    status = 422 if form.is_submitted() else 200
-    return render_template(PAGE, state="register", form=form, **_context(invitation)), status
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        return render_template(PAGE, state="register", form=form, **_context(invitation)), status
+
+    def refusal(error: DomainError):  # type: ignore[no-untyped-def]
+        if isinstance(error, Conflict) and error.code == "email_taken":  # an account was made for this address
+            return redirect(url_for("auth.login", next=url_for("member_invitations.accept", token=token)))
+        if isinstance(error, (invitations.InvitationUnusable, Conflict)):
+            return _not_taken_up(error)
+        refused(form, error)  # a reason about what was typed
+        return page(422)
+
+    def joined(registered: tuple[User, VoucherRequest]):  # type: ignore[no-untyped-def]
+        user, taken = registered
+        sign_in_fresh(user)  # a new session id for the new account
+        return _taken_up(taken.id)
+
+    return form_post(form, lambda: invitations.register_and_accept(
+        db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+        password=form.password.data or "", language=form.language.data or "fr", now=utcnow()),
+        errors=(DomainError,), refusal=refusal, done=joined, again=page)
