@@ -7,7 +7,6 @@ unless E2E_REQUIRE_BROWSER=1 (or CI=true), where that is a failure.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -75,22 +74,16 @@ def paying_server(smtp_server, localstripe: LocalStripe) -> Iterator[dict[str, A
     """The portal on a fresh database, wired to localstripe, served on 127.0.0.1."""
     _chromium_or_skip()
     from flask import current_app
-    from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from portal import create_app
-    from portal.config import normalise_database_url
     from portal.extensions import limiter
-    from tests.e2e.conftest import _FreshPostgres
+    from tests.support.fresh_db import FreshDatabase
 
     root = Path(tempfile.mkdtemp(prefix="tnw-pay-"))
-    postgres = None
-    if os.environ.get("DATABASE_URL"):
-        postgres = _FreshPostgres(normalise_database_url(os.environ["DATABASE_URL"]))
-        postgres.create()
-        database_uri = postgres.url
-    else:
-        database_uri = f"sqlite:///{root / 'pay.sqlite3'}"
+    database = FreshDatabase(root, "pay")
+    database.create()
+    database_uri = database.url
     limiter_was_enabled = limiter.enabled
     server = thread = app = None
     try:
@@ -112,8 +105,7 @@ def paying_server(smtp_server, localstripe: LocalStripe) -> Iterator[dict[str, A
         def _served_by_the_pay_app() -> bool:
             return current_app._get_current_object() is pay_app  # type: ignore[attr-defined]
 
-        with app.app_context():
-            upgrade()
+        database.migrate(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         base_url = f"http://127.0.0.1:{server.server_port}"
         app.config["PUBLIC_BASE_URL"] = base_url
@@ -135,8 +127,7 @@ def paying_server(smtp_server, localstripe: LocalStripe) -> Iterator[dict[str, A
 
             with app.app_context():
                 db.engine.dispose()
-        if postgres is not None:
-            postgres.drop()
+        database.drop()
         shutil.rmtree(root, ignore_errors=True)
 
 

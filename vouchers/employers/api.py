@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import current_app, make_response, request
+from flask import current_app, jsonify, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from portal.api_views import endpoint
-from portal.auth.schemas import ApiErrorSchema
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
 from portal.errors import (
@@ -22,15 +21,15 @@ from portal.errors import (
     too_large_response,
 )
 from portal.fund_settings import rules_on
-from portal.input_guard import raw_body
 from portal.mail import commit
 from portal.payments import GatewayError, WebhookRefused, gateway_for, verify_webhook
-from portal.permissions import Permission, api_access
+from portal.permissions import Permission
 from portal.schema_fields import MAX_ID, QueryId, id_from_text
 from vouchers.employers import domain
 from vouchers.employers.company_access.gate import API_REFUSAL
 from vouchers.employers.import_api import ImportJobSchema, import_job_payload
 from vouchers.employers.models import CONTRIBUTION_STATUSES, Employer
+from vouchers.employers.presenters import dismissal_json
 from vouchers.employers.services import background_imports, contributions, letters
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import imports as csv_import
@@ -277,7 +276,8 @@ def list_dismissals(query: dict[str, Any]):  # type: ignore[no-untyped-def]
                                           employer_id=query["employer_id"])
     items, next_cursor = declaration_page(db.session, current_user, filters, today=today, limit=query["limit"],
                                           cursor=query["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    # Written as DismissalPageSchema dumps it (presenters.dismissal_json): a Response goes out as it is.
+    return jsonify({"items": [dismissal_json(item) for item in items], "next_cursor": next_cursor})
 
 
 @endpoint(blp, "/dismissals/<int:declaration_id>", access=(Permission.DISMISSAL_VIEW_OWN,),
@@ -304,12 +304,9 @@ def payment_intent(declaration_id: int):  # type: ignore[no-untyped-def]
     return {"payment_intent_id": intent.id, "client_secret": intent.client_secret}
 
 
-@blp.route("/dismissals/<int:declaration_id>/letter.pdf", methods=["GET"])
-@api_access(Permission.DISMISSAL_VIEW_OWN)
-@blp.arguments(LetterQuerySchema, location="query")
-@blp.response(200, description="The letter as a PDF", content_type="application/pdf")
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals/<int:declaration_id>/letter.pdf", access=(Permission.DISMISSAL_VIEW_OWN,),
+          query=LetterQuerySchema, response_description="The letter as a PDF", content_type="application/pdf",
+          refusals={404: "Not found, or not yours to see"})
 def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The letter that tells the worker about the coaching voucher, in French, Dutch or German (`?lang=`), with the
     last day to apply (contract end + 6 months)."""
@@ -318,12 +315,9 @@ def letter(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyp
     return _pdf(letter_pdf(declaration, lang), f"letter-{declaration.id}-{lang}.pdf")
 
 
-@blp.route("/dismissals/<int:declaration_id>/receipt.pdf", methods=["GET"])
-@api_access(Permission.DISMISSAL_VIEW_OWN)
-@blp.arguments(ReceiptQuerySchema, location="query")
-@blp.response(200, description="The receipt as a PDF", content_type="application/pdf")
-@blp.alt_response(404, schema=ApiErrorSchema, description="Not found, or not yours to see")
-@blp.doc(security=[{"bearerAuth": []}])
+@endpoint(blp, "/dismissals/<int:declaration_id>/receipt.pdf", access=(Permission.DISMISSAL_VIEW_OWN,),
+          query=ReceiptQuerySchema, response_description="The receipt as a PDF", content_type="application/pdf",
+          refusals={404: "Not found, or not yours to see"})
 def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-untyped-def]
     """The contribution's receipt: amount, payments received and refunded, status (fr, nl, de or en)."""
     declaration = declaration_services.get_declaration(db.session, current_user, declaration_id)
@@ -331,21 +325,19 @@ def receipt(query: dict[str, Any], declaration_id: int):  # type: ignore[no-unty
     return _pdf(receipt_pdf(declaration, lang), f"receipt-{declaration.id}.pdf")
 
 
-@blp.route("/dismissals/import", methods=["POST"])
-@raw_body  # the CSV is read from the raw body whatever its content type, and checked line by line
-@api_access(Permission.DISMISSAL_DECLARE)
-@blp.response(201, ImportResultSchema)
-@blp.alt_response(202, schema=ImportJobSchema, description="More than 500 lines: the file is read in the background, "
-                                                           "all or nothing; follow `GET /dismissals/imports/{id}`")
-@blp.alt_response(409, schema=ApiErrorSchema, description="Declared at the same time by someone else: nothing imported")
-@blp.alt_response(422, schema=ApiErrorSchema, description="At least one line is wrong: nothing imported. "
-                                                          "`error.lines` lists every problem by line")
-@blp.alt_response(413, schema=ApiErrorSchema, description="The body is larger than 10 MB (`payload_too_large`): "
-                                                          "nothing imported")
-@blp.alt_response(403, schema=ApiErrorSchema, description=API_REFUSAL)
-@blp.doc(security=[{"bearerAuth": []}], requestBody={"required": True, "content": {"text/csv": {"schema": {
-    "type": "string", "description": "Header: worker_first_name;worker_last_name;worker_niss;contract_end_on;"
-                                     "physician_decision_on (`;` or `,`)."}}}})
+@endpoint(blp, "/dismissals/import", method="POST", access=(Permission.DISMISSAL_DECLARE,),
+          raw_body=True,  # the CSV is read from the raw body whatever its content type, and checked line by line
+          response=(201, ImportResultSchema),
+          answers={202: (ImportJobSchema, ("More than 500 lines: the file is read in the background, all or nothing; "
+                                          "follow `GET /dismissals/imports/{id}`"))},
+          refusals={409: "Declared at the same time by someone else: nothing imported",
+                    422: "At least one line is wrong: nothing imported. `error.lines` lists every problem by line",
+                    413: "The body is larger than 10 MB (`payload_too_large`): nothing imported",
+                    403: API_REFUSAL},
+          doc={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+              "type": "string", "description": "Header: worker_first_name;worker_last_name;worker_niss;"
+                                               "contract_end_on;physician_decision_on (`;` or `,`)."}}}}},
+          commits=False)  # the view commits itself, before it answers a large file's 202
 def import_dismissals():  # type: ignore[no-untyped-def]
     """Declare many dismissals from a CSV body (UTF-8). Every line is validated first; all lines are imported, or
     none. `?employer_id=` is needed only by agents acting for several employers. A file of more than 500 lines is
@@ -383,15 +375,14 @@ def import_dismissals():  # type: ignore[no-untyped-def]
 
 
 
-@blp.route("/webhooks/stripe", methods=["POST"])
-@raw_body  # signed by Stripe; an event may carry another system's data, and only ids of it are kept
-@api_access(public=True)
-@blp.response(200, WebhookResultSchema)
-@blp.alt_response(400, schema=ApiErrorSchema, description="Bad signature, a timestamp more than 300 s away, or a "
-                                                          "payload that is no JSON object")
-@blp.alt_response(503, schema=ApiErrorSchema, description="Not configured, or Stripe could not be reached to re-read "
-                                                          "the PaymentIntent: Stripe retries later")
-@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})
+@endpoint(blp, "/webhooks/stripe", method="POST", public=True,
+          raw_body=True,  # signed by Stripe; an event may carry another system's data, and only ids of it are kept
+          response=(200, WebhookResultSchema),
+          refusals={400: "Bad signature, a timestamp more than 300 s away, or a payload that is no JSON object",
+                    503: "Not configured, or Stripe could not be reached to re-read the PaymentIntent: Stripe "
+                         "retries later"},
+          doc={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+          commits=False)  # the view commits the event with its effect, and only then
 def stripe_webhook():  # type: ignore[no-untyped-def]
     """Stripe's events. The `Stripe-Signature` is verified on the raw body (its time within 300 s of ours, before
     or after); each event id is stored in the same transaction as its effect, so a replay does nothing; the

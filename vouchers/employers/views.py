@@ -24,18 +24,20 @@ from flask_login import current_user
 
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import DomainError, megabytes
-from portal.forms import choices
+from portal.errors import Conflict, DomainError, Forbidden, ValidationFailed, megabytes
+from portal.forms import ActionForm, choices
 from portal.i18n import in_page_language, labeller, long_date
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission, require
-from portal.web import attach_errors
+from portal.web import attach_errors, form_post
 from vouchers.employers import api as employers_api
 from vouchers.employers.api import letter_pdf, receipt_pdf
+from vouchers.employers.buttons import expired
 from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
+from vouchers.employers.presenters import dashboard_rows
 from vouchers.employers.services import (
     background_imports,
     contributions,
@@ -45,7 +47,7 @@ from vouchers.employers.services import (
 from vouchers.employers.services import declarations as declaration_services
 from vouchers.employers.services import imports as csv_import
 from vouchers.employers.services import payments as payment_services
-from vouchers.employers.services.listing import declaration_page
+from vouchers.employers.services.listing import declaration_rows, employer_names_for
 
 bp = Blueprint("employers", __name__, url_prefix="/employer")
 
@@ -112,14 +114,15 @@ def dashboard():  # type: ignore[no-untyped-def]
     today = today_in_brussels()
     status = request.args.get("status") if request.args.get("status") in CONTRIBUTION_STATUSES else None
     overdue = True if request.args.get("overdue") == "true" else None
-    employers = declaration_services.employers_for(db.session, current_user)
-    chosen = _asked_employer(employers)
+    employers = employer_names_for(db.session, current_user)  # {id: name}: the ids first, so each is read by index
+    wanted = request.args.get("employer_id", type=int)
+    chosen = wanted if wanted in employers else None
     filters = declaration_services.DeclarationFilters(status=status, overdue=overdue, employer_id=chosen)
-    items, next_cursor = declaration_page(db.session, current_user, filters, today=today, limit=50,
-                                          cursor=request.args.get("cursor"), full=False)
-    counts = contributions.overdue_or_pending(db.session, [chosen] if chosen else [e.id for e in employers], today=today)
-    return render_template("employers/dashboard.html", items=items,
-                           next_cursor=next_cursor, counts=counts, employers={e.id: e for e in employers},
+    rows, next_cursor = declaration_rows(db.session, current_user, filters, today=today, limit=50,
+                                         cursor=request.args.get("cursor"), employer_ids=list(employers))
+    counts = contributions.overdue_or_pending(db.session, [chosen] if chosen else list(employers), today=today)
+    return render_template("employers/dashboard.html", items=dashboard_rows(rows, today, employers, CONTRIBUTION_LABELS),
+                           next_cursor=next_cursor, counts=counts, employers=employers,
                            status=status, overdue=overdue, today=today, chosen=chosen)
 
 
@@ -130,49 +133,54 @@ def declare():  # type: ignore[no-untyped-def]
     form = DeclarationForm()
     employers = _employer_choices(form)
     _preselect(form, employers)
-    if form.validate_on_submit():
-        data = declaration_services.DeclarationData(
-            worker_first_name=form.worker_first_name.data or "", worker_last_name=form.worker_last_name.data or "",
-            worker_niss=form.worker_niss.data or "", contract_end_on=form.contract_end_on.data,
-            physician_decision_on=form.physician_decision_on.data, agent_name=form.agent_name.data,
-            agent_email=form.agent_email.data, agent_phone=form.agent_phone.data)
-        try:
-            result = declaration_services.declare_dismissal(db.session, current_user, data,
-                                                employer_id=_chosen_employer(form, employers),
-                                                today=today_in_brussels(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            declaration_id = result.declaration.id
-            if request.form.get("pay_now") == "test" and _card_payment_mode() == "test":
-                return _declared_and_paid(declaration_id)
-            commit()
-            due_on = result.declaration.contribution.due_on
-            # Its warnings are on the declaration's page, where this leads: not flashed a second time. A due day
-            # already past is the late declaration's warning there: not said again here.
-            flash(_("The dismissal is declared. The contribution is due by %(day)s.", day=long_date(due_on))
-                  if due_on >= today_in_brussels() else _("The dismissal is declared."), "success")
-            return redirect(url_for("employers.declaration", declaration_id=declaration_id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("employers/declare.html", form=form, several=len(employers) > 1,
-                           card_payment=_card_payment_mode()), status
+
+    def declare_it() -> tuple[int, list[tuple[str, str]]]:
+        result = declaration_services.declare_dismissal(db.session, current_user, _declaration_data(form),
+                                                        employer_id=_chosen_employer(form, employers),
+                                                        today=today_in_brussels(), now=utcnow())
+        declaration = result.declaration
+        if request.form.get("pay_now") == "test" and _card_payment_mode() == "test":
+            return declaration.id, _paid_at_once(declaration.id)
+        return declaration.id, [(_declared_text(declaration.contribution.due_on), "success")]
+
+    # A duplicate (409) too is a mistake in the form here: 422, what was typed kept.
+    return form_post(form, declare_it, refusal_status=422, done=lambda declared: _told(*declared),
+                     again=lambda status: (render_template("employers/declare.html", form=form,
+                                                           several=len(employers) > 1,
+                                                           card_payment=_card_payment_mode()), status))
 
 
-def _declared_and_paid(declaration_id: int):  # type: ignore[no-untyped-def]
-    """A demo's clerk declared and asked to pay at once (the test card): one screen less. A refused payment
-    leaves the declaration made, and its page says why and offers the other ways to pay."""
+def _declaration_data(form: DeclarationForm) -> declaration_services.DeclarationData:
+    return declaration_services.DeclarationData(
+        worker_first_name=form.worker_first_name.data or "", worker_last_name=form.worker_last_name.data or "",
+        worker_niss=form.worker_niss.data or "", contract_end_on=form.contract_end_on.data,
+        physician_decision_on=form.physician_decision_on.data, agent_name=form.agent_name.data,
+        agent_email=form.agent_email.data, agent_phone=form.agent_phone.data)
+
+
+def _declared_text(due_on: date) -> str:
+    # Its warnings are on the declaration's page, where this leads: not flashed a second time. A due day already
+    # past is the late declaration's warning there: not said again here.
+    return (_("The dismissal is declared. The contribution is due by %(day)s.", day=long_date(due_on))
+            if due_on >= today_in_brussels() else _("The dismissal is declared."))
+
+
+def _paid_at_once(declaration_id: int) -> list[tuple[str, str]]:
+    """A demo's clerk declared and asked to pay at once (the test card): one screen less. The payment is in a
+    savepoint: a refused one leaves the declaration made, and its page says why and offers the other ways to pay.
+    What to tell once it is all committed."""
     try:
         with db.session.begin_nested():
             demo_payments.pay_with_test_card(db.session, current_user, declaration_id, gateway_for(current_app),
                                              today=today_in_brussels(), now=utcnow())
     except DomainError as error:
-        commit()
-        flash(_("The dismissal is declared."), "success")
-        flash(_(error.message), "error")
-    else:
-        commit()
-        flash(_("The dismissal is declared and the contribution is paid. Thank you."), "success")
+        return [(_("The dismissal is declared."), "success"), (_(error.message), "error")]
+    return [(_("The dismissal is declared and the contribution is paid. Thank you."), "success")]
+
+
+def _told(declaration_id: int, messages: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    for message, category in messages:
+        flash(message, category)
     return redirect(url_for("employers.declaration", declaration_id=declaration_id))
 
 
@@ -231,17 +239,12 @@ def pay_test(declaration_id: int):  # type: ignore[no-untyped-def]
     declaration_services.get_declaration(db.session, current_user, declaration_id, Permission.CONTRIBUTION_PAY)  # 404 first
     if _card_payment_mode() != "test":
         abort(404)
-    try:
-        demo_payments.pay_with_test_card(db.session, current_user, declaration_id, gateway_for(current_app),
-                                         today=today_in_brussels(), now=utcnow())
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        db.session.rollback()
-        flash(_(error.message), "error")
-        return redirect(url_for("employers.declaration", declaration_id=declaration_id))
-    commit()
-    return redirect(url_for("employers.payment_return", declaration_id=declaration_id))
+    back = url_for("employers.declaration", declaration_id=declaration_id)
+    # A refused payment (paid meanwhile, the card declined, may not act yet) is said on the declaration's page.
+    return form_post(ActionForm(), lambda: demo_payments.pay_with_test_card(
+        db.session, current_user, declaration_id, gateway_for(current_app), today=today_in_brussels(), now=utcnow()),
+        errors=(), flashed=(ValidationFailed, Conflict, Forbidden), back=back, again=expired(back),
+        done=lambda paid: redirect(url_for("employers.payment_return", declaration_id=declaration_id)))
 
 
 @bp.route("/declarations/<int:declaration_id>/pay/confirm", methods=["POST"])

@@ -18,11 +18,12 @@ from portal.clock import utcnow
 from portal.db import db
 from portal.errors import Conflict, DomainError
 from portal.i18n import select_locale
-from portal.mail import commit, queue_mail
+from portal.mail import queue_mail
 from portal.notifications.services import notify, page
 from portal.permissions import Permission, require
-from portal.web import attach_errors, form_post, saved
+from portal.web import form_post, refused, saved
 from vouchers.employers.agents import services as agents
+from vouchers.employers.buttons import expired
 from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import (
     AcceptInvitationForm,
@@ -90,22 +91,19 @@ def _page(form: AgentForm, status: int = 200):  # type: ignore[no-untyped-def]
 @may_act_page
 def agents_page():  # type: ignore[no-untyped-def]
     form = AgentForm()
-    if form.validate_on_submit():
-        try:
-            invitation = agents.invite_agent(db.session, current_user, email=form.email.data or "",
-                                                        name=form.name.data or "", now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 403:
-                raise
-            attach_errors(form, error)
-        else:
-            send_invitation(db.session, current_user, invitation)
-            commit()
-            flash(_("An invitation was sent to %(email)s. The agent appears here once they accept it.",
-                    email=invitation.email), "success")
-            return redirect(url_for("employer_agents.agents_page"))
-    return _page(form, 422 if form.is_submitted() else 200)
+
+    def invite() -> EmployerAgentInvitation:
+        invitation = agents.invite_agent(db.session, current_user, email=form.email.data or "",
+                                         name=form.name.data or "", now=utcnow())
+        send_invitation(db.session, current_user, invitation)
+        return invitation
+
+    # An agent already linked, or too many pending invitations (409), is shown on the form too, with 422.
+    return form_post(form, invite, refusal_status=422,
+                     done=lambda invitation: saved(_("An invitation was sent to %(email)s. The agent appears here "
+                                                     "once they accept it.", email=invitation.email),
+                                                   url_for("employer_agents.agents_page")),
+                     again=lambda status: _page(form, status))
 
 
 @bp.route("/colleagues", methods=["GET", "POST"])
@@ -133,33 +131,22 @@ def colleagues_page():  # type: ignore[no-untyped-def]
 @bp.route("/agents/<int:agent_id>/remove", methods=["POST"])
 @require(Permission.EMPLOYER_AGENTS_MANAGE)
 def remove(agent_id: int):  # type: ignore[no-untyped-def]
-    form = RemoveAgentForm()
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(url_for("employer_agents.agents_page"))
-    agent = agents.remove_agent(db.session, current_user, agent_id, now=utcnow())
-    commit()
-    flash(_("%(email)s no longer acts for your company.", email=agent.email), "success")
-    return redirect(url_for("employer_agents.agents_page"))
+    back = url_for("employer_agents.agents_page")
+    return form_post(RemoveAgentForm(), lambda: agents.remove_agent(db.session, current_user, agent_id, now=utcnow()),
+                     errors=(), again=expired(back),
+                     done=lambda agent: saved(_("%(email)s no longer acts for your company.", email=agent.email), back))
 
 
 @bp.route("/agents/invitations/<int:invitation_id>/cancel", methods=["POST"])
 @require(Permission.EMPLOYER_AGENTS_MANAGE)
 def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
-    form = CancelInvitationForm()
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(url_for("employer_agents.agents_page"))
-    try:
-        invitation = agents.cancel_invitation(db.session, current_user, invitation_id, now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(_(error.message), "error")
-        return redirect(url_for("employer_agents.agents_page"))
-    commit()
-    flash(_("The invitation to %(email)s is cancelled: its link no longer works.", email=invitation.email),
-          "success")
-    return redirect(url_for("employer_agents.agents_page"))
+    back = url_for("employer_agents.agents_page")
+    # Accepted or cancelled meanwhile: said on the page.
+    return form_post(CancelInvitationForm(), lambda: agents.cancel_invitation(db.session, current_user, invitation_id,
+                                                                              now=utcnow()),
+                     errors=(), flashed=(Conflict,), back=back, again=expired(back),
+                     done=lambda invitation: saved(_("The invitation to %(email)s is cancelled: its link no longer "
+                                                     "works.", email=invitation.email), back))
 
 
 def _refused(message: str, status: int, company: str | None = None):  # type: ignore[no-untyped-def]
@@ -171,16 +158,12 @@ def _unusable(error: agents.InvitationUnusable):  # type: ignore[no-untyped-def]
     return _refused(error.message, 404 if error.reason == "invalid" else 410)
 
 
-def _accepted(invitation: EmployerAgentInvitation, agent: User, company: str):  # type: ignore[no-untyped-def]
-    _tell_inviter(db.session, invitation, agent)
-    commit()
+def _joined(invitation: EmployerAgentInvitation, company: str):  # type: ignore[no-untyped-def]
     if invitation.kind == "colleague":
-        flash(_("Welcome to %(company)s: you can declare its dismissals and pay its contributions.",
-                company=company), "success")
-        return redirect(url_for("employers.dashboard"))
-    flash(_("You now act for %(company)s: you can declare its dismissals and pay its contributions.",
-            company=company), "success")
-    return redirect(url_for("employers.dashboard", employer_id=invitation.employer_id))
+        return saved(_("Welcome to %(company)s: you can declare its dismissals and pay its contributions.",
+                       company=company), url_for("employers.dashboard"))
+    return saved(_("You now act for %(company)s: you can declare its dismissals and pay its contributions.",
+                   company=company), url_for("employers.dashboard", employer_id=invitation.employer_id))
 
 
 @bp.route("/agents/accept/<token>", methods=["GET", "POST"])
@@ -202,17 +185,18 @@ def accept(token: str):  # type: ignore[no-untyped-def]
     if problem is not None:
         return _refused(problem.message, problem.status, company)
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            agents.accept_invitation(db.session, invitation, current_user, now=now)
-        except agents.InvitationUnusable as error:
-            db.session.rollback()
-            return _unusable(error)
-        except DomainError as error:
-            db.session.rollback()
-            return _refused(error.message, error.status, company)
-        return _accepted(invitation, current_user, company)
-    return render_template(INVITATION_PAGE, state="confirm", form=form, company=company, invitation=invitation)
+
+    def join() -> None:
+        agents.accept_invitation(db.session, invitation, current_user, now=now)
+        _tell_inviter(db.session, invitation, current_user)
+
+    # Accepted, cancelled or no longer possible meanwhile: the invitation's page says so, with its status.
+    return form_post(form, join, errors=(DomainError,),
+                     refusal=lambda error: (_unusable(error) if isinstance(error, agents.InvitationUnusable)
+                                            else _refused(error.message, error.status, company)),
+                     done=lambda joined: _joined(invitation, company),
+                     again=lambda status: (render_template(INVITATION_PAGE, state="confirm", form=form, company=company,
+                                                           invitation=invitation), status))
 
 
 def _register(invitation: EmployerAgentInvitation, company: str, token: str):  # type: ignore[no-untyped-def]
@@ -221,27 +205,32 @@ def _register(invitation: EmployerAgentInvitation, company: str, token: str):  #
         first, _sep, last = invitation.name.partition(" ")
         form.first_name.data, form.last_name.data = first, last
         form.language.data = select_locale()
-    if form.validate_on_submit():
-        try:
-            user = agents.register_and_accept(
-                db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
-                password=form.password.data or "", language=form.language.data or "fr", now=utcnow())
-        except agents.InvitationUnusable as error:
-            db.session.rollback()
+
+    def register() -> User:
+        user = agents.register_and_accept(
+            db.session, invitation, first_name=form.first_name.data or "", last_name=form.last_name.data or "",
+            password=form.password.data or "", language=form.language.data or "fr", now=utcnow())
+        _tell_inviter(db.session, invitation, user)
+        return user
+
+    def page(status: int):  # type: ignore[no-untyped-def]
+        return render_template(INVITATION_PAGE, state="register", form=form, company=company,
+                               invitation=invitation), status
+
+    def refusal(error: DomainError):  # type: ignore[no-untyped-def]
+        if isinstance(error, agents.InvitationUnusable):
             return _unusable(error)
-        except Conflict as error:
-            db.session.rollback()
+        if isinstance(error, Conflict):
             if error.code != "email_taken":
-                raise
+                raise error
             # An account was made for this address meanwhile: it accepts after logging in.
             return redirect(url_for("auth.login", next=url_for("employer_agents.accept", token=token)))
-        except DomainError as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            response = _accepted(invitation, user, company)
-            sign_in_fresh(user)  # a new session id for the new account
-            return response
-    status = 422 if form.is_submitted() else 200
-    return render_template(INVITATION_PAGE, state="register", form=form, company=company,
-                           invitation=invitation), status
+        refused(form, error)
+        return page(422)
+
+    def joined(user: User):  # type: ignore[no-untyped-def]
+        response = _joined(invitation, company)
+        sign_in_fresh(user)  # a new session id for the new account
+        return response
+
+    return form_post(form, register, errors=(DomainError,), refusal=refusal, done=joined, again=page)

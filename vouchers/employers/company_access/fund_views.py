@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import Conflict, DomainError
+from portal.errors import Conflict
 from portal.i18n import long_date
-from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import attach_errors
+from portal.web import form_post, saved
 from vouchers.employers.company_access import claims, domain, letters
 from vouchers.employers.company_access.forms import MarkSentForm, OfficeAddressForm
 from vouchers.employers.services.letters import LETTER_LANGUAGES
@@ -74,37 +64,23 @@ def letter_pdf(ownership_claim_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:ownership_claim_id>/address", methods=["POST"])
 @require(Permission.ADMIN_USERS_MANAGE)
 def correct_address(ownership_claim_id: int):  # type: ignore[no-untyped-def]
-    form = OfficeAddressForm(prefix=f"office-{ownership_claim_id}")
-    if form.validate_on_submit():
-        try:
-            employer = claims.correct_address(db.session, current_user, ownership_claim_id, form.address.data or "",
-                                              now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            if error.status == 404:
-                raise
-            attach_errors(form, error)
-        else:
-            commit()
-            flash(_("The registered office of %(company)s is saved. Print the letter again with it.",
-                    company=employer.company_name), "success")
-            return redirect(url_for("employer_fund_letters.letters_page"))
-    return _page(address_form=form, form_for=ownership_claim_id, status=422)
+    form, back = OfficeAddressForm(prefix=f"office-{ownership_claim_id}"), url_for(".letters_page")
+    # A letter sent meanwhile (409) too is shown on the form, with 422.
+    return form_post(form, lambda: claims.correct_address(db.session, current_user, ownership_claim_id,
+                                                          form.address.data or "", now=utcnow()),
+                     refusal_status=422,
+                     done=lambda employer: saved(_("The registered office of %(company)s is saved. Print the letter "
+                                                   "again with it.", company=employer.company_name), back),
+                     again=lambda status: _page(address_form=form, form_for=ownership_claim_id, status=status))
 
 
 @bp.route("/<int:ownership_claim_id>/sent", methods=["POST"])
 @require(Permission.ADMIN_USERS_MANAGE)
 def mark_sent(ownership_claim_id: int):  # type: ignore[no-untyped-def]
-    form = MarkSentForm(prefix=f"sent-{ownership_claim_id}")
-    if form.validate_on_submit():
-        try:
-            claim = claims.mark_sent(db.session, current_user, ownership_claim_id, now=utcnow())
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for("employer_fund_letters.letters_page"))
-        commit()
-        flash(_("The letter is marked as sent; its code works until %(day)s. The person who asked is told.",
-                day=long_date(claim.expires_at)), "success")
-        return redirect(url_for("employer_fund_letters.letters_page"))
-    return _page(sent_form=form, form_for=ownership_claim_id, status=422)
+    form, back = MarkSentForm(prefix=f"sent-{ownership_claim_id}"), url_for(".letters_page")
+    # Marked as sent meanwhile by someone else: said on the page.
+    return form_post(form, lambda: claims.mark_sent(db.session, current_user, ownership_claim_id, now=utcnow()),
+                     errors=(), flashed=(Conflict,), back=back,
+                     done=lambda claim: saved(_("The letter is marked as sent; its code works until %(day)s. The "
+                                                "person who asked is told.", day=long_date(claim.expires_at)), back),
+                     again=lambda status: _page(sent_form=form, form_for=ownership_claim_id, status=status))

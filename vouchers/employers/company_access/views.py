@@ -12,9 +12,11 @@ from flask_login import current_user
 from portal.auth.services import confirm_email as confirm_address
 from portal.clock import utcnow
 from portal.db import db
-from portal.errors import DomainError
+from portal.errors import Conflict, DomainError
 from portal.mail import commit
 from portal.permissions import Permission, require
+from portal.web import form_post, saved
+from vouchers.employers.buttons import expired
 from vouchers.employers.company_access import claims, domain, emails
 from vouchers.employers.company_access.forms import (
     AskLetterForm,
@@ -45,13 +47,11 @@ def confirm_email():  # type: ignore[no-untyped-def]
     if current_user.is_confirmed:
         return redirect(url_for("employers.dashboard"))
     form = SendAgainForm()
-    if form.validate_on_submit():
-        emails.queue_confirmation(db.session, current_user)
-        commit()
-        flash(_("We sent the link again to %(email)s. It may take a few minutes; check your spam folder too.",
-                email=current_user.email), "success")
-        return redirect(url_for("employer_access.confirm_email"))
-    return render_template("employers/access/confirm_email.html", form=form)
+    return form_post(form, lambda: emails.queue_confirmation(db.session, current_user),
+                     done=lambda queued: saved(_("We sent the link again to %(email)s. It may take a few minutes; "
+                                                 "check your spam folder too.", email=current_user.email),
+                                               url_for("employer_access.confirm_email")),
+                     again=lambda status: (render_template("employers/access/confirm_email.html", form=form), status))
 
 
 @bp.route("/confirm/<token>")
@@ -104,48 +104,40 @@ def _ownership_page(sent: CodeForm | None = None, status: int = 200,
 def enter_code(ownership_claim_id: int):  # type: ignore[no-untyped-def]
     claims.ensure_own(db.session, current_user, ownership_claim_id)
     form = code_form(ownership_claim_id)
-    if not form.validate_on_submit():
-        return _ownership_page(form, 422, ownership_claim_id)
-    try:
-        proof = claims.prove(db.session, current_user, ownership_claim_id, form.code.data, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
+
+    def on_the_code(error: DomainError):  # type: ignore[no-untyped-def]
         form.code.errors = [_(error.message)]
         return _ownership_page(form, error.status, ownership_claim_id)
-    commit()  # a wrong code is counted too
-    if not proof.proven:
-        if proof.attempts_left:
-            form.code.errors = [ngettext("This is not the code of the letter. %(num)d try left.",
-                                         "This is not the code of the letter. %(num)d tries left.",
-                                         proof.attempts_left)]
-        else:
-            form.code.errors = [_("This is not the code of the letter, and it was the last try: ask for a new "
-                                  "letter.")]
-        return _ownership_page(form, 422, ownership_claim_id)
-    flash(_("Thank you: you now act for your company. You can declare dismissals and pay contributions."),
-          "success")
-    return redirect(url_for("employers.dashboard"))
+
+    # A wrong code is counted too: committed, then the form again with the tries left.
+    return form_post(form, lambda: claims.prove(db.session, current_user, ownership_claim_id, form.code.data,
+                                                now=utcnow()),
+                     refusal=on_the_code, done=lambda proof: _proven(proof, form, ownership_claim_id),
+                     again=lambda status: _ownership_page(form, status, ownership_claim_id))
+
+
+def _proven(proof: claims.Proof, form: CodeForm, ownership_claim_id: int):  # type: ignore[no-untyped-def]
+    if proof.proven:
+        return saved(_("Thank you: you now act for your company. You can declare dismissals and pay contributions."),
+                     url_for("employers.dashboard"))
+    if proof.attempts_left:
+        form.code.errors = [ngettext("This is not the code of the letter. %(num)d try left.",
+                                     "This is not the code of the letter. %(num)d tries left.",
+                                     proof.attempts_left)]
+    else:
+        form.code.errors = [_("This is not the code of the letter, and it was the last try: ask for a new "
+                              "letter.")]
+    return _ownership_page(form, 422, ownership_claim_id)
 
 
 @bp.route("/ownership/<int:ownership_claim_id>/letter", methods=["POST"])
 @require(Permission.COMPANY_CLAIM)
 def ask_letter(ownership_claim_id: int):  # type: ignore[no-untyped-def]
     claims.ensure_own(db.session, current_user, ownership_claim_id)
-    form = AskLetterForm()
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(url_for("employer_access.ownership"))
-    try:
-        claims.ask_letter(db.session, current_user, ownership_claim_id, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
-        flash(_(error.message), "error")
-        return redirect(url_for("employer_access.ownership"))
-    commit()
-    flash(_("The fund will send a new letter with a new code to your company's registered office. You will be told "
-            "when it is on its way."), "success")
-    return redirect(url_for("employer_access.ownership"))
+    back = url_for("employer_access.ownership")
+    # Asked too early, or for a request that is closed: said on the page.
+    return form_post(AskLetterForm(), lambda: claims.ask_letter(db.session, current_user, ownership_claim_id,
+                                                                now=utcnow()),
+                     errors=(), flashed=(Conflict,), back=back, again=expired(back),
+                     done=lambda claim: saved(_("The fund will send a new letter with a new code to your company's "
+                                                "registered office. You will be told when it is on its way."), back))

@@ -42,7 +42,7 @@ def payment_sums_for(session: Session, contribution_ids: Sequence[int]) -> dict[
     return {cid: domain.PaymentSums(int(r), int(f)) for cid, r, f in rows}
 
 
-def contribution_summary(contribution: Contribution, sums: domain.PaymentSums, *, today: date) -> dict[str, Any]:
+def contribution_summary(contribution: Any, sums: domain.PaymentSums, *, today: date) -> dict[str, Any]:
     return {
         "id": contribution.id,
         "amount_cents": contribution.amount_cents,
@@ -60,7 +60,14 @@ def declaration_summary(session: Session, declaration: Declaration, *, today: da
     contribution = declaration.contribution
     if sums is None:
         sums = payment_sums(session, contribution.id)
-    rules = rules or rules_on(session, declaration.contract_end_on)
+    return summary_of(declaration, contribution, sums, today=today,
+                      rules=rules or rules_on(session, declaration.contract_end_on))
+
+
+def summary_of(declaration: Any, contribution: Any, sums: domain.PaymentSums, *, today: date,
+               rules: FundRules) -> dict[str, Any]:
+    """A declaration as the API gives it: from its ORM objects, or from the plain rows a list reads (the same
+    attributes), so that one answer and a page of them cannot drift apart."""
     return {
         "id": declaration.id,
         "employer_id": declaration.employer_id,
@@ -71,7 +78,7 @@ def declaration_summary(session: Session, declaration: Declaration, *, today: da
         "physician_decision_on": declaration.physician_decision_on,
         "declared_on": declaration.declared_on,
         "declaration_due_on": declaration.declaration_due_on,
-        "is_late": declaration.is_late,
+        "is_late": declaration.declared_on > declaration.declaration_due_on,  # Declaration.is_late, for rows too
         "apply_by_on": domain.apply_by_on(declaration.contract_end_on, rules),
         "status": declaration.status,
         "agent_name": declaration.agent_name,
@@ -93,16 +100,22 @@ def overdue_or_pending(session: Session, employer_ids: Sequence[int], *, today: 
     """Counts for the employer's dashboard: due, overdue and paid contributions."""
     if not employer_ids:
         return {"due": 0, "overdue": 0, "paid": 0}
+    kinds = dict(session.execute(prepared("overdue_or_pending", _counts_statement),
+                                 {"today": today, "employer_ids": list(employer_ids)}).all())
+    return {"due": int(kinds.get(_PENDING, 0) + kinds.get(_LATE, 0)), "overdue": int(kinds.get(_LATE, 0)),
+            "paid": int(kinds.get(_PAID, 0))}
 
-    def build() -> Any:
-        late = and_(Contribution.status.in_(("due", "partially_paid")),
-                    Contribution.due_on < bindparam("today", type_=Date))
-        return (select(func.count().filter(Contribution.status.in_(("due", "partially_paid", "processing"))),
-                       func.count().filter(late),
-                       func.count().filter(Contribution.status.in_(("paid", "overpaid"))))
-                .join(Declaration, Declaration.id == Contribution.declaration_id)
-                .where(Declaration.employer_id.in_(bindparam("employer_ids", expanding=True))))
 
-    row = session.execute(prepared("overdue_or_pending", build),
-                          {"today": today, "employer_ids": list(employer_ids)}).one()
-    return {"due": int(row[0]), "overdue": int(row[1]), "paid": int(row[2])}
+_PENDING, _LATE, _PAID = 1, 2, 3
+
+
+def _counts_statement() -> Any:
+    """How many of the employers' declarations (their index) have a contribution of each kind, looked up by the
+    declaration: to pay, to pay and late, paid (0: none of these). Joined instead, PostgreSQL reads and hashes every
+    contribution of the fund (150 ms cold, 10 ms warm at national scale) to count an employer's few hundred."""
+    late = and_(Contribution.status.in_(("due", "partially_paid")), Contribution.due_on < bindparam("today", type_=Date))
+    kind = (select(case((late, _LATE), (Contribution.status.in_(("due", "partially_paid", "processing")), _PENDING),
+                        (Contribution.status.in_(("paid", "overpaid")), _PAID), else_=0))
+            .where(Contribution.declaration_id == Declaration.id).scalar_subquery().label("kind"))
+    kinds = select(kind).where(Declaration.employer_id.in_(bindparam("employer_ids", expanding=True))).subquery()
+    return select(kinds.c.kind, func.count()).group_by(kinds.c.kind)
