@@ -206,8 +206,11 @@ def register_template_helpers(app: Flask) -> None:
         status_label,
     )
     from portal.permissions import Permission, can
+    from portal.row_links import id_links, query_links
+    from portal.template_urls import remembered_url_for
 
     app.context_processor(reader_gettext)  # each page finds its catalogue once, not once per string
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)  # a page's frame links built once per process
     app.jinja_env.filters["money"] = money_filter
     app.jinja_env.filters["long_date"] = in_page_language(long_date)
     app.jinja_env.globals.update(
@@ -223,6 +226,8 @@ def register_template_helpers(app: Flask) -> None:
         local_day=in_page_language(local_day),
         hours=hours,
         unread_notifications=_unread_notifications,
+        id_links=id_links,  # a list's or a grid's links, built once per page (portal/row_links.py)
+        query_links=query_links,
     )
 
 

@@ -15,7 +15,7 @@ from flask import g, has_request_context
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import db
+from portal.db import db, prepared, read
 from portal.rules import FundRules
 
 _FIELDS = {f.name: f for f in dataclasses.fields(FundRules)}
@@ -101,10 +101,10 @@ class RulesBook:
         rules = self._cache.get(day)
         if rules is None:
             if self._rows is None:
-                self._rows = list(self._session.execute(
-                    select(FundSetting.key, FundSetting.value, FundSetting.valid_from_on)
-                    .order_by(FundSetting.key, FundSetting.valid_from_on)
-                ).all())
+                # Made once per process (``prepared``): building the SELECT at each request cost more than running it.
+                self._rows = list(read(self._session, prepared("fund_settings_book", lambda: select(
+                    FundSetting.key, FundSetting.value, FundSetting.valid_from_on
+                ).order_by(FundSetting.key, FundSetting.valid_from_on))).all())
                 self._starts = sorted({start for _key, _value, start in self._rows})
             period = bisect_right(self._starts, day)  # how many changes have started by ``day``
             rules = self._by_period.get(period)

@@ -53,9 +53,10 @@ class QueueFilters:
 
 
 def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, *, today: date, limit: int = 50,
-                           cursor: str | None = None) -> tuple[list[RequestRead], str | None]:
+                           cursor: str | None = None, places: bool = True) -> tuple[list[RequestRead], str | None]:
     """Requests in the fund's queue, soonest due first, read as rows with their member's name, their voucher and
-    their waiting-list place (one statement). Drafts are the beneficiary's own and never listed."""
+    their waiting-list place (one statement; ``places=False`` leaves the places out, for a list that does not show
+    them). Drafts are the beneficiary's own and never listed."""
     if not can(actor, Permission.ADMIN_REQUESTS_VIEW):
         raise Forbidden(N_("Only the fund can see the queue."))
     params: dict[str, Any] = {"status": filters.status, "route": filters.route, "today": today,
@@ -75,7 +76,7 @@ def list_requests_for_fund(session: Session, actor: Any, filters: QueueFilters, 
              bool(filters.initiative), bool(filters.insurer_code), after is not None,
              filters.search.shape if filters.search else None)
     rows = request_reads(session, ("fund_queue", shape), lambda: _queue_ids(*shape), params,
-                         VoucherRequest.decision_due_on, VoucherRequest.id)
+                         VoucherRequest.decision_due_on, VoucherRequest.id, places=places)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -9,8 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -28,7 +26,7 @@ from portal.filters import Read
 from portal.fund_settings import rules_on
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import attach_errors
+from portal.web import form_post, saved
 from vouchers.decisions.forms import (
     QUEUE_FILTERS,
     ROUTE_LABELS,
@@ -69,7 +67,8 @@ def queue():  # type: ignore[no-untyped-def]
         try:
             rows, next_cursor = list_requests_for_fund(
                 db.session, current_user, _filters(form), today=today, cursor=request.args.get("cursor") or None,
-                limit=current_app.config.get("ADMIN_QUEUE_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+                limit=current_app.config.get("ADMIN_QUEUE_PAGE_SIZE", DEFAULT_PAGE_SIZE),
+                places=False)  # the page shows no waiting-list place: the statement reads no waiting list
         except ValidationFailed:
             form.form_errors.append(_("This page link is not valid any more. Start again from the first page."))
     return render_template("vouchers/admin/queue.html", **_queue_context(form, rows, next_cursor, today))
@@ -91,22 +90,14 @@ def request_page(request_id: int):  # type: ignore[no-untyped-def]
 def decide(request_id: int):  # type: ignore[no-untyped-def]
     voucher_request = _load(request_id)
     form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            decide_voucher_request(db.session, current_user, request_id, form.decision.data or "", form.reason.data,
-                                   today=today_in_brussels(), now=utcnow(), medical_check_ok=form.medical_check())
-        except Conflict as error:
-            db.session.rollback()
-            flash(_(error.message), "error")
-            return redirect(url_for(".request_page", request_id=request_id))
-        except ValidationFailed as error:
-            db.session.rollback()
-            attach_errors(form, error)
-        else:
-            commit()
-            flash(_decision_message(voucher_request), "success")
-            return redirect(url_for(".request_page", request_id=request_id))
-    return _render_request(voucher_request, form, status=422)
+    back = url_for(".request_page", request_id=request_id)
+    return form_post(form, lambda: decide_voucher_request(db.session, current_user, request_id,
+                                                          form.decision.data or "", form.reason.data,
+                                                          today=today_in_brussels(), now=utcnow(),
+                                                          medical_check_ok=form.medical_check()),
+                     errors=(ValidationFailed,), flashed=(Conflict,), back=back,
+                     done=lambda decided: saved(_decision_message(voucher_request), back),
+                     again=lambda status: _render_request(voucher_request, form, status=status))
 
 
 def _load(request_id: int) -> VoucherRequest:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import Select, bindparam, case, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from coaching.providers.models import Provider
@@ -122,44 +122,78 @@ class RequestRead:
     awaiting_email_confirmation: bool = False
 
 
-def _waiting_list_place() -> Any:
-    """1 for the waitlisted request served next (oldest submission, then lowest id), in the same statement."""
-    earlier = aliased(VoucherRequest)
-    ahead = (select(func.count()).select_from(earlier)
-             .where(earlier.status == "waitlisted",
-                    or_(earlier.submitted_on < VoucherRequest.submitted_on,
-                        and_(earlier.submitted_on == VoucherRequest.submitted_on, earlier.id <= VoucherRequest.id)))
-             .scalar_subquery())
-    return case((VoucherRequest.status == "waitlisted", ahead), else_=literal(None))
+#: Every request's route is one of these (the CHECK ``route_known``): the waiting list is read route by route.
+_ROUTES = ("A", "B", None)
+
+
+def _waiting_list_places(picked: Any) -> Any:
+    """(id, place) for the waitlisted requests among ``picked``: 1 for the one served next (oldest submission, then
+    lowest id), as one set instead of a count per row.
+
+    A page's waitlisted requests lie between its first and its last in the waiting list's order: the place of each
+    is how many wait before the first (one count) plus its rank from the first (``row_number`` over that stretch
+    only). Both are read in the (status, route, submitted_on, id) index's own ranges, route by route, bounded by a
+    row comparison ``(submitted_on, id) < (first's)`` or between first's and last's. A page without a waitlisted
+    request reads none of the waiting list."""
+    page = aliased(VoucherRequest)
+    on_page = (select(page.submitted_on, page.id).join(picked, picked.c.id == page.id)
+               .where(page.status == "waitlisted", page.submitted_on.is_not(None)).cte("waiting_on_page"))
+    first = select(on_page).order_by(on_page.c.submitted_on, on_page.c.id).limit(1).cte("first_waiting")
+    last = (select(on_page).order_by(on_page.c.submitted_on.desc(), on_page.c.id.desc()).limit(1)
+            .cte("last_waiting"))
+    before, stretch = [], []
+    for route in _ROUTES:
+        earlier, among = aliased(VoucherRequest), aliased(VoucherRequest)
+        before.append(select(earlier.id)
+                      .join(first, tuple_(earlier.submitted_on, earlier.id) < tuple_(first.c.submitted_on, first.c.id))
+                      .where(earlier.status == "waitlisted", _on_route(earlier, route)))
+        stretch.append(select(among.id, among.submitted_on)
+                       .join(first, tuple_(among.submitted_on, among.id) >= tuple_(first.c.submitted_on, first.c.id))
+                       .join(last, tuple_(among.submitted_on, among.id) <= tuple_(last.c.submitted_on, last.c.id))
+                       .where(among.status == "waitlisted", _on_route(among, route)))
+    ahead = select(func.count()).select_from(union_all(*before).subquery("ahead")).scalar_subquery()
+    waiting = union_all(*stretch).subquery("waiting")
+    return select(waiting.c.id, (ahead + func.row_number().over(order_by=(waiting.c.submitted_on, waiting.c.id)))
+                  .label("place")).subquery("places")
+
+
+def _on_route(request: Any, route: str | None) -> Any:
+    return request.route.is_(None) if route is None else request.route == route
 
 
 def request_reads(session: Session, key: Hashable, chosen: Callable[[], Select[Any]], params: dict[str, Any],
-                  *order_by: Any) -> list[RequestRead]:
+                  *order_by: Any, places: bool = True) -> list[RequestRead]:
     """The requests whose ids ``chosen()`` selects, in ``order_by`` order, in one statement (built once per
-    ``key``, as ``voucher_reads``)."""
-    statement = prepared(("request_reads", key), lambda: _request_statement(chosen(), order_by))
+    ``key``, as ``voucher_reads``). ``places=False``: for a list that does not show the waiting-list places (each
+    row's ``waiting_list_position`` is then None), the statement does not read the waiting list at all."""
+    statement = prepared(("request_reads", key, places), lambda: _request_statement(chosen(), order_by, places))
     return [RequestRead(*row[:15], member_name=_name(row), voucher_id=row[19],
                         waiting_list_position=None if row[20] is None else int(row[20]),
                         awaiting_email_confirmation=row[14] is not None and row[21] is None)
             for row in read(session, statement, params)]
 
 
-def _request_statement(chosen: Select[Any], order_by: tuple[Any, ...]) -> Select[Any]:
+def _request_statement(chosen: Select[Any], order_by: tuple[Any, ...], with_places: bool) -> Select[Any]:
     picked = chosen.cte("picked")
     member = aliased(User)
-    return (select(VoucherRequest.id, VoucherRequest.status, VoucherRequest.route, VoucherRequest.submitted_on,
-                   VoucherRequest.decision_due_on, VoucherRequest.paused_days, VoucherRequest.info_requested_on,
-                   VoucherRequest.decided_on, VoucherRequest.decision_reason, VoucherRequest.provider_id,
-                   VoucherRequest.insurer_code, VoucherRequest.initiative, VoucherRequest.coordinator_id,
-                   VoucherRequest.consent_on, Beneficiary.user_id, member.first_name, member.last_name,
-                   MemberInvitation.first_name, MemberInvitation.last_name, Voucher.id, _waiting_list_place(),
-                   member.confirmed_at)
-            .join(picked, picked.c.id == VoucherRequest.id)
-            .outerjoin(Beneficiary, Beneficiary.id == VoucherRequest.beneficiary_id)
-            .outerjoin(member, member.id == Beneficiary.user_id)
-            .outerjoin(MemberInvitation, MemberInvitation.id == VoucherRequest.invitation_id)
-            .outerjoin(Voucher, Voucher.request_id == VoucherRequest.id)
-            .order_by(*order_by))
+    places = _waiting_list_places(picked) if with_places else None
+    # A waitlisted request not yet submitted (none should be) has place 0, as a count of those ahead gave it.
+    place = (case((VoucherRequest.status == "waitlisted", func.coalesce(places.c.place, 0)), else_=literal(None))
+             if places is not None else literal(None))
+    statement = (select(VoucherRequest.id, VoucherRequest.status, VoucherRequest.route, VoucherRequest.submitted_on,
+                        VoucherRequest.decision_due_on, VoucherRequest.paused_days, VoucherRequest.info_requested_on,
+                        VoucherRequest.decided_on, VoucherRequest.decision_reason, VoucherRequest.provider_id,
+                        VoucherRequest.insurer_code, VoucherRequest.initiative, VoucherRequest.coordinator_id,
+                        VoucherRequest.consent_on, Beneficiary.user_id, member.first_name, member.last_name,
+                        MemberInvitation.first_name, MemberInvitation.last_name, Voucher.id, place,
+                        member.confirmed_at)
+                 .join(picked, picked.c.id == VoucherRequest.id)
+                 .outerjoin(Beneficiary, Beneficiary.id == VoucherRequest.beneficiary_id)
+                 .outerjoin(member, member.id == Beneficiary.user_id)
+                 .outerjoin(MemberInvitation, MemberInvitation.id == VoucherRequest.invitation_id)
+                 .outerjoin(Voucher, Voucher.request_id == VoucherRequest.id)
+                 .order_by(*order_by))
+    return statement.outerjoin(places, places.c.id == VoucherRequest.id) if places is not None else statement
 
 
 def _name(row: Any) -> str:
