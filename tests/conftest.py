@@ -16,11 +16,31 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from tests.support.fresh_db import drop_template, keep_as_template
 from tests.support.smtp import SMTPServer
 
 TEST_ROOT = Path(tempfile.mkdtemp(prefix="tnw-tests-"))
 os.environ.setdefault("PORTAL_INSTANCE_PATH", str(TEST_ROOT / "instance"))
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(TEST_ROOT / "hypothesis"))
+
+
+def _share_hypothesis_unicode_tables() -> None:
+    """Hypothesis works out its Unicode tables (which characters a codec encodes: seconds of CPU) into its storage
+    directory, new for each process here so that no example database outlives a run: every xdist worker of every
+    run would compute them again. They depend on nothing but Python's Unicode version (in their path) and
+    Hypothesis's own, so the processes share one copy of them, written atomically by Hypothesis."""
+    storage = Path(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
+    if storage != TEST_ROOT / "hypothesis":
+        return  # a directory chosen by whoever runs the tests: left as it is
+    import hypothesis
+
+    shared = Path(tempfile.gettempdir()) / f"tnw-hypothesis-unicode-{hypothesis.__version__}"
+    shared.mkdir(exist_ok=True)
+    storage.mkdir(parents=True, exist_ok=True)
+    (storage / "unicode_data").symlink_to(shared, target_is_directory=True)
+
+
+_share_hypothesis_unicode_tables()
 
 
 def database_url() -> str:
@@ -51,6 +71,16 @@ def _worker_database(action: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
         if action == "create":
             connection.execute(f'CREATE DATABASE "{own.database}"')
+
+
+def _database_is_new() -> bool:
+    """Whether this run made the suite's database itself (an SQLite file in a new folder, or an xdist worker's own
+    PostgreSQL database), rather than being given one that may hold a previous run's rows."""
+    return not os.environ.get("DATABASE_URL") or bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_template()
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +117,9 @@ def app(smtp_server: SMTPServer) -> Iterator[Flask]:
     )
     with app.app_context():
         upgrade()
+    if _database_is_new():
+        # The browser tests' live servers get copies of this state instead of migrating again.
+        keep_as_template(app, app.config["SQLALCHEMY_DATABASE_URI"])
     yield app
     with app.app_context():
         from portal.db import db

@@ -1,8 +1,8 @@
 """Browser tests: headless Chromium against the real app served over HTTP.
 
 The app under test is a separate instance on its own fresh database (a new
-SQLite file, or a new PostgreSQL database when DATABASE_URL is set), built by
-the migrations, served by Werkzeug from a background thread. The browser
+SQLite file, or a new PostgreSQL database when DATABASE_URL is set), at the
+migrations' head (a copy of the process's first migrated one), served by Werkzeug from a background thread. The browser
 cannot share the rolled-back transaction of ``db_session``, so what these tests
 write stays in that throwaway database, which is deleted at the end.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fresh_db import FreshDatabase
 from tests.support.smtp import SMTPServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,34 +46,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if E2E_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
-
-
-# --- a fresh database ---------------------------------------------------------------------------
-
-
-class _FreshPostgres:
-    """A new database on the server of DATABASE_URL, dropped at the end."""
-
-    def __init__(self, url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        base = make_url(url)
-        self.name = f"{base.database or 'postgres'}_e2e_{secrets.token_hex(4)}"
-        # psycopg takes a plain libpq URL; the admin connection goes to the server's `postgres` db.
-        self._admin_url = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-        self.url = base.set(drivername="postgresql+psycopg", database=self.name).render_as_string(hide_password=False)
-
-    def _execute(self, statement: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self._admin_url, autocommit=True) as connection:
-            connection.execute(statement)
-
-    def create(self) -> None:
-        self._execute(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 # --- the live server ----------------------------------------------------------------------------
@@ -97,26 +69,21 @@ def live_server(smtp_server: SMTPServer) -> Iterator[str]:
 
 @contextmanager
 def serve_fresh_app(smtp_server: SMTPServer) -> Iterator[str]:
-    """Serve a new app on a fresh database (built by the migrations) while the block runs: its base URL.
+    """Serve a new app on a fresh database (at the migrations' head: a copy of this process's first migrated
+    database, tests/support/fresh_db.py) while the block runs: its base URL.
 
     ``live_server`` is one of these for the whole session; a test that needs a world of its own (the demo's,
     for the crawl) opens another."""
     from flask import current_app
-    from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from portal import create_app
-    from portal.config import normalise_database_url
     from portal.extensions import limiter
 
     root = Path(tempfile.mkdtemp(prefix="tnw-e2e-"))
-    postgres: _FreshPostgres | None = None
-    if os.environ.get("DATABASE_URL"):
-        postgres = _FreshPostgres(normalise_database_url(os.environ["DATABASE_URL"]))
-        postgres.create()
-        database_uri = postgres.url
-    else:
-        database_uri = f"sqlite:///{root / 'e2e.sqlite3'}"
+    database = FreshDatabase(root)
+    database.create()
+    database_uri = database.url
 
     # Flask-Limiter keeps "enabled" on the one shared Limiter object, not per app: building this app
     # with RATELIMIT_ENABLED False would switch rate limits off for the rest of the test session too.
@@ -151,8 +118,7 @@ def serve_fresh_app(smtp_server: SMTPServer) -> Iterator[str]:
         def _served_by_the_e2e_app() -> bool:
             return current_app._get_current_object() is e2e_app  # type: ignore[attr-defined]
 
-        with app.app_context():
-            upgrade()
+        database.migrate(app)
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
         base_url = f"http://127.0.0.1:{server.server_port}"
@@ -172,8 +138,7 @@ def serve_fresh_app(smtp_server: SMTPServer) -> Iterator[str]:
 
             with app.app_context():
                 db.engine.dispose()
-        if postgres is not None:
-            postgres.drop()
+        database.drop()
         shutil.rmtree(root, ignore_errors=True)
 
 
