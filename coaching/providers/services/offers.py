@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from coaching.providers import domain
@@ -123,13 +123,18 @@ def provider_voucher_ids(actor: Any, *, status: str | None = None, limit: int = 
     by_status, after = bool(status), before_id is not None
 
     def chosen() -> Select[Any]:
-        mine = bindparam("provider_id")
-        query = select(Voucher.id).where((Voucher.provider_id == mine) | (Voucher.pending_provider_id == mine))
-        if by_status:
-            query = query.where(Voucher.status == bindparam("status"))
-        if after:
-            query = query.where(Voucher.id < bindparam("before_id"))
-        return query.order_by(Voucher.id.desc()).limit(bindparam("limit", type_=Integer))
+        # Two indexed reads, each the newest ``limit`` of its kind, then merged: one ``provider_id = :p OR
+        # pending_provider_id = :p`` can use neither index and walked every voucher of the fund newest first.
+        def newest(column: Any) -> Any:
+            query = select(Voucher.id).where(column == bindparam("provider_id"))
+            if by_status:
+                query = query.where(Voucher.status == bindparam("status"))
+            if after:
+                query = query.where(Voucher.id < bindparam("before_id"))
+            return select(query.order_by(Voucher.id.desc()).limit(bindparam("limit", type_=Integer)).subquery())
+
+        both = union(newest(Voucher.provider_id), newest(Voucher.pending_provider_id)).subquery()
+        return select(both.c.id).order_by(both.c.id.desc()).limit(bindparam("limit", type_=Integer))
 
     return (("provider", by_status, after), chosen,
             {"provider_id": provider_id, "status": status, "before_id": before_id, "limit": limit})
