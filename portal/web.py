@@ -115,3 +115,14 @@ def saved(message: str, target: str) -> ResponseReturnValue:
     """Tell the person it is done, and go where they carry on."""
     flash(message, "success")
     return redirect(target)
+
+
+def expired_button(back: str) -> Callable[[int], ResponseReturnValue]:
+    """``again`` for a button (a form of only its CSRF token) whose token was refused: say the form had expired,
+    and go back to the page it was on."""
+
+    def again(_status: int) -> ResponseReturnValue:
+        flash(gettext("The form had expired. Please try again."), "error")
+        return redirect(back)
+
+    return again

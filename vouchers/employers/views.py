@@ -30,10 +30,9 @@ from portal.i18n import in_page_language, labeller, long_date
 from portal.mail import commit
 from portal.payments import GatewayError, gateway_for
 from portal.permissions import Permission, require
-from portal.web import attach_errors, form_post
+from portal.web import attach_errors, expired_button, form_post
 from vouchers.employers import api as employers_api
 from vouchers.employers.api import letter_pdf, receipt_pdf
-from vouchers.employers.buttons import expired
 from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import DeclarationForm, ImportForm
 from vouchers.employers.models import CONTRIBUTION_STATUSES
@@ -243,7 +242,7 @@ def pay_test(declaration_id: int):  # type: ignore[no-untyped-def]
     # A refused payment (paid meanwhile, the card declined, may not act yet) is said on the declaration's page.
     return form_post(ActionForm(), lambda: demo_payments.pay_with_test_card(
         db.session, current_user, declaration_id, gateway_for(current_app), today=today_in_brussels(), now=utcnow()),
-        errors=(), flashed=(ValidationFailed, Conflict, Forbidden), back=back, again=expired(back),
+        errors=(), flashed=(ValidationFailed, Conflict, Forbidden), back=back, again=expired_button(back),
         done=lambda paid: redirect(url_for("employers.payment_return", declaration_id=declaration_id)))
 
 

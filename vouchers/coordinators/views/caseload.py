@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from portal.forms import ActionForm, choices
 from portal.i18n import long_date
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import PAGE_SIZE, form_post, saved
+from portal.web import PAGE_SIZE, expired_button, form_post, saved
 from vouchers.coordinators.emails import send_member_invitation
 from vouchers.coordinators.forms import (
     FILING_ALIASES,
@@ -162,10 +161,6 @@ def invite_again(request_id: int):  # type: ignore[no-untyped-def]
         send_member_invitation(db.session, current_user, invitation)
         return invitation
 
-    def expired(status: int) -> ResponseReturnValue:
-        flash(_("The form had expired. Please try again."), "error")
-        return redirect(back)
-
-    return form_post(form, invite, errors=(), flashed=(Conflict,), back=back, again=expired,
+    return form_post(form, invite, errors=(), flashed=(Conflict,), back=back, again=expired_button(back),
                      done=lambda invitation: saved(_("A new invitation is on its way to %(email)s.",
                                                      email=invitation.email), back))

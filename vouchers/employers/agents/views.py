@@ -21,9 +21,8 @@ from portal.i18n import select_locale
 from portal.mail import queue_mail
 from portal.notifications.services import notify, page
 from portal.permissions import Permission, require
-from portal.web import form_post, refused, saved
+from portal.web import expired_button, form_post, refused, saved
 from vouchers.employers.agents import services as agents
-from vouchers.employers.buttons import expired
 from vouchers.employers.company_access.pages import may_act_page
 from vouchers.employers.forms import (
     AcceptInvitationForm,
@@ -133,7 +132,7 @@ def colleagues_page():  # type: ignore[no-untyped-def]
 def remove(agent_id: int):  # type: ignore[no-untyped-def]
     back = url_for("employer_agents.agents_page")
     return form_post(RemoveAgentForm(), lambda: agents.remove_agent(db.session, current_user, agent_id, now=utcnow()),
-                     errors=(), again=expired(back),
+                     errors=(), again=expired_button(back),
                      done=lambda agent: saved(_("%(email)s no longer acts for your company.", email=agent.email), back))
 
 
@@ -144,7 +143,7 @@ def cancel_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
     # Accepted or cancelled meanwhile: said on the page.
     return form_post(CancelInvitationForm(), lambda: agents.cancel_invitation(db.session, current_user, invitation_id,
                                                                               now=utcnow()),
-                     errors=(), flashed=(Conflict,), back=back, again=expired(back),
+                     errors=(), flashed=(Conflict,), back=back, again=expired_button(back),
                      done=lambda invitation: saved(_("The invitation to %(email)s is cancelled: its link no longer "
                                                      "works.", email=invitation.email), back))
 

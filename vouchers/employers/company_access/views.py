@@ -15,8 +15,7 @@ from portal.db import db
 from portal.errors import Conflict, DomainError
 from portal.mail import commit
 from portal.permissions import Permission, require
-from portal.web import form_post, saved
-from vouchers.employers.buttons import expired
+from portal.web import expired_button, form_post, saved
 from vouchers.employers.company_access import claims, domain, emails
 from vouchers.employers.company_access.forms import (
     AskLetterForm,
@@ -138,6 +137,6 @@ def ask_letter(ownership_claim_id: int):  # type: ignore[no-untyped-def]
     # Asked too early, or for a request that is closed: said on the page.
     return form_post(AskLetterForm(), lambda: claims.ask_letter(db.session, current_user, ownership_claim_id,
                                                                 now=utcnow()),
-                     errors=(), flashed=(Conflict,), back=back, again=expired(back),
+                     errors=(), flashed=(Conflict,), back=back, again=expired_button(back),
                      done=lambda claim: saved(_("The fund will send a new letter with a new code to your company's "
                                                 "registered office. You will be told when it is on its way."), back))
