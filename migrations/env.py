@@ -51,7 +51,13 @@ def run_migrations_online() -> None:
                         raise RuntimeError(f"the migrations leave rows referencing nothing: {broken[:10]}")
         finally:
             if sqlite:
+                # Alembic leaves the connection in a transaction of its own (autobegun), where the pragma would
+                # be ignored and this pooled connection would go on without foreign keys: end it first.
+                if connection.in_transaction():
+                    connection.commit()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+                    raise RuntimeError("foreign keys could not be switched back on after the migrations")
 
 
 if context.is_offline_mode():

@@ -206,3 +206,24 @@ def test_the_command_refuses_an_organisation_that_does_not_exist(app, db_session
         result = runner.invoke(args=["create-user", "--email", "x@example.be", "--password", "long enough password",
                                      *args])
         assert result.exit_code != 0 and "No " in result.output
+
+
+
+
+def test_sqlite_enforces_references_again_after_the_migrations(tmp_path):
+    """SQLite's foreign keys are off while the migrations rebuild tables, and the pragma is ignored inside a
+    transaction: the connection the migrations used (pooled, then reused by whatever the process does next: the
+    demo's server, a test run) once went on without them."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.db import db
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/refs.db"})
+    with app.app_context():
+        upgrade()
+        try:
+            with db.engine.connect() as connection:  # the pool's connection: the one the migrations used
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            db.engine.dispose()
