@@ -28,6 +28,10 @@ pytestmark = pytest.mark.e2e
 
 HEADER = "worker_first_name;worker_last_name;worker_niss;contract_end_on;physician_decision_on"
 LINES = 1200
+#: How long the page may take to show the background job's end: the job reads 1,200 lines, which takes seconds
+#: on a quiet machine and more on a loaded one (assertions otherwise give up after 5 s).
+JOB_WAIT_MS = 60_000
+
 
 def _csv(path: Path, *, bad_line: int | None = None) -> Path:
     from portal.clock import today_in_brussels
@@ -92,14 +96,14 @@ def _journey(chromium: Any, server: dict[str, Any], good: Path, bad: Path, start
         assert_accessible(page)
         start_scheduler()
         done = page.locator("#import-done")
-        expect(done).to_contain_text(f"{LINES} dismissals are declared.")
+        expect(done).to_contain_text(f"{LINES} dismissals are declared.", timeout=JOB_WAIT_MS)
         assert page.locator("#background-progress").count() == 0
 
         page.goto("/employer/import")
         page.get_by_label("CSV file").set_input_files(str(bad))
         page.get_by_role("button", name="Check and import").click()
         failed = page.locator("#import-errors")
-        expect(failed).to_contain_text("Nothing was imported: 1 line has problems")
+        expect(failed).to_contain_text("Nothing was imported: 1 line has problems", timeout=JOB_WAIT_MS)
         expect(failed.locator("tbody tr")).to_have_count(1)
         expect(failed.locator("tbody td").first).to_have_text("700")
         assert_accessible(page)

@@ -167,7 +167,7 @@ def _journey(chromium: Any, paying_server: dict[str, Any]) -> None:
     app = paying_server["app"]
     email = _employer_login(app)
     context = chromium.new_context(base_url=paying_server["url"], locale="en-US", accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(60_000)  # the PDF letter's page is slow on a loaded machine, not wrong
     page = context.new_page()
     try:
         page.goto("/login")
