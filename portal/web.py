@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field
 
 from portal.db import db
-from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.errors import N_, Conflict, DomainError, ValidationFailed
 from portal.mail import commit
 from portal.schema_fields import MAX_ID
 
@@ -117,12 +117,13 @@ def saved(message: str, target: str) -> ResponseReturnValue:
     return redirect(target)
 
 
-def expired_button(back: str) -> Callable[[int], ResponseReturnValue]:
-    """``again`` for a button (a form of only its CSRF token) whose token was refused: say the form had expired,
-    and go back to the page it was on."""
+def expired_button(back: str, message: str = N_("The form had expired. Please try again.")
+                   ) -> Callable[[int], ResponseReturnValue]:
+    """``again`` for a button (a form of only its CSRF token) whose token was refused: say the form had expired
+    (``message``, a msgid), and go back to the page it was on."""
 
     def again(_status: int) -> ResponseReturnValue:
-        flash(gettext("The form had expired. Please try again."), "error")
+        flash(gettext(message), "error")
         return redirect(back)
 
     return again

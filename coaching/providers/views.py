@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -47,12 +46,12 @@ from coaching.providers.services.providers import active_coaches
 from portal.auth.emails import queue_password_reset
 from portal.clock import today_in_brussels, utcnow
 from portal.db import db
-from portal.errors import Conflict, ValidationFailed
+from portal.errors import N_, Conflict, ValidationFailed
 from portal.forms import ActionForm, choices
 from portal.fund_settings import rules_on
 from portal.i18n import LANGUAGE_NAMES, hours
 from portal.permissions import Permission, Role, can, require
-from portal.web import form_post, saved
+from portal.web import expired_button, form_post, saved
 from vouchers.requests.models import Voucher
 from vouchers.requests.reads import voucher_read
 from vouchers.requests.services import vouchers as voucher_services
@@ -322,14 +321,11 @@ def reactivate_offer(offer_id: int):  # type: ignore[no-untyped-def]
 def _set_offer_active(offer_id: int, active: bool):  # type: ignore[no-untyped-def]
     offer = offer_services.get_offer(db.session, current_user, offer_id)  # someone else's: 404
 
-    def expired(_status: int):  # type: ignore[no-untyped-def]
-        flash(_("The form had expired. Please send it again."), "error")
-        return redirect(url_for(".offers"))
-
     # A bare button: a refusal goes to the error page.
     return form_post(ActionForm(), lambda: offer_services.set_offer_active(db.session, current_user, offer.id, active,
                                                                            now=utcnow()),
-                     errors=(), again=expired,
+                     errors=(), again=expired_button(url_for(".offers"),
+                                                     N_("The form had expired. Please send it again.")),
                      done=lambda _o: saved(_("The offer %(name)s can be chosen again.", name=offer.name) if active else
                                            _("The offer %(name)s is deactivated: vouchers already planned with it "
                                              "keep their mix.", name=offer.name), url_for(".offers")))
